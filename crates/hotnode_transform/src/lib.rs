@@ -1,0 +1,15 @@
+//! Source text in, hotnode module form out. Pure: no I/O, no global state.
+//!
+//! One call to [`transform`] turns an app module (JavaScript, TypeScript, JSX, JSON) into the
+//! body of the function the runtime evaluates, with a source map pointing at the original file,
+//! and the static facts the server needs to prefetch and resolve its dependencies.
+
+mod code_frame;
+mod facts;
+mod options;
+mod pipeline;
+
+pub use code_frame::{Location, code_frame, locate};
+pub use facts::{ModuleFacts, StaticImport};
+pub use options::{JsxSettings, ModuleFormat, TransformOptions};
+pub use pipeline::{Diagnostic, TransformError, Transformed, transform};

@@ -1,0 +1,243 @@
+use std::path::Path;
+
+use base64::Engine as _;
+use oxc::allocator::Allocator;
+use oxc::codegen::{Codegen, CodegenOptions};
+use oxc::diagnostics::OxcDiagnostic;
+use oxc::parser::Parser;
+use oxc::semantic::SemanticBuilder;
+use oxc::span::SourceType;
+use oxc::transformer::{HelperLoaderMode, JsxRuntime, Transformer};
+use oxc::transformer_plugins::ModuleRunnerTransform;
+
+use crate::code_frame::{Location, code_frame, locate};
+use crate::facts::ModuleFacts;
+use crate::options::{ModuleFormat, TransformOptions};
+
+/// A module ready for the runtime: the function body (with `//# sourceURL` and an inline,
+/// wrapper-shifted source map) and its static facts.
+#[derive(Debug, Clone)]
+pub struct Transformed {
+    pub code: String,
+    pub facts: ModuleFacts,
+    /// The form `code` is in. A CommonJS-format file written with `import`/`export` syntax is
+    /// run as an ES module (Node 22's syntax detection does the same).
+    pub format: ModuleFormat,
+}
+
+/// One problem found in a module, located in the original source.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    pub message: String,
+    pub location: Option<Location>,
+    /// A code frame around `location` (empty when there is no location).
+    pub frame: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransformError {
+    /// The source does not parse or violates an early error; all problems found are kept.
+    #[error("{}", first_message(.0))]
+    Syntax(Vec<Diagnostic>),
+    #[error("cannot target Node.js: {0}")]
+    Target(String),
+}
+
+fn first_message(diagnostics: &[Diagnostic]) -> &str {
+    diagnostics
+        .first()
+        .map_or("syntax error", |d| d.message.as_str())
+}
+
+impl TransformError {
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            Self::Syntax(d) => d,
+            Self::Target(_) => &[],
+        }
+    }
+}
+
+/// The Node.js version the output must run on: the oldest hotnode supports.
+const NODE_TARGET: &str = "node20";
+
+pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed, TransformError> {
+    if options.format == ModuleFormat::Json {
+        return json_module(source, options);
+    }
+    let allocator = Allocator::default();
+    let source_type = source_type_for(&options.path, options.format);
+    let parsed = Parser::new(&allocator, source, source_type).parse();
+    if !parsed.diagnostics.is_empty() {
+        return Err(syntax_error(source, &parsed.diagnostics));
+    }
+    let format = if options.format == ModuleFormat::Cjs && parsed.module_record.has_module_syntax {
+        ModuleFormat::Esm
+    } else {
+        options.format
+    };
+    let mut program = parsed.program;
+
+    let semantic = SemanticBuilder::new()
+        .with_check_syntax_error(true)
+        .with_enum_eval(true)
+        .build(&program);
+    if !semantic.diagnostics.is_empty() {
+        return Err(syntax_error(source, &semantic.diagnostics));
+    }
+    let scoping = semantic.semantic.into_scoping();
+
+    let transform_options = oxc_options(options)?;
+    let transformed = Transformer::new(&allocator, &options.path, &transform_options)
+        .build_with_scoping(scoping, &mut program);
+    if !transformed.diagnostics.is_empty() {
+        return Err(syntax_error(source, &transformed.diagnostics));
+    }
+    let mut scoping = Some(transformed.scoping);
+
+    // After TypeScript elided type-only imports and JSX added its runtime import, before the
+    // module form hides the declarations.
+    let facts = ModuleFacts::collect(&program);
+
+    if format == ModuleFormat::Esm {
+        let scoping = scoping.take().expect("scoping is set above");
+        ModuleRunnerTransform::new().transform(&allocator, &mut program, scoping);
+    }
+
+    let generated = Codegen::new()
+        .with_options(CodegenOptions {
+            source_map_path: Some(options.path.clone()),
+            ..CodegenOptions::default()
+        })
+        .with_scoping(scoping)
+        .build(&program);
+    let mut code = generated.code;
+    if let Some(mut map) = generated.map {
+        map.set_sources([options.url.as_str()]);
+        append_trailer(&mut code, options, &map.to_json_string());
+    }
+    Ok(Transformed {
+        code,
+        facts,
+        format,
+    })
+}
+
+fn source_type_for(path: &Path, format: ModuleFormat) -> SourceType {
+    let by_extension = SourceType::from_path(path).unwrap_or_else(|_| SourceType::mjs());
+    let is_plain_extension = matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("js" | "jsx" | "ts" | "tsx")
+    );
+    match format {
+        // `.js`/`.ts` take their module kind from package.json, which the server read.
+        ModuleFormat::Esm if is_plain_extension => by_extension.with_module(true),
+        // Parsed unambiguously so ESM syntax in a CommonJS-format file is detected, not an error.
+        ModuleFormat::Cjs if is_plain_extension => by_extension.with_unambiguous(true),
+        _ => by_extension,
+    }
+}
+
+fn oxc_options(
+    options: &TransformOptions,
+) -> Result<oxc::transformer::TransformOptions, TransformError> {
+    let mut oxc_options = oxc::transformer::TransformOptions::from_target(NODE_TARGET)
+        .map_err(TransformError::Target)?;
+    oxc_options.cwd = options
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    // Helpers (decorators) come from the runtime's `babelHelpers`, not from an npm package the
+    // app may not have.
+    oxc_options.helper_loader.mode = HelperLoaderMode::External;
+    oxc_options.decorator.legacy = options.legacy_decorators;
+    oxc_options.decorator.emit_decorator_metadata =
+        options.legacy_decorators && options.decorator_metadata;
+    let jsx = &options.jsx;
+    oxc_options.jsx.runtime = if jsx.classic {
+        JsxRuntime::Classic
+    } else {
+        JsxRuntime::Automatic
+    };
+    oxc_options.jsx.development = jsx.development;
+    oxc_options.jsx.pragma.clone_from(&jsx.factory);
+    oxc_options
+        .jsx
+        .pragma_frag
+        .clone_from(&jsx.fragment_factory);
+    oxc_options.jsx.import_source.clone_from(&jsx.import_source);
+    Ok(oxc_options)
+}
+
+/// `//# sourceURL` names the module in stack traces and the debugger; the inline map points
+/// back at the original source. The map is shifted down by the lines the runtime's function
+/// wrapper adds before the body.
+fn append_trailer(code: &mut String, options: &TransformOptions, map_json: &str) {
+    let shift = ";".repeat(options.wrapper_header_lines as usize);
+    let key = "\"mappings\":\"";
+    let shifted = match map_json.find(key) {
+        Some(at) => {
+            let split = at + key.len();
+            format!("{}{shift}{}", &map_json[..split], &map_json[split..])
+        }
+        None => map_json.to_string(),
+    };
+    if !code.ends_with('\n') {
+        code.push('\n');
+    }
+    code.push_str("//# sourceURL=");
+    code.push_str(&options.url);
+    code.push_str("\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,");
+    code.push_str(&base64::engine::general_purpose::STANDARD.encode(shifted));
+    code.push('\n');
+}
+
+/// A JSON module has one export, `default`, the parsed document. It is validated here so a
+/// broken save is reported with a code frame like any syntax error, and parsed by V8's
+/// `JSON.parse` at run time (faster than evaluating it as an object literal).
+fn json_module(source: &str, options: &TransformOptions) -> Result<Transformed, TransformError> {
+    let text = source.strip_prefix('\u{feff}').unwrap_or(source);
+    if let Err(err) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        let location = Location {
+            line: err.line() as u32,
+            column: err.column().max(1) as u32,
+        };
+        return Err(TransformError::Syntax(vec![Diagnostic {
+            message: format!("invalid JSON: {err}"),
+            location: Some(location),
+            frame: code_frame(source, location),
+        }]));
+    }
+    let literal = serde_json::to_string(text).expect("a string always serializes");
+    let mut code = format!(
+        "Object.defineProperty(__vite_ssr_exports__, \"default\", {{ enumerable: true, configurable: true, value: JSON.parse({literal}) }});\n//# sourceURL={}\n",
+        options.url
+    );
+    code.shrink_to_fit();
+    Ok(Transformed {
+        code,
+        facts: ModuleFacts::default(),
+        format: ModuleFormat::Json,
+    })
+}
+
+fn syntax_error(source: &str, diagnostics: &[OxcDiagnostic]) -> TransformError {
+    let converted = diagnostics
+        .iter()
+        .map(|d| {
+            let offset = d.labels.first().map(|l| l.offset() as usize);
+            let location = offset.map(|o| locate(source, o));
+            let mut message = d.message.to_string();
+            if let Some(help) = &d.help {
+                message.push_str(&format!(" ({help})"));
+            }
+            Diagnostic {
+                message,
+                location,
+                frame: location.map(|l| code_frame(source, l)).unwrap_or_default(),
+            }
+        })
+        .collect();
+    TransformError::Syntax(converted)
+}
