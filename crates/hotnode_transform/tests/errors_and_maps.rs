@@ -43,7 +43,7 @@ fn syntax_error_is_located_with_a_frame() {
 fn early_errors_are_reported_like_syntax_errors() {
     let err = transform("let a = 1;\nlet a = 2;\n", &esm("dup.js")).unwrap_err();
     let first = &err.diagnostics()[0];
-    assert!(first.message.contains("'a'"), "{}", first.message);
+    assert!(first.message.contains("`a`"), "{}", first.message);
     assert!(first.location.is_some());
 }
 
