@@ -1,0 +1,137 @@
+//! Messages between hotnode and the runtime: newline-delimited JSON, field names as in Vite's
+//! HMR payloads where they mean the same thing. Module payloads are serialized once, when the
+//! module is transformed, and spliced into every message that carries them.
+
+use std::collections::BTreeMap;
+
+use hotnode_transform::ModuleFormat;
+use serde::{Deserialize, Serialize};
+
+/// How one specifier of a module resolves, as the runtime reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum TargetJson {
+    App { id: String },
+    External { external: String },
+    Error { error: String },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModulePayload<'a> {
+    pub id: &'a str,
+    pub url: &'a str,
+    pub format: ModuleFormat,
+    pub code: &'a str,
+    pub deps: &'a BTreeMap<String, TargetJson>,
+    /// Imported binding names per specifier (for `acceptExports`).
+    pub names: &'a BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FailedModule {
+    pub id: String,
+    pub message: String,
+    pub stack: String,
+}
+
+/// Runtime -> hotnode.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum RuntimeMessage {
+    Hello {
+        token: String,
+        pid: u32,
+    },
+    Fetch {
+        rid: u64,
+        specifier: String,
+        importer: Option<String>,
+    },
+    Updated {
+        changed: Vec<String>,
+        reevaluated: Vec<String>,
+        accepted: Vec<String>,
+        failed: Vec<FailedModule>,
+        ms: f64,
+    },
+    Restart {
+        path: String,
+        reason: String,
+        chain: Vec<String>,
+        #[serde(rename = "triggeredBy")]
+        triggered_by: String,
+    },
+    Invalidate {
+        path: String,
+        message: Option<String>,
+    },
+    Custom {
+        event: String,
+        #[serde(default)]
+        data: serde_json::Value,
+    },
+}
+
+/// `{"type":"modules","rid":N,"target":...,"modules":[...]}`: the reply to a fetch.
+pub fn modules_reply(rid: u64, target: &TargetJson, modules: &[&str]) -> String {
+    let target = serde_json::to_string(target).expect("targets serialize");
+    format!(
+        "{{\"type\":\"modules\",\"rid\":{rid},\"target\":{target},\"modules\":[{}]}}\n",
+        modules.join(",")
+    )
+}
+
+/// `{"type":"update","modules":[...]}`: new code of modules the process holds.
+pub fn update_message(modules: &[&str]) -> String {
+    format!(
+        "{{\"type\":\"update\",\"modules\":[{}]}}\n",
+        modules.join(",")
+    )
+}
+
+/// `{"type":"error","err":{...}}`, Vite's error payload, for a file that does not transform.
+pub fn error_message(err: &serde_json::Value) -> String {
+    let mut line = serde_json::json!({ "type": "error", "err": err }).to_string();
+    line.push('\n');
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_runtime_messages() {
+        let m: RuntimeMessage = serde_json::from_str(
+            r#"{"type":"fetch","rid":3,"specifier":"./a.js","importer":null}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            m,
+            RuntimeMessage::Fetch {
+                rid: 3,
+                importer: None,
+                ..
+            }
+        ));
+        let m: RuntimeMessage = serde_json::from_str(
+            r#"{"type":"restart","path":"/a","reason":"declined","chain":["/a"],"triggeredBy":"/a"}"#,
+        )
+        .unwrap();
+        assert!(matches!(m, RuntimeMessage::Restart { .. }));
+        assert!(serde_json::from_str::<RuntimeMessage>(r#"{"type":"nope"}"#).is_err());
+    }
+
+    #[test]
+    fn splices_serialized_modules() {
+        let reply = modules_reply(
+            7,
+            &TargetJson::App { id: "/a.js".into() },
+            &["{\"id\":\"/a.js\"}"],
+        );
+        let value: serde_json::Value = serde_json::from_str(&reply).unwrap();
+        assert_eq!(value["rid"], 7);
+        assert_eq!(value["target"]["id"], "/a.js");
+        assert_eq!(value["modules"][0]["id"], "/a.js");
+    }
+}

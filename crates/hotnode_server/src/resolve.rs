@@ -1,0 +1,158 @@
+//! Specifier resolution as Node does it (oxc_resolver), plus the TypeScript conveniences users
+//! expect from their tooling: `.js` naming a `.ts` file, extensionless specifiers, tsconfig
+//! `paths`. A resolved file is an *app module* (hotnode runs it) unless its real path is inside
+//! `node_modules`; packages and builtins are *externals* that Node loads itself.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use oxc_resolver::{
+    PackageType, ResolveOptions, Resolver as OxcResolver, TsConfig, TsconfigDiscovery,
+};
+
+/// What a specifier names, from one importer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// An app module, by absolute real path.
+    App(PathBuf),
+    /// Loaded by Node: `node:fs`, or the file URL of a package file.
+    External(String),
+    /// Cannot be resolved; the message names the specifier and the importer.
+    Missing(String),
+}
+
+/// Which `require`/`import` conditions apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    Import,
+    Require,
+}
+
+pub struct Resolver {
+    esm: OxcResolver,
+    cjs: OxcResolver,
+}
+
+impl Resolver {
+    /// `conditions` are the user's extra `--conditions` (node's flag), applied to both kinds.
+    pub fn new(conditions: &[String]) -> Self {
+        let esm = OxcResolver::new(options(&["node", "import"], conditions));
+        let cjs = esm.clone_with_options(options(&["node", "require"], conditions));
+        Self { esm, cjs }
+    }
+
+    pub fn resolve(&self, importer: &Path, specifier: &str, kind: ImportKind) -> Target {
+        if let Some(builtin) = builtin(specifier) {
+            return Target::External(builtin);
+        }
+        let resolver = match kind {
+            ImportKind::Import => &self.esm,
+            ImportKind::Require => &self.cjs,
+        };
+        match resolver.resolve_file(importer, specifier) {
+            Ok(resolution) => classify(resolution.into_path_buf()),
+            Err(oxc_resolver::ResolveError::Builtin { resolved, .. }) => Target::External(resolved),
+            Err(err) => Target::Missing(format!(
+                "Cannot find module '{specifier}' imported from {}: {err}",
+                importer.display()
+            )),
+        }
+    }
+
+    /// Whether `.js`/`.ts`/`.jsx`/`.tsx` files in `dir` are ES modules (nearest package.json
+    /// `"type"`), as Node decides.
+    pub fn package_is_esm(&self, file: &Path) -> bool {
+        find_package_type(&self.esm, file) == Some(PackageType::Module)
+    }
+
+    /// The tsconfig that governs `file`, if any.
+    pub fn tsconfig_for(&self, file: &Path) -> Option<Arc<TsConfig>> {
+        self.esm.find_tsconfig(file).ok().flatten()
+    }
+}
+
+fn find_package_type(resolver: &OxcResolver, file: &Path) -> Option<PackageType> {
+    // Resolving the file itself yields the nearest package.json through the resolver's cache.
+    let resolution = resolver
+        .resolve_file(file, &format!("./{}", file.file_name()?.to_str()?))
+        .ok()?;
+    resolution.package_json().and_then(|p| p.r#type())
+}
+
+fn options(base: &[&str], extra: &[String]) -> ResolveOptions {
+    let mut condition_names: Vec<String> = base.iter().map(|s| (*s).to_string()).collect();
+    condition_names.extend(extra.iter().cloned());
+    ResolveOptions {
+        condition_names,
+        tsconfig: Some(TsconfigDiscovery::Auto),
+        extensions: [
+            ".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".json", ".node",
+        ]
+        .map(String::from)
+        .to_vec(),
+        extension_alias: vec![
+            (
+                ".js".into(),
+                vec![".ts".into(), ".tsx".into(), ".js".into(), ".jsx".into()],
+            ),
+            (".mjs".into(), vec![".mts".into(), ".mjs".into()]),
+            (".cjs".into(), vec![".cts".into(), ".cjs".into()]),
+        ],
+        main_fields: vec!["main".into()],
+        builtin_modules: true,
+        symlinks: true,
+        ..ResolveOptions::default()
+    }
+}
+
+fn builtin(specifier: &str) -> Option<String> {
+    if specifier.starts_with("node:") {
+        return Some(specifier.to_string());
+    }
+    None
+}
+
+fn classify(path: PathBuf) -> Target {
+    if path.components().any(|c| c.as_os_str() == "node_modules") {
+        Target::External(file_url(&path))
+    } else {
+        Target::App(path)
+    }
+}
+
+/// `file://` URL of an absolute path, encoded as Node's `pathToFileURL` does (the WHATWG path
+/// percent-encode set, plus `%`), so `import.meta.url` compares equal to it.
+pub fn file_url(path: &Path) -> String {
+    let mut out = String::from("file://");
+    for byte in path.to_string_lossy().bytes() {
+        match byte {
+            0..=0x20
+            | 0x7f..=0xff
+            | b'"'
+            | b'#'
+            | b'<'
+            | b'>'
+            | b'?'
+            | b'`'
+            | b'{'
+            | b'}'
+            | b'%' => out.push_str(&format!("%{byte:02X}")),
+            _ => out.push(byte as char),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_urls_match_node_pathtofileurl() {
+        assert_eq!(
+            file_url(Path::new("/app/src/a b#c.ts")),
+            "file:///app/src/a%20b%23c.ts"
+        );
+        assert_eq!(file_url(Path::new("/app/é.js")), "file:///app/%C3%A9.js");
+    }
+}

@@ -1,0 +1,203 @@
+//! The private control socket: a Unix socket in a fresh 0700 folder, mode 0600, and a random
+//! token the runtime must present first. A connection that does not, or that sends anything
+//! malformed before it, is closed; nothing listens on TCP.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::protocol::RuntimeMessage;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SocketError {
+    #[error("cannot create the control folder {path}: {source}")]
+    Folder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {path}: {source}")]
+    Listen {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read random bytes for the session token: {0}")]
+    Random(std::io::Error),
+}
+
+pub enum ConnectionEvent {
+    /// A runtime presented the token.
+    Connected {
+        id: u64,
+        pid: u32,
+        writer: UnixStream,
+    },
+    Message {
+        id: u64,
+        message: RuntimeMessage,
+    },
+    /// A line that is not a valid message: reported, then ignored.
+    Malformed {
+        id: u64,
+        error: String,
+    },
+    Closed {
+        id: u64,
+    },
+}
+
+pub struct ControlSocket {
+    pub dir: PathBuf,
+    pub path: PathBuf,
+    pub token: String,
+    listener: UnixListener,
+}
+
+impl ControlSocket {
+    pub fn create() -> Result<Self, SocketError> {
+        let token = random_hex(16).map_err(SocketError::Random)?;
+        let base = std::env::var_os("XDG_RUNTIME_DIR")
+            .map(PathBuf::from)
+            .filter(|p| p.is_dir())
+            .unwrap_or_else(std::env::temp_dir);
+        let dir = base.join(format!("hotnode-{}-{}", std::process::id(), &token[..8]));
+        fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|source| SocketError::Folder {
+                path: dir.clone(),
+                source,
+            })?;
+        let path = dir.join("control.sock");
+        let listener = UnixListener::bind(&path).map_err(|source| SocketError::Listen {
+            path: path.clone(),
+            source,
+        })?;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).map_err(|source| {
+            SocketError::Listen {
+                path: path.clone(),
+                source,
+            }
+        })?;
+        Ok(Self {
+            dir,
+            path,
+            token,
+            listener,
+        })
+    }
+
+    /// Accepts connections on a thread of its own; each connection is read on its own thread
+    /// and reported to `sink`.
+    pub fn serve(self, sink: impl Fn(ConnectionEvent) + Send + Sync + 'static) -> PathBuf {
+        let sink = Arc::new(sink);
+        let token = Arc::new(self.token);
+        let next_id = Arc::new(AtomicU64::new(1));
+        let dir = self.dir.clone();
+        let listener = self.listener;
+        std::thread::Builder::new()
+            .name("hotnode-accept".into())
+            .spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    let id = next_id.fetch_add(1, Ordering::Relaxed);
+                    let sink = Arc::clone(&sink);
+                    let token = Arc::clone(&token);
+                    let _ = std::thread::Builder::new()
+                        .name(format!("hotnode-conn-{id}"))
+                        .spawn(move || read_connection(id, stream, &token, &*sink));
+                }
+            })
+            .expect("spawning a thread");
+        dir
+    }
+}
+
+fn read_connection(id: u64, stream: UnixStream, token: &str, sink: &dyn Fn(ConnectionEvent)) {
+    let Ok(writer) = stream.try_clone() else {
+        return;
+    };
+    let mut lines = BufReader::new(stream).lines();
+    // The first line must be the hello with the session token; anything else ends the connection.
+    let pid = match lines.next() {
+        Some(Ok(line)) => match serde_json::from_str::<RuntimeMessage>(&line) {
+            Ok(RuntimeMessage::Hello { token: given, pid })
+                if constant_time_eq(given.as_bytes(), token.as_bytes()) =>
+            {
+                pid
+            }
+            _ => return,
+        },
+        _ => return,
+    };
+    sink(ConnectionEvent::Connected { id, pid, writer });
+    for line in lines {
+        let Ok(line) = line else { break };
+        if line.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<RuntimeMessage>(&line) {
+            Ok(message) => sink(ConnectionEvent::Message { id, message }),
+            Err(err) => sink(ConnectionEvent::Malformed {
+                id,
+                error: err.to_string(),
+            }),
+        }
+    }
+    sink(ConnectionEvent::Closed { id });
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn random_hex(bytes: usize) -> std::io::Result<String> {
+    let mut buf = vec![0u8; bytes];
+    fs::File::open("/dev/urandom")?.read_exact(&mut buf)?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    #[test]
+    fn socket_is_private_and_checks_the_token() {
+        let socket = ControlSocket::create().unwrap();
+        let (path, token) = (socket.path.clone(), socket.token.clone());
+        let dir_mode = fs::metadata(&socket.dir).unwrap().permissions().mode() & 0o777;
+        let sock_mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!((dir_mode, sock_mode), (0o700, 0o600));
+        let (tx, rx) = mpsc::channel();
+        let tx = std::sync::Mutex::new(tx);
+        let dir = socket.serve(move |event| {
+            let label = match event {
+                ConnectionEvent::Connected { pid, .. } => format!("connected {pid}"),
+                ConnectionEvent::Message { .. } => "message".into(),
+                ConnectionEvent::Malformed { .. } => "malformed".into(),
+                ConnectionEvent::Closed { .. } => "closed".into(),
+            };
+            tx.lock().unwrap().send(label).unwrap();
+        });
+        let mut bad = UnixStream::connect(&path).unwrap();
+        writeln!(bad, r#"{{"type":"hello","token":"wrong","pid":1}}"#).unwrap();
+        let mut good = UnixStream::connect(&path).unwrap();
+        writeln!(good, r#"{{"type":"hello","token":"{token}","pid":42}}"#).unwrap();
+        writeln!(good, "not json").unwrap();
+        drop(good);
+        let wait = || rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(wait(), "connected 42");
+        assert_eq!(wait(), "malformed");
+        assert_eq!(wait(), "closed");
+        assert!(
+            rx.recv_timeout(Duration::from_millis(100)).is_err(),
+            "the wrong token got through"
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+}

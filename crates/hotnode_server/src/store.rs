@@ -1,0 +1,298 @@
+//! The module store: every app module hotnode has read, transformed once per content, with its
+//! specifiers resolved and its payload serialized, keyed by absolute path. A save that leaves
+//! the content as it was changes nothing.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hotnode_transform::{JsxSettings, ModuleFormat, TransformError, TransformOptions, transform};
+
+use crate::protocol::{ModulePayload, TargetJson};
+use crate::resolve::{ImportKind, Resolver, Target, file_url};
+
+pub struct StoredModule {
+    /// The payload as the runtime receives it, serialized once.
+    pub json: Arc<str>,
+    /// App modules loaded statically (imports and requires): sent along with this module.
+    pub static_deps: Vec<PathBuf>,
+    hash: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {}: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is not UTF-8 text", .path.display())]
+    NotText { path: PathBuf },
+    #[error("{}", describe_transform_error(.path, .error))]
+    Transform {
+        path: PathBuf,
+        error: TransformError,
+    },
+}
+
+fn describe_transform_error(path: &Path, error: &TransformError) -> String {
+    match error.diagnostics().first() {
+        Some(d) => match d.location {
+            Some(loc) => format!(
+                "{}:{}:{}: {}",
+                path.display(),
+                loc.line,
+                loc.column,
+                d.message
+            ),
+            None => format!("{}: {}", path.display(), d.message),
+        },
+        None => format!("{}: {error}", path.display()),
+    }
+}
+
+impl LoadError {
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Read { path, .. } | Self::NotText { path } | Self::Transform { path, .. } => path,
+        }
+    }
+
+    /// The code frame, for syntax errors.
+    pub fn frame(&self) -> Option<&str> {
+        match self {
+            Self::Transform { error, .. } => error.diagnostics().first().map(|d| d.frame.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Vite's error payload: `{message, stack, id, frame, loc: {file, line, column}}`.
+    pub fn to_vite_error(&self) -> serde_json::Value {
+        let file = self.path().display().to_string();
+        let loc = match self {
+            Self::Transform { error, .. } => error.diagnostics().first().and_then(|d| d.location),
+            _ => None,
+        };
+        serde_json::json!({
+            "message": self.to_string(),
+            "stack": "",
+            "id": file,
+            "frame": self.frame().unwrap_or(""),
+            "loc": loc.map(|l| serde_json::json!({ "file": file, "line": l.line, "column": l.column })),
+        })
+    }
+}
+
+/// What re-reading a file found.
+pub enum Refresh {
+    /// Same content as the stored version (or the file is not a stored module).
+    Unchanged,
+    Changed,
+    Failed(LoadError),
+}
+
+pub struct ModuleStore {
+    resolver: Resolver,
+    modules: HashMap<PathBuf, StoredModule>,
+}
+
+impl ModuleStore {
+    pub fn new(resolver: Resolver) -> Self {
+        Self {
+            resolver,
+            modules: HashMap::new(),
+        }
+    }
+
+    pub fn contains(&self, path: &Path) -> bool {
+        self.modules.contains_key(path)
+    }
+
+    pub fn get(&self, path: &Path) -> Option<&StoredModule> {
+        self.modules.get(path)
+    }
+
+    pub fn resolve(&self, importer: Option<&Path>, specifier: &str) -> Target {
+        match importer {
+            Some(importer) => self
+                .resolver
+                .resolve(importer, specifier, ImportKind::Import),
+            None => {
+                let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+                self.resolver
+                    .resolve(&cwd.join("[entry]"), specifier, ImportKind::Import)
+            }
+        }
+    }
+
+    /// The stored module, reading and transforming it if it is not stored yet.
+    pub fn load(&mut self, path: &Path) -> Result<&StoredModule, LoadError> {
+        if !self.modules.contains_key(path) {
+            let source = read_source(path)?;
+            let module = self.build(path, &source)?;
+            self.modules.insert(path.to_path_buf(), module);
+        }
+        Ok(&self.modules[path])
+    }
+
+    /// Re-reads a stored module after its file changed. On failure the stored version stays,
+    /// so the next good save is compared against what the app runs.
+    pub fn refresh(&mut self, path: &Path) -> Refresh {
+        let Some(stored) = self.modules.get(path) else {
+            return Refresh::Unchanged;
+        };
+        let source = match read_source(path) {
+            Ok(source) => source,
+            Err(err) => return Refresh::Failed(err),
+        };
+        if content_hash(&source) == stored.hash {
+            return Refresh::Unchanged;
+        }
+        match self.build(path, &source) {
+            Ok(module) => {
+                self.modules.insert(path.to_path_buf(), module);
+                Refresh::Changed
+            }
+            Err(err) => Refresh::Failed(err),
+        }
+    }
+
+    /// `root` and every app module it loads statically that is not in `sent`, each once, as
+    /// serialized payloads (added to `sent`), and the modules that failed to load.
+    pub fn closure(
+        &mut self,
+        root: &Path,
+        sent: &mut HashSet<PathBuf>,
+    ) -> (Vec<Arc<str>>, Vec<LoadError>) {
+        let mut payloads = Vec::new();
+        let mut failures = Vec::new();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(path) = stack.pop() {
+            if sent.contains(&path) {
+                continue;
+            }
+            match self.load(&path) {
+                Ok(module) => {
+                    payloads.push(Arc::clone(&module.json));
+                    stack.extend(module.static_deps.iter().rev().cloned());
+                    sent.insert(path);
+                }
+                Err(err) => failures.push(err),
+            }
+        }
+        (payloads, failures)
+    }
+
+    fn build(&self, path: &Path, source: &str) -> Result<StoredModule, LoadError> {
+        let url = file_url(path);
+        let mut options = TransformOptions::new(path, url.clone(), self.format_of(path));
+        self.apply_tsconfig(path, &mut options);
+        let out = transform(source, &options).map_err(|error| LoadError::Transform {
+            path: path.to_path_buf(),
+            error,
+        })?;
+
+        let mut deps = BTreeMap::new();
+        let mut names = BTreeMap::new();
+        let mut static_deps = Vec::new();
+        let facts = &out.facts;
+        let imports = facts
+            .imports
+            .iter()
+            .map(|i| (i.specifier.as_str(), ImportKind::Import, true));
+        let requires = facts
+            .requires
+            .iter()
+            .map(|s| (s.as_str(), ImportKind::Require, true));
+        let lazy = facts
+            .dynamic_imports
+            .iter()
+            .chain(&facts.hot_specifiers)
+            .map(|s| (s.as_str(), ImportKind::Import, false));
+        for (specifier, kind, is_static) in imports.chain(requires).chain(lazy) {
+            if deps.contains_key(specifier) {
+                continue;
+            }
+            let target = self.resolver.resolve(path, specifier, kind);
+            if let (Target::App(dep), true) = (&target, is_static) {
+                if !static_deps.contains(dep) {
+                    static_deps.push(dep.clone());
+                }
+            }
+            deps.insert(specifier.to_string(), target_json(target));
+        }
+        for import in &facts.imports {
+            names.insert(import.specifier.clone(), import.names.clone());
+        }
+        let id = path.to_string_lossy();
+        let payload = ModulePayload {
+            id: &id,
+            url: &url,
+            format: out.format,
+            code: &out.code,
+            deps: &deps,
+            names: &names,
+        };
+        let json: Arc<str> = serde_json::to_string(&payload)
+            .expect("payloads serialize")
+            .into();
+        Ok(StoredModule {
+            json,
+            static_deps,
+            hash: content_hash(source),
+        })
+    }
+
+    fn format_of(&self, path: &Path) -> ModuleFormat {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("mjs" | "mts") => ModuleFormat::Esm,
+            Some("cjs" | "cts") => ModuleFormat::Cjs,
+            Some("json") => ModuleFormat::Json,
+            _ if self.resolver.package_is_esm(path) => ModuleFormat::Esm,
+            _ => ModuleFormat::Cjs,
+        }
+    }
+
+    fn apply_tsconfig(&self, path: &Path, options: &mut TransformOptions) {
+        let Some(tsconfig) = self.resolver.tsconfig_for(path) else {
+            return;
+        };
+        let c = &tsconfig.compiler_options;
+        options.legacy_decorators = c.experimental_decorators.unwrap_or(false);
+        options.decorator_metadata = c.emit_decorator_metadata.unwrap_or(false);
+        options.jsx = JsxSettings {
+            classic: c.jsx.as_deref() == Some("react"),
+            development: c.jsx.as_deref() == Some("react-jsxdev"),
+            factory: c.jsx_factory.clone(),
+            fragment_factory: c.jsx_fragment_factory.clone(),
+            import_source: c.jsx_import_source.clone(),
+        };
+    }
+}
+
+fn target_json(target: Target) -> TargetJson {
+    match target {
+        Target::App(path) => TargetJson::App {
+            id: path.to_string_lossy().into_owned(),
+        },
+        Target::External(external) => TargetJson::External { external },
+        Target::Missing(error) => TargetJson::Error { error },
+    }
+}
+
+fn read_source(path: &Path) -> Result<String, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    String::from_utf8(bytes).map_err(|_| LoadError::NotText {
+        path: path.to_path_buf(),
+    })
+}
+
+fn content_hash(source: &str) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    source.hash(&mut hasher);
+    hasher.finish()
+}

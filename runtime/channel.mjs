@@ -1,0 +1,92 @@
+// @ts-check
+/**
+ * The runtime's end of hotnode's control socket: newline-delimited JSON, requests matched to
+ * replies by `rid`, everything else handed to one listener. The socket is unref'd while no
+ * request is outstanding, so it never keeps an app alive that would otherwise exit.
+ */
+import net from "node:net";
+
+export class Channel {
+  /** @param {net.Socket} socket */
+  constructor(socket) {
+    this.socket = socket;
+    /** @type {Map<number, {resolve: (v: any) => void, reject: (e: Error) => void}>} */
+    this.pending = new Map();
+    this.nextId = 1;
+    /** @type {(message: any) => void} */
+    this.onMessage = () => {};
+    this.closed = false;
+    let buffer = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk) => {
+      buffer += chunk;
+      let newline;
+      while ((newline = buffer.indexOf("\n")) !== -1) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (line) this.dispatch(line);
+      }
+    });
+    socket.on("close", () => {
+      this.closed = true;
+      for (const { reject } of this.pending.values()) reject(new Error("hotnode closed the connection"));
+      this.pending.clear();
+    });
+    socket.on("error", () => {});
+    socket.unref();
+  }
+
+  /**
+   * @param {string} path
+   * @param {string} token
+   * @returns {Promise<Channel>}
+   */
+  static connect(path, token) {
+    return new Promise((resolve, reject) => {
+      const socket = net.createConnection(path, () => {
+        const channel = new Channel(socket);
+        channel.send({ type: "hello", token, pid: process.pid });
+        resolve(channel);
+      });
+      socket.once("error", reject);
+    });
+  }
+
+  /** @param {string} line */
+  dispatch(line) {
+    let message;
+    try {
+      message = JSON.parse(line);
+    } catch {
+      process.emitWarning(`[hot] ignored a malformed message from hotnode`);
+      return;
+    }
+    if (typeof message.rid === "number" && this.pending.has(message.rid)) {
+      const waiter = this.pending.get(message.rid);
+      this.pending.delete(message.rid);
+      if (this.pending.size === 0) this.socket.unref();
+      waiter?.resolve(message);
+      return;
+    }
+    this.onMessage(message);
+  }
+
+  /** @param {object} message */
+  send(message) {
+    if (!this.closed) this.socket.write(JSON.stringify(message) + "\n");
+  }
+
+  /**
+   * @param {object} message
+   * @returns {Promise<any>}
+   */
+  request(message) {
+    const rid = this.nextId++;
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new Error("hotnode closed the connection"));
+      this.pending.set(rid, { resolve, reject });
+      this.socket.ref();
+      this.send({ ...message, rid });
+    });
+  }
+}

@@ -1,0 +1,41 @@
+// @ts-check
+/**
+ * The process hotnode starts: `node [node options] main.mjs <entry> [app args]`. Connects to
+ * the session's socket, restores `process.argv` to what plain `node <entry>` gives, and
+ * evaluates the entry through the engine. A throw at start-up is left uncaught so node
+ * reports it and exits non-zero, exactly as without hotnode.
+ */
+import path from "node:path";
+import { Channel } from "./channel.mjs";
+import { Engine } from "./engine.mjs";
+import { installHelpers } from "./helpers.mjs";
+
+process.setSourceMapsEnabled(true);
+installHelpers(globalThis);
+
+const socketPath = process.env.HOTNODE_SOCKET;
+const token = process.env.HOTNODE_TOKEN;
+if (!socketPath || !token || process.argv.length < 3) {
+  console.error("hotnode runtime: start it through `hotnode <entry>`");
+  process.exit(2);
+}
+const entry = path.resolve(process.argv[2]);
+process.argv.splice(1, 2, entry);
+
+const channel = await Channel.connect(socketPath, token);
+const engine = new Engine(channel, { restart: process.env.HOTNODE_RESTART !== "0" });
+channel.onMessage = (message) => {
+  switch (message.type) {
+    case "update":
+      void engine.receiveUpdate(message.modules);
+      break;
+    case "error":
+      void engine.events.emit("vite:error", { type: "error", err: message.err });
+      void engine.events.emit("message", message.err?.message ?? "error", message.err);
+      break;
+    case "custom":
+      void engine.events.emit(message.event, message.data);
+      break;
+  }
+};
+await engine.boot(entry);

@@ -1,0 +1,86 @@
+// @ts-check
+/**
+ * Update planning: a pure function of the live graph and hot registrations. From each changed
+ * module, walk to importers until a boundary: a module that accepts itself, or an importer that
+ * accepts the module the walk came from. Everything walked is re-evaluated. A declined module,
+ * or a module with no importers that does not accept itself, means the update cannot be hot.
+ * The walk touches only the modules between the change and its boundaries.
+ */
+
+/**
+ * @typedef {object} PlanGraph
+ * @property {(id: string) => Iterable<string>} importers
+ * @property {(id: string) => boolean} selfAccepts  accept() / accept(cb) / a satisfied acceptExports
+ * @property {(importer: string, dep: string) => boolean} acceptsDep
+ * @property {(id: string) => boolean} declined
+ *
+ * @typedef {{ boundary: string, accepted: string }} Boundary
+ * @typedef {{ type: "update", reevaluate: string[], boundaries: Boundary[] }} HotPlan
+ * @typedef {{ type: "reload", path: string, reason: "declined" | "unaccepted", chain: string[] }} ReloadPlan
+ */
+
+/**
+ * @param {Iterable<string>} changed
+ * @param {PlanGraph} graph
+ * @param {Set<string>} [ignoreSelfAccept] modules whose self-acceptance does not count (invalidated)
+ * @returns {HotPlan | ReloadPlan}
+ */
+export function planUpdate(changed, graph, ignoreSelfAccept = new Set()) {
+  /** @type {Map<string, string | null>} walked module -> the module the walk came from */
+  const cameFrom = new Map();
+  /** @type {Boundary[]} */
+  const boundaries = [];
+  /** @type {string[]} */
+  const queue = [];
+  for (const id of changed) {
+    if (!cameFrom.has(id)) {
+      cameFrom.set(id, null);
+      queue.push(id);
+    }
+  }
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i];
+    if (graph.declined(id)) return { type: "reload", path: id, reason: "declined", chain: chainOf(id, cameFrom) };
+    if (!ignoreSelfAccept.has(id) && graph.selfAccepts(id)) {
+      boundaries.push({ boundary: id, accepted: id });
+      continue;
+    }
+    let hasImporter = false;
+    for (const importer of graph.importers(id)) {
+      hasImporter = true;
+      if (graph.acceptsDep(importer, id)) {
+        boundaries.push({ boundary: importer, accepted: id });
+      } else if (!cameFrom.has(importer)) {
+        cameFrom.set(importer, id);
+        queue.push(importer);
+      }
+    }
+    if (!hasImporter) return { type: "reload", path: id, reason: "unaccepted", chain: chainOf(id, cameFrom) };
+  }
+  // An importer that accepts a dependency but is itself re-evaluated takes the change by
+  // re-evaluating; its callback would see a dependency it already imported fresh.
+  const reevaluate = [...cameFrom.keys()];
+  const walked = new Set(reevaluate);
+  return {
+    type: "update",
+    reevaluate,
+    boundaries: boundaries.filter((b) => b.boundary === b.accepted || !walked.has(b.boundary)),
+  };
+}
+
+/**
+ * The chain from the changed file to `id`, for messages like `a.ts -> b.ts -> main.ts`.
+ * @param {string} id
+ * @param {Map<string, string | null>} cameFrom
+ */
+function chainOf(id, cameFrom) {
+  /** @type {string[]} */
+  const chain = [];
+  /** @type {string | null | undefined} */
+  let at = id;
+  while (at != null && !chain.includes(at)) {
+    chain.unshift(at);
+    at = cameFrom.get(at);
+  }
+  return chain;
+}

@@ -1,0 +1,364 @@
+// @ts-check
+/**
+ * Live module instances: code received from hotnode, evaluation in the module-runner form,
+ * one namespace object per module that lives across versions (its getters are redefined when
+ * a new version evaluates successfully, so importers reading `dep.name` see the new binding),
+ * and the importer graph the planner walks.
+ */
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { HotContext } from "./hot-context.mjs";
+
+const AsyncFunction = /** @type {FunctionConstructor} */ (Object.getPrototypeOf(async () => {}).constructor);
+const ESM_PARAMS = ["__vite_ssr_exports__", "__vite_ssr_import_meta__", "__vite_ssr_import__", "__vite_ssr_dynamic_import__", "__vite_ssr_exportAll__"];
+const CJS_PARAMS = ["exports", "require", "module", "__filename", "__dirname"];
+
+/**
+ * @typedef {{ id: string } | { external: string } | { error: string }} Target
+ * @typedef {{ id: string, url: string, format: "esm" | "cjs" | "json", code: string,
+ *   deps: Record<string, Target>, names?: Record<string, string[]> }} ModulePayload
+ * @typedef {import("./engine.mjs").Engine} Engine
+ */
+
+function createNamespace() {
+  const ns = Object.create(null);
+  Object.defineProperty(ns, Symbol.toStringTag, { value: "Module" });
+  return ns;
+}
+
+export class ModuleRecord {
+  /** @param {ModulePayload} payload */
+  constructor(payload) {
+    this.id = payload.id;
+    this.url = payload.url;
+    this.format = payload.format;
+    this.code = payload.code;
+    /** @type {Record<string, Target>} */
+    this.deps = payload.deps;
+    /** @type {Record<string, string[]>} */
+    this.names = payload.names ?? {};
+    /** The namespace importers hold: one object for the module's whole life. */
+    this.namespace = createNamespace();
+    /** @type {"new" | "evaluating" | "evaluated" | "errored"} */
+    this.state = "new";
+    /** @type {Promise<void> | null} */
+    this.evaluation = null;
+    /** @type {unknown} the error of a failed first evaluation, rethrown to later importers */
+    this.error = undefined;
+    /** @type {Set<ModuleRecord>} */
+    this.importers = new Set();
+    /** @type {Set<ModuleRecord>} */
+    this.imports = new Set();
+    /** @type {HotContext | null} the live instance's context */
+    this.hot = null;
+    /** `import.meta.hot.data`: `{}` at first, the same object handed to each new instance. */
+    this.data = {};
+    /** Position in first-evaluation order: accept callbacks run in this (import) order. */
+    this.order = -1;
+    /** A newer version failed to evaluate: the module still runs its previous instance. */
+    this.stale = false;
+  }
+
+  /** @param {ModulePayload} payload */
+  setCode(payload) {
+    this.url = payload.url;
+    this.format = payload.format;
+    this.code = payload.code;
+    this.deps = payload.deps;
+    this.names = payload.names ?? {};
+  }
+}
+
+/**
+ * One evaluation of a module: where its exports go and which modules it imported, committed
+ * to the record only if the evaluation succeeds.
+ */
+class Instance {
+  /** @param {ModuleRecord} record @param {object} exports @param {Set<ModuleRecord>} ancestors @param {HotContext} hot */
+  constructor(record, exports, ancestors, hot) {
+    this.record = record;
+    this.exports = exports;
+    this.ancestors = ancestors;
+    this.hot = hot;
+    /** @type {Set<ModuleRecord>} */
+    this.imports = new Set();
+  }
+}
+
+export class Registry {
+  /** @param {Engine} engine */
+  constructor(engine) {
+    this.engine = engine;
+    /** @type {Map<string, ModuleRecord>} */
+    this.records = new Map();
+    this.evaluatedCount = 0;
+    /** @type {Map<ModuleRecord, Instance>} evaluations under way */
+    this.running = new Map();
+  }
+
+  /** @param {ModulePayload} payload */
+  accept(payload) {
+    const existing = this.records.get(payload.id);
+    if (existing) existing.setCode(payload);
+    else this.records.set(payload.id, new ModuleRecord(payload));
+  }
+
+  /**
+   * Asks hotnode for a module (and, batched, the static dependencies it will need).
+   * @param {string} specifier
+   * @param {ModuleRecord | null} importer
+   * @returns {Promise<Target>}
+   */
+  async fetch(specifier, importer) {
+    const reply = await this.engine.channel.request({ type: "fetch", specifier, importer: importer?.id ?? null });
+    for (const payload of reply.modules ?? []) this.accept(payload);
+    return reply.target;
+  }
+
+  /**
+   * @param {ModuleRecord | null} importer
+   * @param {string} specifier
+   * @returns {Promise<Target>}
+   */
+  async resolve(importer, specifier) {
+    const known = importer?.deps[specifier];
+    if (known && (!("id" in known) || this.records.has(known.id))) return known;
+    return this.fetch(specifier, importer);
+  }
+
+  /**
+   * A synchronous best effort for `accept("./dep")` and `import.meta.resolve`: hotnode
+   * resolved every string specifier of the module in advance; anything else is resolved
+   * relative to the module.
+   * @param {ModuleRecord} record
+   * @param {string} specifier
+   */
+  resolveSync(record, specifier) {
+    const known = record.deps[specifier];
+    if (known && "id" in known) return known.id;
+    if (specifier.startsWith("file:")) return fileURLToPath(specifier);
+    if (specifier.startsWith(".") || path.isAbsolute(specifier)) return path.resolve(path.dirname(record.id), specifier);
+    return specifier;
+  }
+
+  /**
+   * `import` of `specifier` by a module being evaluated (static or dynamic).
+   * @param {Instance | null} instance
+   * @param {ModuleRecord | null} importer
+   * @param {string} specifier
+   */
+  async importFrom(instance, importer, specifier) {
+    const target = await this.resolve(importer, specifier);
+    if ("error" in target) {
+      const err = new Error(target.error);
+      Object.assign(err, { code: "ERR_MODULE_NOT_FOUND" });
+      throw err;
+    }
+    if ("external" in target) return import(target.external);
+    const dep = this.records.get(target.id);
+    if (!dep) throw new Error(`hotnode did not send ${target.id}`);
+    if (instance) instance.imports.add(dep);
+    else if (importer) this.link(importer, dep);
+    return this.instantiate(dep, instance ? instance.ancestors : new Set());
+  }
+
+  /** @param {ModuleRecord} importer @param {ModuleRecord} dep */
+  link(importer, dep) {
+    importer.imports.add(dep);
+    dep.importers.add(importer);
+  }
+
+  /**
+   * The namespace of `dep`, evaluating it first if it has not been. Inside an update, a module
+   * that the update will re-evaluate is re-evaluated now, so its importers see the new version.
+   * @param {ModuleRecord} dep
+   * @param {Set<ModuleRecord>} ancestors modules whose evaluation is waiting on this import
+   * @returns {Promise<object>}
+   */
+  async instantiate(dep, ancestors) {
+    if (ancestors.has(dep)) return dep.namespace; // a cycle: hand out the live namespace
+    const update = this.engine.currentUpdate;
+    if (update && update.pending.has(dep)) await update.reevaluate(dep);
+    if (dep.state === "evaluated") return dep.namespace;
+    if (dep.state === "errored") throw dep.error;
+    if (dep.state === "new") {
+      dep.state = "evaluating";
+      dep.evaluation = this.evaluate(dep, dep.namespace, ancestors).then(
+        () => {
+          dep.state = "evaluated";
+        },
+        (err) => {
+          dep.state = "errored";
+          dep.error = err;
+          throw err;
+        },
+      );
+    }
+    await dep.evaluation;
+    return dep.namespace;
+  }
+
+  /**
+   * Evaluates the module's current code into `exports`; on success the instance's hot context
+   * and imports become the record's live ones. Throws what the module threw.
+   * @param {ModuleRecord} record
+   * @param {object} exports
+   * @param {Set<ModuleRecord>} ancestors
+   */
+  async evaluate(record, exports, ancestors) {
+    const hot = new HotContext(record, this.engine);
+    const instance = new Instance(record, exports, new Set([...ancestors, record]), hot);
+    this.running.set(record, instance);
+    try {
+      if (record.format === "cjs") this.runCommonJs(record, instance);
+      else await this.runEsm(record, instance);
+    } catch (err) {
+      this.engine.events.removeOwner(hot);
+      throw err;
+    } finally {
+      this.running.delete(record);
+    }
+    this.commit(record, instance);
+  }
+
+  /** @param {ModuleRecord} record @param {Instance} instance */
+  commit(record, instance) {
+    if (instance.exports !== record.namespace) moveExports(instance.exports, record.namespace);
+    for (const dep of record.imports) {
+      if (!instance.imports.has(dep)) {
+        dep.importers.delete(record);
+        this.engine.lostImporter(dep);
+      }
+    }
+    for (const dep of instance.imports) dep.importers.add(record);
+    record.imports = instance.imports;
+    if (record.hot) this.engine.events.removeOwner(record.hot);
+    record.hot = instance.hot;
+    record.stale = false;
+    if (record.order === -1) record.order = this.evaluatedCount++;
+  }
+
+  /** @param {ModuleRecord} record @param {Instance} instance */
+  async runEsm(record, instance) {
+    const fn = new AsyncFunction(...ESM_PARAMS, `"use strict";${record.code}`);
+    const meta = this.importMeta(record, instance.hot);
+    const exports = instance.exports;
+    await fn(
+      exports,
+      meta,
+      (/** @type {string} */ specifier) => this.importFrom(instance, record, specifier),
+      (/** @type {string} */ specifier) => this.importFrom(this.running.get(record) ?? null, record, specifier),
+      (/** @type {any} */ from) => {
+        for (const key in from) {
+          if (key !== "default" && !(key in exports)) {
+            Object.defineProperty(exports, key, { enumerable: true, configurable: true, get: () => from[key] });
+          }
+        }
+      },
+    );
+  }
+
+  /** @param {ModuleRecord} record @param {Instance} instance */
+  runCommonJs(record, instance) {
+    const filename = record.id;
+    const nativeRequire = createRequire(filename);
+    const module = { id: filename, filename, path: path.dirname(filename), exports: {}, loaded: false, children: [], paths: nativeRequire.resolve.paths("") ?? [] };
+    const registry = this;
+    /** @param {string} specifier */
+    function require(specifier) {
+      const target = record.deps[specifier];
+      if (target && "id" in target) {
+        const dep = registry.records.get(target.id);
+        if (dep) return registry.requireRecord(instance, dep);
+      }
+      return nativeRequire(specifier);
+    }
+    Object.assign(require, { resolve: nativeRequire.resolve, cache: nativeRequire.cache, main: nativeRequire.main });
+    const fn = new Function(...CJS_PARAMS, record.code);
+    fn.call(module.exports, module.exports, require, module, filename, path.dirname(filename));
+    module.loaded = true;
+    const exports = instance.exports;
+    Object.defineProperty(exports, "default", { enumerable: true, configurable: true, get: () => module.exports });
+    const value = module.exports;
+    if (value && (typeof value === "object" || typeof value === "function")) {
+      for (const key of Object.keys(value)) {
+        if (key !== "default") Object.defineProperty(exports, key, { enumerable: true, configurable: true, get: () => value[key] });
+      }
+    }
+  }
+
+  /**
+   * Synchronous `require` of an app module from CommonJS (its code arrived with the importer).
+   * @param {Instance} instance
+   * @param {ModuleRecord} dep
+   */
+  requireRecord(instance, dep) {
+    instance.imports.add(dep);
+    if (dep.format !== "cjs" && dep.state === "new") {
+      const err = new Error(`require() of ES Module ${dep.id} from ${instance.record.id} not supported.`);
+      Object.assign(err, { code: "ERR_REQUIRE_ESM" });
+      throw err;
+    }
+    if (dep.state === "new") {
+      dep.state = "evaluating";
+      const child = new Instance(dep, dep.namespace, new Set([...instance.ancestors, dep]), new HotContext(dep, this.engine));
+      this.running.set(dep, child);
+      try {
+        this.runCommonJs(dep, child);
+        this.commit(dep, child);
+        dep.state = "evaluated";
+      } catch (err) {
+        dep.state = "errored";
+        dep.error = err;
+        throw err;
+      } finally {
+        this.running.delete(dep);
+      }
+    }
+    if (dep.state === "errored") throw dep.error;
+    return /** @type {any} */ (dep.namespace).default;
+  }
+
+  /** @param {ModuleRecord} record @param {HotContext} hot */
+  importMeta(record, hot) {
+    const registry = this;
+    return {
+      url: record.url,
+      filename: record.id,
+      dirname: path.dirname(record.id),
+      /** @param {string} specifier */
+      resolve(specifier) {
+        const known = record.deps[specifier];
+        if (known && "id" in known) return pathToFileURL(known.id).href;
+        if (known && "external" in known) return known.external;
+        if (specifier.startsWith(".") || specifier.startsWith("/")) return new URL(specifier, record.url).href;
+        try {
+          return pathToFileURL(createRequire(record.id).resolve(specifier)).href;
+        } catch {
+          return registry.resolveSync(record, specifier);
+        }
+      },
+      hot: hot.api,
+      dynoHot: hot.api,
+    };
+  }
+}
+
+/**
+ * Makes `target` (the namespace importers hold) expose what `source` (a new version's exports)
+ * defines: the rebinding of live imports, without proxies.
+ * @param {object} source
+ * @param {object} target
+ */
+function moveExports(source, target) {
+  for (const key of Reflect.ownKeys(target)) {
+    if (key !== Symbol.toStringTag && !Object.prototype.hasOwnProperty.call(source, key)) delete (/** @type {any} */ (target))[key];
+  }
+  for (const key of Reflect.ownKeys(source)) {
+    const descriptor = Object.getOwnPropertyDescriptor(source, key);
+    if (descriptor) Object.defineProperty(target, key, { ...descriptor, configurable: true });
+  }
+}
+
+export { createNamespace };
