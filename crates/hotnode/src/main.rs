@@ -1,1 +1,69 @@
-fn main() {}
+//! `hotnode`: runs a Node.js server with hot module replacement.
+
+mod app_process;
+mod cli;
+mod report;
+mod runtime_files;
+mod session;
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use hotnode_server::resolve::Resolver;
+use hotnode_server::socket::ControlSocket;
+use hotnode_server::store::ModuleStore;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+
+use crate::app_process::Launch;
+use crate::report::Reporter;
+use crate::session::{Event, Session};
+
+fn main() -> ExitCode {
+    let invocation = match cli::parse(std::env::args().collect()) {
+        Ok(invocation) => invocation,
+        Err(err) => err.exit(),
+    };
+    match run(invocation) {
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Err(err) => {
+            eprintln!("hotnode: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
+    let entry = session::entry_path(&invocation.entry)?;
+    let runtime_main = runtime_files::materialize()
+        .context("cannot write the hotnode runtime to its cache folder")?;
+    let socket = ControlSocket::create()?;
+    let reporter = Reporter::new(invocation.options.quiet, invocation.options.verbose);
+    let store = ModuleStore::new(Resolver::new(&invocation.conditions()));
+    let launch = Launch {
+        node: invocation.options.node.clone(),
+        node_args: invocation.node_args.clone(),
+        runtime_main,
+        entry,
+        app_args: invocation.app_args.clone(),
+        socket: socket.path.clone(),
+        token: socket.token.clone(),
+        restart: !invocation.options.no_restart,
+    };
+    let (session, events) = Session::new(launch, store, reporter)?;
+    let tx = std::sync::Mutex::new(session.sender());
+    let socket_dir = socket.serve(move |event| {
+        let _ = tx.lock().map(|tx| tx.send(Event::Connection(event)));
+    });
+    let signals_tx = session.sender();
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+    std::thread::Builder::new()
+        .name("hotnode-signals".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                let _ = signals_tx.send(Event::Signal(signal));
+            }
+        })?;
+    let code = session.run(events);
+    let _ = std::fs::remove_dir_all(socket_dir);
+    Ok(code)
+}

@@ -215,10 +215,10 @@ impl ModuleStore {
                 continue;
             }
             let target = self.resolver.resolve(path, specifier, kind);
-            if let (Target::App(dep), true) = (&target, is_static) {
-                if !static_deps.contains(dep) {
-                    static_deps.push(dep.clone());
-                }
+            if let (Target::App(dep), true) = (&target, is_static)
+                && !static_deps.contains(dep)
+            {
+                static_deps.push(dep.clone());
             }
             deps.insert(specifier.to_string(), target_json(target));
         }

@@ -142,10 +142,10 @@ impl<'a> Visit<'a> for Collector {
     }
 
     fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
-        if let Some(s) = string_value(&it.source) {
-            if !self.facts.dynamic_imports.contains(&s) {
-                self.facts.dynamic_imports.push(s);
-            }
+        if let Some(s) = string_value(&it.source)
+            && !self.facts.dynamic_imports.contains(&s)
+        {
+            self.facts.dynamic_imports.push(s);
         }
         walk::walk_import_expression(self, it);
     }
@@ -162,10 +162,10 @@ impl<'a> Visit<'a> for Collector {
             Expression::Identifier(id)
                 if id.name.as_str() == "require" && it.arguments.len() == 1 =>
             {
-                if let Some(s) = it.arguments[0].as_expression().and_then(string_value) {
-                    if !self.facts.requires.contains(&s) {
-                        self.facts.requires.push(s);
-                    }
+                if let Some(s) = it.arguments[0].as_expression().and_then(string_value)
+                    && !self.facts.requires.contains(&s)
+                {
+                    self.facts.requires.push(s);
                 }
             }
             Expression::StaticMemberExpression(member)

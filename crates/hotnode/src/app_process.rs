@@ -1,0 +1,88 @@
+//! The node process running the app: spawned with the runtime, stdio inherited, signalled by
+//! pid, and reaped on a thread that reports its exit.
+
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+pub struct Launch {
+    pub node: String,
+    pub node_args: Vec<String>,
+    pub runtime_main: PathBuf,
+    pub entry: PathBuf,
+    pub app_args: Vec<String>,
+    pub socket: PathBuf,
+    pub token: String,
+    pub restart: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Exit {
+    pub code: Option<i32>,
+    pub signal: Option<i32>,
+}
+
+impl Exit {
+    /// The exit code a shell would report (128 + signal for a signalled process).
+    pub fn shell_code(self) -> i32 {
+        self.code.or(self.signal.map(|s| 128 + s)).unwrap_or(1)
+    }
+}
+
+pub struct AppProcess {
+    pub pid: i32,
+}
+
+impl AppProcess {
+    pub fn spawn(
+        launch: &Launch,
+        on_exit: impl FnOnce(Exit) + Send + 'static,
+    ) -> std::io::Result<Self> {
+        let mut command = Command::new(&launch.node);
+        command
+            .args(&launch.node_args)
+            .arg(&launch.runtime_main)
+            .arg(&launch.entry)
+            .args(&launch.app_args)
+            .env("HOTNODE_SOCKET", &launch.socket)
+            .env("HOTNODE_TOKEN", &launch.token)
+            .env("HOTNODE_RESTART", if launch.restart { "1" } else { "0" })
+            .stdin(Stdio::inherit())
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit());
+        // SAFETY: prctl is async-signal-safe; it makes the kernel end the app if hotnode dies,
+        // so no node process is ever orphaned.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let mut child = command.spawn()?;
+        let pid = child.id() as i32;
+        std::thread::Builder::new()
+            .name("hotnode-reaper".into())
+            .spawn(move || {
+                let exit = match child.wait() {
+                    Ok(status) => Exit {
+                        code: status.code(),
+                        signal: status.signal(),
+                    },
+                    Err(_) => Exit {
+                        code: None,
+                        signal: None,
+                    },
+                };
+                on_exit(exit);
+            })?;
+        Ok(Self { pid })
+    }
+
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: plain kill(2) on the child's pid; the child is reaped only by our reaper
+        // thread, whose exit report retires this handle.
+        unsafe {
+            libc::kill(self.pid, signal);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! What hotnode prints: one `[hot]` line per event on stderr, paths relative to the working
+//! folder, colour only on a terminal and never with NO_COLOR.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+pub struct Reporter {
+    quiet: bool,
+    verbose: bool,
+    color: bool,
+    cwd: PathBuf,
+}
+
+impl Reporter {
+    pub fn new(quiet: bool, verbose: bool) -> Self {
+        let color = std::io::stderr().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Self {
+            quiet,
+            verbose,
+            color,
+            cwd: std::env::current_dir().unwrap_or_default(),
+        }
+    }
+
+    /// A path as the user typed it: relative to the working folder when inside it.
+    pub fn path(&self, path: impl AsRef<Path>) -> String {
+        let path = path.as_ref();
+        path.strip_prefix(&self.cwd)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn line(&self, text: &str) {
+        let prefix = self.paint("2", "[hot]");
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{prefix} {text}");
+    }
+
+    /// Routine progress (silenced by --quiet).
+    pub fn info(&self, text: &str) {
+        if !self.quiet {
+            self.line(text);
+        }
+    }
+
+    pub fn verbose(&self, text: &str) {
+        if self.verbose {
+            self.line(text);
+        }
+    }
+
+    pub fn warn(&self, text: &str) {
+        self.line(&self.paint("33", text));
+    }
+
+    pub fn error(&self, text: &str) {
+        self.line(&self.paint("31", text));
+    }
+
+    /// An error followed by a block (a code frame or a stack), indented as it came.
+    pub fn error_block(&self, headline: &str, block: &str) {
+        self.error(headline);
+        if !block.trim().is_empty() {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{}", block.trim_end());
+        }
+    }
+
+    pub fn updated(&self, changed: &[String], reevaluated: usize, accepted: &[String], ms: f64) {
+        let names: Vec<String> = changed.iter().map(|c| self.path(c)).collect();
+        let by = if accepted.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<String> = accepted.iter().map(|a| self.path(a)).collect();
+            format!(", accepted by {}", list.join(", "))
+        };
+        let noun = if reevaluated == 1 {
+            "module"
+        } else {
+            "modules"
+        };
+        self.info(&format!(
+            "{} changed: re-evaluated {reevaluated} {noun}{by} in {}",
+            names.join(", "),
+            self.paint("32", &format!("{ms:.1} ms"))
+        ));
+    }
+}

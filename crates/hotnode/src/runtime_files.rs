@@ -1,0 +1,63 @@
+//! The JS runtime ships inside the binary and is written once per version to a cache folder,
+//! where node loads it from. The folder name carries a hash of the files, so two hotnode
+//! versions never share (or half-overwrite) a runtime.
+
+use std::hash::{Hash, Hasher};
+use std::io;
+use std::path::{Path, PathBuf};
+
+const FILES: &[(&str, &str)] = &[
+    ("main.mjs", include_str!("../../../runtime/main.mjs")),
+    ("channel.mjs", include_str!("../../../runtime/channel.mjs")),
+    ("engine.mjs", include_str!("../../../runtime/engine.mjs")),
+    ("events.mjs", include_str!("../../../runtime/events.mjs")),
+    ("helpers.mjs", include_str!("../../../runtime/helpers.mjs")),
+    (
+        "hot-context.mjs",
+        include_str!("../../../runtime/hot-context.mjs"),
+    ),
+    ("planner.mjs", include_str!("../../../runtime/planner.mjs")),
+    (
+        "registry.mjs",
+        include_str!("../../../runtime/registry.mjs"),
+    ),
+];
+
+/// The runtime's entry file, written out if this version's folder does not exist yet.
+pub fn materialize() -> io::Result<PathBuf> {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    env!("CARGO_PKG_VERSION").hash(&mut hasher);
+    FILES.hash(&mut hasher);
+    let dir = cache_root().join(format!(
+        "runtime-{}-{:016x}",
+        env!("CARGO_PKG_VERSION"),
+        hasher.finish()
+    ));
+    let main = dir.join("main.mjs");
+    if main.is_file() {
+        return Ok(main);
+    }
+    std::fs::create_dir_all(dir.parent().unwrap_or(Path::new("/")))?;
+    // Written beside and renamed into place, so a concurrent hotnode never sees half a runtime.
+    let staging = dir.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::create_dir_all(&staging)?;
+    for (name, text) in FILES {
+        std::fs::write(staging.join(name), text)?;
+    }
+    match std::fs::rename(&staging, &dir) {
+        Ok(()) => {}
+        Err(_) if main.is_file() => {
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+        Err(err) => return Err(err),
+    }
+    Ok(main)
+}
+
+fn cache_root() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("hotnode")
+}

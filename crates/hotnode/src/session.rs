@@ -1,0 +1,509 @@
+//! One hotnode session: the event loop that owns the module store, the watcher, the runtime
+//! connections and the app process. Every input (file batches, runtime messages, the app's
+//! exit, signals) arrives on one channel and is handled here, one at a time.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hotnode_server::protocol::{self, RuntimeMessage, TargetJson};
+use hotnode_server::resolve::Target;
+use hotnode_server::socket::ConnectionEvent;
+use hotnode_server::store::{LoadError, ModuleStore, Refresh};
+use hotnode_server::watch::{Batch, Change, FileWatcher};
+
+use crate::app_process::{AppProcess, Exit, Launch};
+use crate::report::Reporter;
+
+/// How long a process that asked for a restart (or was told to stop) may take to exit.
+const EXIT_GRACE: Duration = Duration::from_secs(5);
+
+pub enum Event {
+    Files(Batch),
+    Connection(ConnectionEvent),
+    AppExited { generation: u64, exit: Exit },
+    Signal(i32),
+}
+
+struct Connection {
+    writer: UnixStream,
+    /// Modules whose code this process holds.
+    sent: HashSet<PathBuf>,
+}
+
+enum AppState {
+    Running,
+    /// The app asked for a restart; a new process starts when this one has exited.
+    Restarting {
+        deadline: Instant,
+    },
+    /// The app exited with an error: it starts again on the next change.
+    Crashed,
+    /// hotnode was told to stop: the app's exit ends hotnode.
+    Stopping {
+        deadline: Instant,
+        signal: i32,
+    },
+}
+
+pub struct Session {
+    launch: Launch,
+    store: ModuleStore,
+    watcher: FileWatcher,
+    reporter: Reporter,
+    events: Sender<Event>,
+    connections: HashMap<u64, Connection>,
+    app: Option<AppProcess>,
+    generation: u64,
+    state: AppState,
+    /// Files that failed to load, with the message last reported (reported once per content).
+    broken: HashMap<PathBuf, String>,
+    /// When the update in flight was triggered, for the report line.
+    update_started: Option<Instant>,
+}
+
+impl Session {
+    pub fn new(
+        launch: Launch,
+        store: ModuleStore,
+        reporter: Reporter,
+    ) -> anyhow::Result<(Self, mpsc::Receiver<Event>)> {
+        let (tx, rx) = mpsc::channel();
+        let files_tx = Mutex::new(tx.clone());
+        let watcher = FileWatcher::new(
+            move |batch| {
+                let _ = files_tx.lock().map(|tx| tx.send(Event::Files(batch)));
+            },
+            Duration::from_millis(1),
+            Duration::from_millis(50),
+        )?;
+        let session = Self {
+            launch,
+            store,
+            watcher,
+            reporter,
+            events: tx,
+            connections: HashMap::new(),
+            app: None,
+            generation: 0,
+            state: AppState::Running,
+            broken: HashMap::new(),
+            update_started: None,
+        };
+        Ok((session, rx))
+    }
+
+    pub fn sender(&self) -> Sender<Event> {
+        self.events.clone()
+    }
+
+    /// Runs until the app has exited for good; returns hotnode's exit code.
+    pub fn run(mut self, events: mpsc::Receiver<Event>) -> i32 {
+        if let Err(code) = self.start_app() {
+            return code;
+        }
+        loop {
+            let timeout = match &self.state {
+                AppState::Restarting { deadline } | AppState::Stopping { deadline, .. } => {
+                    deadline.saturating_duration_since(Instant::now())
+                }
+                _ => Duration::from_secs(3600),
+            };
+            match events.recv_timeout(timeout) {
+                Ok(Event::Files(batch)) => self.on_files(batch),
+                Ok(Event::Connection(event)) => self.on_connection(event),
+                Ok(Event::AppExited { generation, exit }) if generation == self.generation => {
+                    if let Some(code) = self.on_app_exit(exit) {
+                        return code;
+                    }
+                }
+                Ok(Event::AppExited { .. }) => {}
+                Ok(Event::Signal(signal)) => {
+                    if let Some(code) = self.on_signal(signal) {
+                        return code;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => self.on_deadline(),
+                Err(RecvTimeoutError::Disconnected) => return 1,
+            }
+        }
+    }
+
+    fn start_app(&mut self) -> Result<(), i32> {
+        self.generation += 1;
+        let generation = self.generation;
+        let tx = Mutex::new(self.events.clone());
+        match AppProcess::spawn(&self.launch, move |exit| {
+            let _ = tx
+                .lock()
+                .map(|tx| tx.send(Event::AppExited { generation, exit }));
+        }) {
+            Ok(app) => {
+                self.app = Some(app);
+                self.state = AppState::Running;
+                Ok(())
+            }
+            Err(err) => {
+                self.reporter.error(&format!(
+                    "cannot run node ({}): {err}. Install Node.js 20 or later, or name it with --node PATH.",
+                    self.launch.node
+                ));
+                Err(1)
+            }
+        }
+    }
+
+    fn on_app_exit(&mut self, exit: Exit) -> Option<i32> {
+        self.app = None;
+        self.connections.clear();
+        match self.state {
+            AppState::Restarting { .. } => {
+                if self.start_app().is_err() {
+                    return Some(1);
+                }
+                None
+            }
+            AppState::Stopping { .. } => Some(exit.shell_code()),
+            AppState::Running | AppState::Crashed => {
+                if exit.code == Some(0) {
+                    self.reporter.info("app exited with code 0");
+                    return Some(0);
+                }
+                let how = match (exit.code, exit.signal) {
+                    (Some(code), _) => format!("code {code}"),
+                    (None, Some(signal)) => format!("signal {signal}"),
+                    _ => "an unknown status".into(),
+                };
+                self.reporter.error(&format!(
+                    "app exited with {how}; waiting for a change to start it again"
+                ));
+                self.state = AppState::Crashed;
+                None
+            }
+        }
+    }
+
+    fn on_signal(&mut self, signal: i32) -> Option<i32> {
+        match &self.app {
+            Some(app) => {
+                app.signal(signal);
+                self.state = AppState::Stopping {
+                    deadline: Instant::now() + EXIT_GRACE,
+                    signal,
+                };
+                None
+            }
+            None => Some(128 + signal),
+        }
+    }
+
+    fn on_deadline(&mut self) {
+        match self.state {
+            AppState::Restarting { deadline } | AppState::Stopping { deadline, .. }
+                if Instant::now() >= deadline =>
+            {
+                if let Some(app) = &self.app {
+                    self.reporter
+                        .warn("the app did not exit in time; killing it");
+                    app.signal(libc::SIGKILL);
+                }
+                if let AppState::Stopping { signal, .. } = self.state {
+                    self.state = AppState::Stopping {
+                        deadline: Instant::now() + EXIT_GRACE,
+                        signal,
+                    };
+                } else {
+                    self.state = AppState::Restarting {
+                        deadline: Instant::now() + EXIT_GRACE,
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_connection(&mut self, event: ConnectionEvent) {
+        match event {
+            ConnectionEvent::Connected { id, writer, pid } => {
+                self.reporter.verbose(&format!("process {pid} attached"));
+                self.connections.insert(
+                    id,
+                    Connection {
+                        writer,
+                        sent: HashSet::new(),
+                    },
+                );
+            }
+            ConnectionEvent::Message { id, message } => self.on_message(id, message),
+            ConnectionEvent::Malformed { error, .. } => {
+                self.reporter.warn(&format!(
+                    "ignored a malformed message from the runtime: {error}"
+                ));
+            }
+            ConnectionEvent::Closed { id } => {
+                self.connections.remove(&id);
+            }
+        }
+    }
+
+    fn on_message(&mut self, id: u64, message: RuntimeMessage) {
+        match message {
+            RuntimeMessage::Hello { .. } => {}
+            RuntimeMessage::Fetch {
+                rid,
+                specifier,
+                importer,
+            } => self.on_fetch(id, rid, &specifier, importer.as_deref()),
+            RuntimeMessage::Updated {
+                changed,
+                reevaluated,
+                accepted,
+                failed,
+                ms,
+            } => {
+                let total = self
+                    .update_started
+                    .take()
+                    .map_or(ms, |t| t.elapsed().as_secs_f64() * 1000.0);
+                for failure in &failed {
+                    self.reporter.error_block(
+                        &format!(
+                            "update failed in {}: {}",
+                            self.reporter.path(&failure.id),
+                            failure.message
+                        ),
+                        &failure.stack,
+                    );
+                }
+                if failed.is_empty() || !accepted.is_empty() {
+                    self.reporter
+                        .updated(&changed, reevaluated.len(), &accepted, total);
+                }
+            }
+            RuntimeMessage::Restart {
+                path,
+                reason,
+                chain,
+                ..
+            } => {
+                let why = match reason.as_str() {
+                    "declined" => format!("{} declined updates", self.reporter.path(&path)),
+                    _ => {
+                        let names: Vec<String> =
+                            chain.iter().map(|c| self.reporter.path(c)).collect();
+                        format!("no module accepts the update ({})", names.join(" -> "))
+                    }
+                };
+                if self.launch.restart {
+                    self.reporter.info(&format!("restarting: {why}"));
+                    self.state = AppState::Restarting {
+                        deadline: Instant::now() + EXIT_GRACE,
+                    };
+                } else {
+                    self.reporter.warn(&format!(
+                        "cannot apply hot: {why}; keeping the old code running (--no-restart)"
+                    ));
+                }
+            }
+            RuntimeMessage::Invalidate { path, message } => {
+                let message = message.map(|m| format!(": {m}")).unwrap_or_default();
+                self.reporter.info(&format!(
+                    "{} invalidated itself{message}",
+                    self.reporter.path(&path)
+                ));
+            }
+            RuntimeMessage::Custom { event, data } => {
+                self.reporter
+                    .verbose(&format!("custom event {event}: {data}"));
+                let line = format!(
+                    "{}\n",
+                    serde_json::json!({ "type": "custom", "event": event, "data": data })
+                );
+                for (other, connection) in &mut self.connections {
+                    if *other != id {
+                        let _ = connection.writer.write_all(line.as_bytes());
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_fetch(&mut self, id: u64, rid: u64, specifier: &str, importer: Option<&str>) {
+        let importer = importer.map(PathBuf::from);
+        let target = self.store.resolve(importer.as_deref(), specifier);
+        let Some(connection) = self.connections.get_mut(&id) else {
+            return;
+        };
+        let (target_json, payloads, failures) = match target {
+            Target::App(path) => {
+                let mut sent = std::mem::take(&mut connection.sent);
+                let before: HashSet<PathBuf> = sent.clone();
+                let (payloads, failures) = self.store.closure(&path, &mut sent);
+                for loaded in sent.difference(&before) {
+                    if let Err(err) = self.watcher.watch_folder_of(loaded) {
+                        self.reporter.warn(&err.to_string());
+                    }
+                }
+                let own_failure = failures
+                    .iter()
+                    .find(|f| f.path() == path)
+                    .map(|f| f.to_string());
+                if let Some(connection) = self.connections.get_mut(&id) {
+                    connection.sent = sent;
+                }
+                let target = match own_failure {
+                    Some(error) => TargetJson::Error { error },
+                    None => TargetJson::App {
+                        id: path.to_string_lossy().into_owned(),
+                    },
+                };
+                (target, payloads, failures)
+            }
+            Target::External(external) => {
+                (TargetJson::External { external }, Vec::new(), Vec::new())
+            }
+            Target::Missing(error) => (TargetJson::Error { error }, Vec::new(), Vec::new()),
+        };
+        for failure in failures {
+            let _ = self.watcher.watch_folder_of(failure.path());
+            self.report_broken(failure);
+        }
+        let jsons: Vec<&str> = payloads.iter().map(|p| &**p).collect();
+        let reply = protocol::modules_reply(rid, &target_json, &jsons);
+        if let Some(connection) = self.connections.get_mut(&id) {
+            let _ = connection.writer.write_all(reply.as_bytes());
+        }
+    }
+
+    fn on_files(&mut self, batch: Batch) {
+        let mut changed: Vec<PathBuf> = Vec::new();
+        for (path, change) in batch {
+            let known = self.store.contains(&path) || self.broken.contains_key(&path);
+            if !known {
+                continue;
+            }
+            if change == Change::Removed && !path.exists() {
+                self.reporter.warn(&format!(
+                    "{} was deleted; its importers keep the last version until it is restored",
+                    self.reporter.path(&path)
+                ));
+                continue;
+            }
+            if !self.store.contains(&path) {
+                // A file that failed at its first load: the app needs a fresh start to import it.
+                self.broken.remove(&path);
+                changed.push(path);
+                continue;
+            }
+            match self.store.refresh(&path) {
+                Refresh::Unchanged => {
+                    self.broken.remove(&path);
+                }
+                Refresh::Changed => {
+                    self.broken.remove(&path);
+                    changed.push(path);
+                }
+                Refresh::Failed(err) => self.report_broken(err),
+            }
+        }
+        if changed.is_empty() {
+            return;
+        }
+        match self.state {
+            AppState::Crashed => {
+                self.reporter.info(&format!(
+                    "{} changed: starting the app again",
+                    self.names(&changed)
+                ));
+                let _ = self.start_app();
+            }
+            AppState::Running => self.send_update(&changed),
+            AppState::Restarting { .. } | AppState::Stopping { .. } => {}
+        }
+    }
+
+    fn send_update(&mut self, changed: &[PathBuf]) {
+        self.update_started = Some(Instant::now());
+        let mut any = false;
+        for connection in self.connections.values_mut() {
+            let mut payloads: Vec<Arc<str>> = Vec::new();
+            for path in changed {
+                if !connection.sent.contains(path) {
+                    continue;
+                }
+                let Some(module) = self.store.get(path) else {
+                    continue;
+                };
+                payloads.push(Arc::clone(&module.json));
+                // New static dependencies travel with their importer (CommonJS needs them
+                // before its synchronous require).
+                let new_deps: Vec<PathBuf> = module
+                    .static_deps
+                    .iter()
+                    .filter(|d| !connection.sent.contains(*d))
+                    .cloned()
+                    .collect();
+                for dep in new_deps {
+                    let (more, failures) = self.store.closure(&dep, &mut connection.sent);
+                    payloads.extend(more);
+                    for failure in failures {
+                        self.broken
+                            .entry(failure.path().to_path_buf())
+                            .or_insert_with(|| failure.to_string());
+                    }
+                }
+            }
+            if payloads.is_empty() {
+                continue;
+            }
+            any = true;
+            let jsons: Vec<&str> = payloads.iter().map(|p| &**p).collect();
+            let _ = connection
+                .writer
+                .write_all(protocol::update_message(&jsons).as_bytes());
+        }
+        if !any {
+            self.update_started = None;
+        }
+    }
+
+    fn report_broken(&mut self, err: LoadError) {
+        let message = err.to_string();
+        if self.broken.get(err.path()).is_some_and(|m| *m == message) {
+            return;
+        }
+        self.reporter
+            .error_block(&message, err.frame().unwrap_or(""));
+        self.reporter
+            .info("the app keeps running; the file is applied at its next good save");
+        let line = protocol::error_message(&err.to_vite_error());
+        for connection in self.connections.values_mut() {
+            let _ = connection.writer.write_all(line.as_bytes());
+        }
+        self.broken.insert(err.path().to_path_buf(), message);
+    }
+
+    fn names(&self, paths: &[PathBuf]) -> String {
+        paths
+            .iter()
+            .map(|p| self.reporter.path(p))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+pub fn entry_path(entry: &Path) -> anyhow::Result<PathBuf> {
+    let absolute = std::env::current_dir()?.join(entry);
+    if absolute.is_dir() {
+        anyhow::bail!(
+            "the entry {} is a folder; name a module file",
+            entry.display()
+        );
+    }
+    std::fs::canonicalize(&absolute)
+        .map_err(|_| anyhow::anyhow!("cannot find the entry module {}", entry.display()))
+}
