@@ -1,0 +1,165 @@
+//! hotnode's own end-to-end scenarios: what the conformance cases do not cover (the process
+//! contract, stack traces, bad input, restarts bounded in time).
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::{TempApp, hotnode};
+
+const ESM: &str = r#"{ "type": "module" }"#;
+
+#[test]
+fn argv_is_what_plain_node_gives_and_node_options_pass_through() {
+    let app = TempApp::new(
+        "argv",
+        &[
+            ("package.json", ESM),
+            (
+                "main.js",
+                "console.log('OUT argv ' + JSON.stringify(process.argv.slice(1)));\nconsole.log('OUT execArgv ' + JSON.stringify(process.execArgv));\nsetInterval(() => {}, 1000);\n",
+            ),
+        ],
+    );
+    let mut run = hotnode(&app, &["--no-warnings", "main.js", "--port", "3000", "-q"]);
+    let entry = app.dir.join("main.js");
+    run.expect(&format!(
+        "OUT argv [\"{}\",\"--port\",\"3000\",\"-q\"]",
+        entry.display()
+    ));
+    run.expect("OUT execArgv [\"--no-warnings\"]");
+}
+
+#[test]
+fn stack_traces_point_at_the_typescript_source() {
+    let app = TempApp::new(
+        "stack",
+        &[
+            ("package.json", ESM),
+            (
+                "main.ts",
+                "import { fail } from \"./lib.js\";\ntry { fail(); } catch (e) { console.log('OUT ' + (e as Error).stack!.split('\\n')[1].trim()); }\nsetInterval(() => {}, 1000);\nimport.meta.hot?.accept(\"./lib.js\", (m: any) => { try { m.fail(); } catch (e) { console.log('OUT ' + (e as Error).stack!.split('\\n')[1].trim()); } });\n",
+            ),
+            (
+                "lib.ts",
+                "interface Options { strict: boolean }\nconst options: Options = { strict: true };\nexport function fail(): never {\n  throw new Error(\"from lib \" + options.strict);\n}\n",
+            ),
+        ],
+    );
+    let mut run = hotnode(&app, &["main.ts"]);
+    let line = run.expect("OUT at");
+    assert!(line.contains("lib.ts:4:9"), "{line}");
+    // After a hot update the positions are those of the new source.
+    app.write("lib.ts", "// a comment line\ninterface Options { strict: boolean }\nconst options: Options = { strict: true };\nexport function fail(): never {\n  throw new Error(\"from lib \" + options.strict);\n}\n");
+    let line = run.expect("OUT at");
+    assert!(line.contains("lib.ts:5:9"), "{line}");
+}
+
+#[test]
+fn sigterm_reaches_the_app_and_its_exit_code_is_hotnodes() {
+    let app = TempApp::new(
+        "sigterm",
+        &[
+            ("package.json", ESM),
+            (
+                "main.js",
+                "process.on('SIGTERM', () => { console.log('OUT got SIGTERM'); process.exit(7); });\nconsole.log('OUT ready');\nsetInterval(() => {}, 1000);\n",
+            ),
+        ],
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("OUT ready");
+    run.signal(libc::SIGTERM);
+    run.expect("OUT got SIGTERM");
+    assert_eq!(run.wait_exit(Duration::from_secs(10)), Some(7));
+}
+
+#[test]
+fn an_app_that_exits_cleanly_ends_hotnode_with_code_zero() {
+    let app = TempApp::new(
+        "clean-exit",
+        &[
+            ("package.json", ESM),
+            ("main.js", "console.log('OUT done');\n"),
+        ],
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("OUT done");
+    assert_eq!(run.wait_exit(Duration::from_secs(10)), Some(0));
+}
+
+#[test]
+fn no_restart_keeps_the_old_code_running() {
+    let app = TempApp::new(
+        "no-restart",
+        &[
+            ("package.json", ESM),
+            (
+                "main.js",
+                "import { v } from './dep.js';\nconsole.log('OUT boot ' + v);\nsetInterval(() => {}, 1000);\nglobalThis.tick = setInterval(() => {}, 1000);\nprocess.stdin;\n",
+            ),
+            ("dep.js", "export const v = 1;\n"),
+        ],
+    );
+    let mut run = hotnode(&app, &["--no-restart", "main.js"]);
+    run.expect("OUT boot 1");
+    app.write("dep.js", "export const v = 2;\n");
+    run.expect("keeping the old code running (--no-restart)");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!run.output().contains("OUT boot 2"), "{}", run.output());
+}
+
+#[test]
+fn bad_files_are_reported_and_the_app_keeps_running() {
+    let app = TempApp::new(
+        "bad-input",
+        &[
+            ("package.json", ESM),
+            (
+                "main.js",
+                "import { v } from './dep.js';\nconsole.log('OUT boot ' + v);\nsetInterval(() => {}, 1000);\nimport.meta.hot.accept('./dep.js', (m) => console.log('OUT now ' + m.v));\n",
+            ),
+            ("dep.js", "export const v = 1;\n"),
+        ],
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("OUT boot 1");
+    app.write_bytes("dep.js", &[0xff, 0xfe, 0x00, 0x81, b'\n']);
+    run.expect("dep.js is not UTF-8 text");
+    app.write("dep.js", "export const v = ;\n");
+    run.expect("dep.js:1:18");
+    run.expect("> 1 | export const v = ;");
+    app.write("dep.js", "export const v = 3;\n");
+    run.expect("OUT now 3");
+    assert!(!run.output().contains("panicked"), "{}", run.output());
+}
+
+#[test]
+fn a_missing_entry_is_a_clear_error() {
+    let app = TempApp::new("no-entry", &[("package.json", ESM)]);
+    let mut run = hotnode(&app, &["src/nope.ts"]);
+    run.expect("cannot find the entry module src/nope.ts");
+    assert_eq!(run.wait_exit(Duration::from_secs(5)), Some(1));
+}
+
+#[test]
+fn a_restart_does_not_wait_forever_for_a_hung_dispose_handler() {
+    let app = TempApp::new(
+        "hung-dispose",
+        &[
+            ("package.json", ESM),
+            (
+                "main.js",
+                "import { v } from './dep.js';\nconsole.log('OUT boot ' + v);\nsetInterval(() => {}, 1000);\nimport.meta.hot.dispose(() => new Promise(() => {}));\n",
+            ),
+            ("dep.js", "export const v = 1;\n"),
+        ],
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("OUT boot 1");
+    let edited = Instant::now();
+    app.write("dep.js", "export const v = 2;\n");
+    run.expect("OUT boot 2");
+    let took = edited.elapsed();
+    assert!(took < Duration::from_secs(6), "restart took {took:?}");
+}

@@ -1,0 +1,167 @@
+//! Drives the real `hotnode` binary against a temp app: writes files, collects output lines,
+//! waits for lines with a deadline.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// `shared/` sits beside the repository (CI clones main with it there).
+pub fn shared_dir() -> PathBuf {
+    let dir = repo_root().join("../shared");
+    assert!(
+        dir.join("conformance/run").is_file(),
+        "expected the shared folder at {}",
+        dir.display()
+    );
+    dir
+}
+
+pub struct TempApp {
+    pub dir: PathBuf,
+}
+
+impl TempApp {
+    pub fn new(name: &str, files: &[(&str, &str)]) -> Self {
+        let dir = std::env::temp_dir().join(format!("hotnode-e2e-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let app = Self {
+            dir: dir.canonicalize().unwrap(),
+        };
+        for (path, text) in files {
+            app.write(path, text);
+        }
+        app
+    }
+
+    pub fn write(&self, path: &str, text: &str) {
+        self.write_bytes(path, text.as_bytes());
+    }
+
+    pub fn write_bytes(&self, path: &str, bytes: &[u8]) {
+        let full = self.dir.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, bytes).unwrap();
+    }
+}
+
+impl Drop for TempApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[derive(Default)]
+struct Lines {
+    lines: Vec<String>,
+    closed: usize,
+}
+
+pub struct Running {
+    pub child: Child,
+    output: Arc<(Mutex<Lines>, Condvar)>,
+    cursor: usize,
+}
+
+pub fn hotnode(app: &TempApp, args: &[&str]) -> Running {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotnode"))
+        .args(args)
+        .current_dir(&app.dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hotnode starts");
+    let output = Arc::new((Mutex::new(Lines::default()), Condvar::new()));
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let output = Arc::clone(&output);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines() {
+                let Ok(line) = line else { break };
+                let (lock, cvar) = &*output;
+                lock.lock().unwrap().lines.push(line);
+                cvar.notify_all();
+            }
+            let (lock, cvar) = &*output;
+            lock.lock().unwrap().closed += 1;
+            cvar.notify_all();
+        });
+    }
+    Running {
+        child,
+        output,
+        cursor: 0,
+    }
+}
+
+impl Running {
+    /// Waits for the next line (after the last one matched) that contains `needle`.
+    pub fn expect(&mut self, needle: &str) -> String {
+        self.expect_within(needle, Duration::from_secs(10))
+    }
+
+    pub fn expect_within(&mut self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        let (lock, cvar) = &*self.output;
+        let mut state = lock.lock().unwrap();
+        loop {
+            if let Some(offset) = state.lines[self.cursor..]
+                .iter()
+                .position(|l| l.contains(needle))
+            {
+                self.cursor += offset + 1;
+                return state.lines[self.cursor - 1].clone();
+            }
+            let now = Instant::now();
+            if now >= deadline || state.closed == 2 {
+                panic!(
+                    "no line containing {needle:?}; output so far:\n{}",
+                    state.lines.join("\n")
+                );
+            }
+            state = cvar.wait_timeout(state, deadline - now).unwrap().0;
+        }
+    }
+
+    /// Every line so far.
+    pub fn output(&self) -> String {
+        self.output.0.lock().unwrap().lines.join("\n")
+    }
+
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc::kill(self.child.id() as i32, signal) };
+    }
+
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,132 @@
+// @ts-check
+/**
+ * The engine against modules in the module-runner form (what hotnode's transform emits),
+ * served by a fake channel instead of hotnode.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Engine } from "../engine.mjs";
+
+/**
+ * @typedef {{ code: string, deps?: Record<string, string> }} Source
+ */
+
+/** @param {Record<string, Source>} files */
+function app(files) {
+  /** @type {object[]} */
+  const sent = [];
+  /** @param {string} id */
+  const payload = (id) => ({
+    id,
+    url: "file://" + id,
+    format: "esm",
+    code: files[id].code,
+    deps: Object.fromEntries(Object.entries(files[id].deps ?? {}).map(([s, t]) => [s, t.startsWith("node:") ? { external: t } : { id: t }])),
+  });
+  const channel = {
+    /** @param {object} message */
+    send(message) {
+      sent.push(message);
+    },
+    /** @param {any} message */
+    async request(message) {
+      const id = message.importer ? files[message.importer].deps?.[message.specifier] ?? message.specifier : message.specifier;
+      return { target: { id }, modules: [payload(id)] };
+    },
+  };
+  /** @type {number[]} */
+  const exits = [];
+  const engine = new Engine(channel, { exit: (code) => exits.push(code) });
+  return {
+    engine,
+    sent,
+    exits,
+    /** @param {string} id @param {string} code */
+    async edit(id, code) {
+      files[id] = { ...files[id], code };
+      await engine.receiveUpdate([/** @type {any} */ (payload(id))]);
+    },
+  };
+}
+
+/** @type {string[]} */
+let log = [];
+/** @type {any} */ (globalThis).__log = (/** @type {string} */ line) => log.push(line);
+
+test("an accepted dependency is rebound in its importer; its namespace object stays the same", async () => {
+  log = [];
+  const t = app({
+    "/main.js": {
+      deps: { "./dep.js": "/dep.js" },
+      code: `const d = await __vite_ssr_import__("./dep.js");
+        globalThis.__ns = d;
+        __vite_ssr_import_meta__.hot.accept("./dep.js", (m) => __log("cb " + m.v + " " + d.v + " " + (m === globalThis.__ns)));`,
+    },
+    "/dep.js": { code: `Object.defineProperty(__vite_ssr_exports__, "v", { enumerable: true, configurable: true, get() { return v; } }); const v = 1;` },
+  });
+  await t.engine.boot("/main.js");
+  await t.edit("/dep.js", `Object.defineProperty(__vite_ssr_exports__, "v", { enumerable: true, configurable: true, get() { return v; } }); const v = 2;`);
+  assert.deepEqual(log, ["cb 2 2 true"]);
+  const updated = /** @type {any} */ (t.sent.find((m) => /** @type {any} */ (m).type === "updated"));
+  assert.deepEqual(updated.reevaluated, ["/dep.js"]);
+  assert.deepEqual(updated.accepted, ["/main.js"]);
+});
+
+test("a throwing re-evaluation keeps the old bindings, skips the callback, and the next save applies", async () => {
+  log = [];
+  const dep = (/** @type {string} */ body) => `Object.defineProperty(__vite_ssr_exports__, "v", { enumerable: true, configurable: true, get() { return v; } }); ${body}`;
+  const t = app({
+    "/main.js": {
+      deps: { "./dep.js": "/dep.js" },
+      code: `const d = await __vite_ssr_import__("./dep.js");
+        globalThis.__read = () => d.v;
+        __vite_ssr_import_meta__.hot.accept("./dep.js", (m) => __log("cb " + m.v));
+        __vite_ssr_import_meta__.hot.on("vite:error", (p) => __log("error " + p.err.message));`,
+    },
+    "/dep.js": { code: dep("const v = 1;") },
+  });
+  await t.engine.boot("/main.js");
+  await t.edit("/dep.js", dep(`const v = 2; throw new Error("boom");`));
+  assert.equal(/** @type {any} */ (globalThis).__read(), 1);
+  assert.deepEqual(log, ["error boom"]);
+  const failed = /** @type {any} */ (t.sent.findLast((m) => /** @type {any} */ (m).type === "updated")).failed;
+  assert.equal(failed[0].id, "/dep.js");
+  await t.edit("/dep.js", dep("const v = 3;"));
+  assert.equal(/** @type {any} */ (globalThis).__read(), 3);
+  assert.deepEqual(log, ["error boom", "cb 3"]);
+});
+
+test("an update nobody accepts runs dispose handlers, asks for a restart and exits", async () => {
+  log = [];
+  const t = app({
+    "/main.js": {
+      deps: { "./dep.js": "/dep.js" },
+      code: `await __vite_ssr_import__("./dep.js");
+        __vite_ssr_import_meta__.hot.on("vite:beforeFullReload", (p) => __log("reload " + p.type + " " + p.path));`,
+    },
+    "/dep.js": { code: `__vite_ssr_import_meta__.hot.dispose(() => __log("dispose dep"));` },
+  });
+  await t.engine.boot("/main.js");
+  await t.edit("/dep.js", `/* v2 */`);
+  assert.deepEqual(log, ["reload full-reload /main.js", "dispose dep"]);
+  assert.deepEqual(t.exits, [0]);
+  const restart = /** @type {any} */ (t.sent.find((m) => /** @type {any} */ (m).type === "restart"));
+  assert.deepEqual(restart.chain, ["/dep.js", "/main.js"]);
+});
+
+test("updates queue: a change arriving during an async accept callback waits for it", async () => {
+  log = [];
+  const t = app({
+    "/main.js": {
+      deps: { "./dep.js": "/dep.js" },
+      code: `await __vite_ssr_import__("./dep.js");
+        __vite_ssr_import_meta__.hot.accept("./dep.js", async (m) => { __log("start " + m.v); await new Promise((r) => setTimeout(r, 30)); __log("end " + m.v); });`,
+    },
+    "/dep.js": { code: `Object.defineProperty(__vite_ssr_exports__, "v", { enumerable: true, configurable: true, get() { return 1; } });` },
+  });
+  await t.engine.boot("/main.js");
+  const first = t.edit("/dep.js", `Object.defineProperty(__vite_ssr_exports__, "v", { enumerable: true, configurable: true, get() { return 2; } });`);
+  const second = t.edit("/dep.js", `Object.defineProperty(__vite_ssr_exports__, "v", { enumerable: true, configurable: true, get() { return 3; } });`);
+  await Promise.all([first, second]);
+  assert.deepEqual(log, ["start 2", "end 2", "start 3", "end 3"]);
+});
