@@ -241,7 +241,7 @@ export class Registry {
 
   /** @param {ModuleRecord} record @param {Instance} instance */
   async runEsm(record, instance) {
-    const fn = new AsyncFunction(...ESM_PARAMS, `"use strict";${record.code}`);
+    const fn = new AsyncFunction(...ESM_PARAMS, record.code);
     const meta = this.importMeta(record, instance.hot);
     const exports = instance.exports;
     await fn(

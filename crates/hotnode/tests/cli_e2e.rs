@@ -53,6 +53,12 @@ fn stack_traces_point_at_the_typescript_source() {
     app.write("lib.ts", "// a comment line\ninterface Options { strict: boolean }\nconst options: Options = { strict: true };\nexport function fail(): never {\n  throw new Error(\"from lib \" + options.strict);\n}\n");
     let line = run.expect("OUT at");
     assert!(line.contains("lib.ts:5:9"), "{line}");
+    // The first line of a module maps exactly too (nothing is prepended on its line).
+    let first_line = "export function fail(): never { throw new Error(\"first\"); }\n";
+    app.write("lib.ts", first_line);
+    let column = first_line.find("new Error").unwrap() + 1;
+    let line = run.expect("OUT at");
+    assert!(line.contains(&format!("lib.ts:1:{column}")), "{line}");
 }
 
 #[test]

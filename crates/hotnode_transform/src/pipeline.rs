@@ -111,10 +111,21 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
         })
         .with_scoping(scoping)
         .build(&program);
-    let mut code = generated.code;
+    // ES modules are strict; the directive gets a line of its own so the map shifts by whole
+    // lines and every column stays exact.
+    let (mut code, prefix_lines) = if format == ModuleFormat::Esm {
+        (format!("\"use strict\";\n{}", generated.code), 1)
+    } else {
+        (generated.code, 0)
+    };
     if let Some(mut map) = generated.map {
         map.set_sources([options.url.as_str()]);
-        append_trailer(&mut code, options, &map.to_json_string());
+        append_trailer(
+            &mut code,
+            options.wrapper_header_lines + prefix_lines,
+            &options.url,
+            &map.to_json_string(),
+        );
     }
     Ok(Transformed {
         code,
@@ -173,8 +184,8 @@ fn oxc_options(
 /// `//# sourceURL` names the module in stack traces and the debugger; the inline map points
 /// back at the original source. The map is shifted down by the lines the runtime's function
 /// wrapper adds before the body.
-fn append_trailer(code: &mut String, options: &TransformOptions, map_json: &str) {
-    let shift = ";".repeat(options.wrapper_header_lines as usize);
+fn append_trailer(code: &mut String, shift_lines: u32, url: &str, map_json: &str) {
+    let shift = ";".repeat(shift_lines as usize);
     let key = "\"mappings\":\"";
     let shifted = match map_json.find(key) {
         Some(at) => {
@@ -187,7 +198,7 @@ fn append_trailer(code: &mut String, options: &TransformOptions, map_json: &str)
         code.push('\n');
     }
     code.push_str("//# sourceURL=");
-    code.push_str(&options.url);
+    code.push_str(url);
     code.push_str("\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,");
     code.push_str(&base64::engine::general_purpose::STANDARD.encode(shifted));
     code.push('\n');

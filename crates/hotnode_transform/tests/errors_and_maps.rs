@@ -66,33 +66,41 @@ fn commonjs_format_with_esm_syntax_runs_as_esm() {
     assert!(out.code.contains("__vite_ssr_import__(\"./b.js\""));
 }
 
-#[test]
-fn source_map_is_shifted_by_the_wrapper_header() {
-    let out = transform("const a: number = 1;\nexport { a };\n", &esm("a.ts")).unwrap();
-    let url = out
-        .code
+fn decoded_map(code: &str) -> serde_json::Value {
+    let data = code
         .lines()
         .find_map(|l| {
             l.strip_prefix("//# sourceMappingURL=data:application/json;charset=utf-8;base64,")
         })
-        .unwrap();
-    let json = String::from_utf8(
-        base64::engine::general_purpose::STANDARD
-            .decode(url)
+        .expect("an inline source map");
+    serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(data)
             .unwrap(),
     )
-    .unwrap();
-    let map: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert!(
-        map["mappings"].as_str().unwrap().starts_with(";;"),
-        "{json}"
-    );
+    .unwrap()
+}
+
+#[test]
+fn source_map_is_shifted_by_the_wrapper_header_and_the_strict_directive() {
+    let source = "const a: number = 1;\nexport { a };\n";
+    let out = transform(source, &esm("a.ts")).unwrap();
+    assert!(out.code.starts_with("\"use strict\";\n"));
+    let map = decoded_map(&out.code);
     assert_eq!(map["sources"][0], "file:///app/a.ts");
-    let mut unshifted = esm("a.ts");
-    unshifted.wrapper_header_lines = 0;
-    let out = transform("const a: number = 1;\nexport { a };\n", &unshifted).unwrap();
-    assert!(
-        !out.code
-            .contains("sourceMappingURL=data:application/json;charset=utf-8;base64,Ozs")
-    );
+    let leading = |m: &serde_json::Value| {
+        m["mappings"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .take_while(|c| *c == ';')
+            .count()
+    };
+    let mut unwrapped = esm("a.ts");
+    unwrapped.wrapper_header_lines = 0;
+    let unwrapped_map = decoded_map(&transform(source, &unwrapped).unwrap().code);
+    // The wrapper's two lines come on top of the generated code's own unmapped lines, which
+    // include the "use strict" line.
+    assert_eq!(leading(&map), leading(&unwrapped_map) + 2);
+    assert!(leading(&unwrapped_map) >= 1);
 }
