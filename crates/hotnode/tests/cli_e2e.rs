@@ -169,3 +169,41 @@ fn a_restart_does_not_wait_forever_for_a_hung_dispose_handler() {
     let took = edited.elapsed();
     assert!(took < Duration::from_secs(6), "restart took {took:?}");
 }
+
+#[test]
+fn circular_imports_and_tsconfig_paths_update_hot() {
+    let app = TempApp::new(
+        "cycles-paths",
+        &[
+            ("package.json", ESM),
+            (
+                "tsconfig.json",
+                r#"{ "compilerOptions": { "baseUrl": ".", "paths": { "@lib/*": ["src/lib/*"] } } }"#,
+            ),
+            (
+                "src/main.ts",
+                "import { a, callB } from \"./a.js\";\nimport { util } from \"@lib/util\";\nconsole.log(\"OUT boot \" + a + \" \" + callB() + \" \" + util());\nsetInterval(() => {}, 1000);\nimport.meta.hot.accept([\"./a.js\", \"@lib/util\"], ([ma, mu]: any[]) => console.log(\"OUT upd \" + (ma && ma.a) + \" \" + (mu && mu.util()) + \" \" + callB()));\n",
+            ),
+            (
+                "src/a.ts",
+                "import { b } from \"./b.js\";\nexport const a = \"a1\";\nexport function callB() { return b(); }\n",
+            ),
+            (
+                "src/b.ts",
+                "import { a } from \"./a.js\";\nexport function b() { return \"b sees \" + a; }\n",
+            ),
+            ("src/lib/util.ts", "export const util = () => \"util1\";\n"),
+        ],
+    );
+    let mut run = hotnode(&app, &["src/main.ts"]);
+    run.expect("OUT boot a1 b sees a1 util1");
+    app.write("src/lib/util.ts", "export const util = () => \"util2\";\n");
+    run.expect("OUT upd undefined util2 b sees a1");
+    app.write("src/a.ts", "import { b } from \"./b.js\";\nexport const a = \"a2\";\nexport function callB() { return b(); }\n");
+    run.expect("OUT upd a2 undefined b sees a2");
+    app.write(
+        "src/b.ts",
+        "import { a } from \"./a.js\";\nexport function b() { return \"b2 sees \" + a; }\n",
+    );
+    run.expect("OUT upd a2 undefined b2 sees a2");
+}
