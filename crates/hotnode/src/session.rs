@@ -2,7 +2,7 @@
 //! connections and the app process. Every input (file batches, runtime messages, the app's
 //! exit, signals) arrives on one channel and is handled here, one at a time.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::Write;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -14,16 +14,23 @@ use hotnode_server::protocol::{self, RuntimeMessage, TargetJson};
 use hotnode_server::resolve::Target;
 use hotnode_server::socket::ConnectionEvent;
 use hotnode_server::store::{LoadError, ModuleStore, Refresh};
-use hotnode_server::watch::{Batch, Change, FileWatcher};
+use hotnode_server::watch::{Batch, Batcher, Change, FileWatcher};
 
 use crate::app_process::{AppProcess, Exit, Launch};
 use crate::report::Reporter;
 
 /// How long a process that asked for a restart (or was told to stop) may take to exit.
 const EXIT_GRACE: Duration = Duration::from_secs(5);
+/// How long a batch of file changes waits for more events. Zero: the batch takes what has
+/// already arrived, and files whose events arrive while it is read and transformed join it
+/// (see `late_arrivals`), so the work itself is the window and a single save pays nothing.
+/// Python writing two files back to back, or an editor saving all, lands in one batch.
+const BATCH_QUIET: Duration = Duration::ZERO;
+/// A batch that keeps growing (a checkout of many files) closes after this long.
+const BATCH_MAX_WAIT: Duration = Duration::from_millis(50);
 
 pub enum Event {
-    Files(Batch),
+    File(PathBuf, Change),
     Connection(ConnectionEvent),
     AppExited { generation: u64, exit: Exit },
     Signal(i32),
@@ -64,6 +71,9 @@ pub struct Session {
     broken: HashMap<PathBuf, String>,
     /// When the update in flight was triggered, for the report line.
     update_started: Option<Instant>,
+    batcher: Batcher,
+    /// Events that arrived while a batch was being collected, handled after it.
+    deferred: VecDeque<Event>,
 }
 
 impl Session {
@@ -74,13 +84,9 @@ impl Session {
     ) -> anyhow::Result<(Self, mpsc::Receiver<Event>)> {
         let (tx, rx) = mpsc::channel();
         let files_tx = Mutex::new(tx.clone());
-        let watcher = FileWatcher::new(
-            move |batch| {
-                let _ = files_tx.lock().map(|tx| tx.send(Event::Files(batch)));
-            },
-            Duration::from_millis(1),
-            Duration::from_millis(50),
-        )?;
+        let watcher = FileWatcher::new(move |path, change| {
+            let _ = files_tx.lock().map(|tx| tx.send(Event::File(path, change)));
+        })?;
         let session = Self {
             launch,
             store,
@@ -93,6 +99,8 @@ impl Session {
             state: AppState::Running,
             broken: HashMap::new(),
             update_started: None,
+            batcher: Batcher::new(BATCH_QUIET, BATCH_MAX_WAIT),
+            deferred: VecDeque::new(),
         };
         Ok((session, rx))
     }
@@ -113,8 +121,17 @@ impl Session {
                 }
                 _ => Duration::from_secs(3600),
             };
-            match events.recv_timeout(timeout) {
-                Ok(Event::Files(batch)) => self.on_files(batch),
+            let next = match self.deferred.pop_front() {
+                Some(event) => Ok(event),
+                None => events.recv_timeout(timeout),
+            };
+            match next {
+                Ok(Event::File(path, change)) => {
+                    self.batcher.add(path, change);
+                    self.collect_batch(&events);
+                    let batch = self.batcher.take();
+                    self.on_files(batch, &events);
+                }
                 Ok(Event::Connection(event)) => self.on_connection(event),
                 Ok(Event::AppExited { generation, exit }) if generation == self.generation => {
                     if let Some(code) = self.on_app_exit(exit) {
@@ -131,6 +148,34 @@ impl Session {
                 Err(RecvTimeoutError::Disconnected) => return 1,
             }
         }
+    }
+
+    /// Waits for the rest of a batch; other events that arrive meanwhile are deferred.
+    fn collect_batch(&mut self, events: &mpsc::Receiver<Event>) {
+        loop {
+            let wait = self.batcher.wait();
+            let next = if wait.is_zero() {
+                events.try_recv().map_err(|_| RecvTimeoutError::Timeout)
+            } else {
+                events.recv_timeout(wait)
+            };
+            match next {
+                Ok(Event::File(path, change)) => self.batcher.add(path, change),
+                Ok(other) => self.deferred.push_back(other),
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// File events that arrived while a batch was being processed, without waiting.
+    fn late_arrivals(&mut self, events: &mpsc::Receiver<Event>) -> Batch {
+        while let Ok(event) = events.try_recv() {
+            match event {
+                Event::File(path, change) => self.batcher.add(path, change),
+                other => self.deferred.push_back(other),
+            }
+        }
+        self.batcher.take()
     }
 
     fn start_app(&mut self) -> Result<(), i32> {
@@ -379,8 +424,31 @@ impl Session {
         }
     }
 
-    fn on_files(&mut self, batch: Batch) {
+    fn on_files(&mut self, mut batch: Batch, events: &mpsc::Receiver<Event>) {
         let mut changed: Vec<PathBuf> = Vec::new();
+        while !batch.is_empty() {
+            self.refresh_files(batch, &mut changed);
+            batch = self.late_arrivals(events);
+        }
+        if changed.is_empty() {
+            return;
+        }
+        match self.state {
+            AppState::Crashed => {
+                self.reporter.info(&format!(
+                    "{} changed: starting the app again",
+                    self.names(&changed)
+                ));
+                let _ = self.start_app();
+            }
+            AppState::Running => self.send_update(&changed),
+            AppState::Restarting { .. } | AppState::Stopping { .. } => {}
+        }
+    }
+
+    /// Re-reads the files of a batch the app depends on; the ones whose content changed and
+    /// transform cleanly are added to `changed` (each once).
+    fn refresh_files(&mut self, batch: Batch, changed: &mut Vec<PathBuf>) {
         for (path, change) in batch {
             let known = self.store.contains(&path) || self.broken.contains_key(&path);
             if !known {
@@ -396,7 +464,9 @@ impl Session {
             if !self.store.contains(&path) {
                 // A file that failed at its first load: the app needs a fresh start to import it.
                 self.broken.remove(&path);
-                changed.push(path);
+                if !changed.contains(&path) {
+                    changed.push(path);
+                }
                 continue;
             }
             match self.store.refresh(&path) {
@@ -405,24 +475,12 @@ impl Session {
                 }
                 Refresh::Changed => {
                     self.broken.remove(&path);
-                    changed.push(path);
+                    if !changed.contains(&path) {
+                        changed.push(path);
+                    }
                 }
                 Refresh::Failed(err) => self.report_broken(err),
             }
-        }
-        if changed.is_empty() {
-            return;
-        }
-        match self.state {
-            AppState::Crashed => {
-                self.reporter.info(&format!(
-                    "{} changed: starting the app again",
-                    self.names(&changed)
-                ));
-                let _ = self.start_app();
-            }
-            AppState::Running => self.send_update(&changed),
-            AppState::Restarting { .. } | AppState::Stopping { .. } => {}
         }
     }
 

@@ -5,7 +5,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
@@ -33,14 +32,9 @@ pub struct FileWatcher {
 }
 
 impl FileWatcher {
-    /// Batches go to `sink`. `quiet` is how long no event must arrive for a batch to close;
-    /// `max_wait` bounds a batch that keeps growing.
-    pub fn new(
-        sink: impl Fn(Batch) + Send + 'static,
-        quiet: Duration,
-        max_wait: Duration,
-    ) -> Result<Self, WatchError> {
-        let (tx, rx) = mpsc::channel::<(PathBuf, Change)>();
+    /// Each finished write, rename into place or removal goes to `sink` as it happens, on
+    /// notify's thread; the receiver batches them with [`Batcher`] (no extra thread hop).
+    pub fn new(sink: impl Fn(PathBuf, Change) + Send + 'static) -> Result<Self, WatchError> {
         let inner = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
             let Ok(event) = event else { return };
             let change = match event.kind {
@@ -48,10 +42,10 @@ impl FileWatcher {
                 EventKind::Modify(ModifyKind::Name(RenameMode::To)) => Change::Written,
                 EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
                     if let Some(from) = event.paths.first() {
-                        let _ = tx.send((from.clone(), Change::Removed));
+                        sink(from.clone(), Change::Removed);
                     }
                     if let Some(to) = event.paths.get(1) {
-                        let _ = tx.send((to.clone(), Change::Written));
+                        sink(to.clone(), Change::Written);
                     }
                     return;
                 }
@@ -61,17 +55,13 @@ impl FileWatcher {
                 _ => return,
             };
             for path in event.paths {
-                let _ = tx.send((path, change));
+                sink(path, change);
             }
         })
         .map_err(|source| WatchError {
             path: PathBuf::new(),
             source,
         })?;
-        std::thread::Builder::new()
-            .name("hotnode-batch".into())
-            .spawn(move || batch_loop(&rx, &sink, quiet, max_wait))
-            .expect("spawning a thread");
         Ok(Self {
             inner,
             dirs: HashSet::new(),
@@ -98,39 +88,55 @@ impl FileWatcher {
     }
 }
 
-fn batch_loop(
-    rx: &mpsc::Receiver<(PathBuf, Change)>,
-    sink: &dyn Fn(Batch),
-    quiet: Duration,
-    max_wait: Duration,
-) {
-    while let Ok(first) = rx.recv() {
-        let opened = Instant::now();
-        let mut order = vec![first.0.clone()];
-        let mut last: HashMap<PathBuf, Change> = HashMap::from([first]);
-        loop {
-            let left = max_wait.saturating_sub(opened.elapsed());
-            match rx.recv_timeout(quiet.min(left)) {
-                Ok((path, change)) => {
-                    if last.insert(path.clone(), change).is_none() {
-                        order.push(path);
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => break,
-                Err(RecvTimeoutError::Disconnected) => return,
-            }
-            if left.is_zero() {
-                break;
-            }
+/// Collects file events into one batch: each path once, with its last change, in first-seen
+/// order. A batch closes after `quiet` without a further event, or `max_wait` after it opened.
+pub struct Batcher {
+    order: Vec<PathBuf>,
+    last: HashMap<PathBuf, Change>,
+    opened: Instant,
+    pub quiet: Duration,
+    pub max_wait: Duration,
+}
+
+impl Batcher {
+    pub fn new(quiet: Duration, max_wait: Duration) -> Self {
+        Self {
+            order: Vec::new(),
+            last: HashMap::new(),
+            opened: Instant::now(),
+            quiet,
+            max_wait,
         }
-        let batch = order
+    }
+
+    pub fn add(&mut self, path: PathBuf, change: Change) {
+        if self.order.is_empty() {
+            self.opened = Instant::now();
+        }
+        if self.last.insert(path.clone(), change).is_none() {
+            self.order.push(path);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// How long to wait for another event before closing the batch (zero: close it now).
+    pub fn wait(&self) -> Duration {
+        self.quiet
+            .min(self.max_wait.saturating_sub(self.opened.elapsed()))
+    }
+
+    pub fn take(&mut self) -> Batch {
+        let last = std::mem::take(&mut self.last);
+        std::mem::take(&mut self.order)
             .into_iter()
             .map(|path| {
                 let change = last[&path];
                 (path, change)
             })
-            .collect();
-        sink(batch);
+            .collect()
     }
 }
 
@@ -138,6 +144,7 @@ fn batch_loop(
 mod tests {
     use super::*;
     use std::io::Write;
+    use std::sync::mpsc;
 
     fn temp_dir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("hotnode-watch-{name}-{}", std::process::id()));
@@ -153,12 +160,9 @@ mod tests {
         std::fs::write(&file, "old").unwrap();
         let (tx, rx) = mpsc::channel();
         let tx = std::sync::Mutex::new(tx);
-        let mut watcher = FileWatcher::new(
-            move |batch| tx.lock().unwrap().send(batch).unwrap(),
-            Duration::from_millis(5),
-            Duration::from_millis(100),
-        )
-        .unwrap();
+        let mut watcher =
+            FileWatcher::new(move |path, change| tx.lock().unwrap().send((path, change)).unwrap())
+                .unwrap();
         watcher.watch_folder_of(&file).unwrap();
         // A truncate-then-write save in chunks with a pause: nothing may be reported before close.
         let mut handle = std::fs::File::create(&file).unwrap();
@@ -170,8 +174,10 @@ mod tests {
         );
         handle.write_all(b"1;\n").unwrap();
         drop(handle);
-        let batch = rx.recv_timeout(Duration::from_secs(5)).unwrap();
-        assert_eq!(batch, vec![(file.clone(), Change::Written)]);
+        assert_eq!(
+            rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+            (file.clone(), Change::Written)
+        );
         assert_eq!(
             std::fs::read_to_string(&file).unwrap(),
             "export const a = 1;\n"
@@ -180,11 +186,25 @@ mod tests {
         let temp = dir.join(".a.js.tmp");
         std::fs::write(&temp, "two").unwrap();
         std::fs::rename(&temp, &file).unwrap();
-        let mut seen: Vec<(PathBuf, Change)> = Vec::new();
-        while let Ok(batch) = rx.recv_timeout(Duration::from_millis(500)) {
-            seen.extend(batch);
-        }
+        let seen: Vec<(PathBuf, Change)> =
+            std::iter::from_fn(|| rx.recv_timeout(Duration::from_millis(500)).ok()).collect();
         assert!(seen.contains(&(file.clone(), Change::Written)), "{seen:?}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_batch_keeps_each_path_once_with_its_last_change() {
+        let mut batcher = Batcher::new(Duration::from_millis(1), Duration::from_millis(50));
+        assert!(batcher.is_empty());
+        batcher.add("a".into(), Change::Written);
+        batcher.add("b".into(), Change::Removed);
+        batcher.add("a".into(), Change::Removed);
+        batcher.add("b".into(), Change::Written);
+        assert!(batcher.wait() <= Duration::from_millis(1));
+        assert_eq!(
+            batcher.take(),
+            vec![("a".into(), Change::Removed), ("b".into(), Change::Written)]
+        );
+        assert!(batcher.is_empty());
     }
 }
