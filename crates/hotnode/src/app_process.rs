@@ -34,10 +34,7 @@ pub struct AppProcess {
 }
 
 impl AppProcess {
-    pub fn spawn(
-        launch: &Launch,
-        on_exit: impl FnOnce(Exit) + Send + 'static,
-    ) -> std::io::Result<Self> {
+    pub fn spawn(launch: &Launch, on_exit: impl FnOnce(Exit) + Send + 'static) -> std::io::Result<Self> {
         let mut command = Command::new(&launch.node);
         command
             .args(&launch.node_args)
@@ -60,21 +57,13 @@ impl AppProcess {
         }
         let mut child = command.spawn()?;
         let pid = child.id() as i32;
-        std::thread::Builder::new()
-            .name("hotnode-reaper".into())
-            .spawn(move || {
-                let exit = match child.wait() {
-                    Ok(status) => Exit {
-                        code: status.code(),
-                        signal: status.signal(),
-                    },
-                    Err(_) => Exit {
-                        code: None,
-                        signal: None,
-                    },
-                };
-                on_exit(exit);
-            })?;
+        std::thread::Builder::new().name("hotnode-reaper".into()).spawn(move || {
+            let exit = match child.wait() {
+                Ok(status) => Exit { code: status.code(), signal: status.signal() },
+                Err(_) => Exit { code: None, signal: None },
+            };
+            on_exit(exit);
+        })?;
         Ok(Self { pid })
     }
 

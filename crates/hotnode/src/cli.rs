@@ -65,12 +65,7 @@ pub struct Options {
     #[arg(long = "node-arg", value_name = "ARG", allow_hyphen_values = true)]
     pub node_args: Vec<String>,
     /// The node binary to run
-    #[arg(
-        long,
-        value_name = "PATH",
-        env = "HOTNODE_NODE",
-        default_value = "node"
-    )]
+    #[arg(long, value_name = "PATH", env = "HOTNODE_NODE", default_value = "node")]
     pub node: String,
 }
 
@@ -117,16 +112,7 @@ const NODE_VALUE_OPTIONS: &[&str] = &[
     "--cpu-prof-dir",
     "--heap-prof-dir",
 ];
-const HOTNODE_FLAGS: &[&str] = &[
-    "-q",
-    "--quiet",
-    "--verbose",
-    "--no-restart",
-    "-h",
-    "--help",
-    "-V",
-    "--version",
-];
+const HOTNODE_FLAGS: &[&str] = &["-q", "--quiet", "--verbose", "--no-restart", "-h", "--help", "-V", "--version"];
 const HOTNODE_VALUE_OPTIONS: &[&str] = &["--node-arg", "--node"];
 
 /// Splits the command line and parses hotnode's own options. `Err` carries clap's error
@@ -173,19 +159,13 @@ pub fn parse(args: Vec<String>) -> Result<Invocation, clap::Error> {
     let options = Options::try_parse_from(own)?;
     let Some(entry) = entry else {
         let mut cmd = <Options as clap::CommandFactory>::command();
-        return Err(cmd.error(
-            clap::error::ErrorKind::MissingRequiredArgument,
-            "the entry module is missing: hotnode <ENTRY>",
-        ));
+        return Err(
+            cmd.error(clap::error::ErrorKind::MissingRequiredArgument, "the entry module is missing: hotnode <ENTRY>")
+        );
     };
     let mut node_args_all = options.node_args.clone();
     node_args_all.extend(node_args);
-    Ok(Invocation {
-        options,
-        node_args: node_args_all,
-        entry: PathBuf::from(entry),
-        app_args,
-    })
+    Ok(Invocation { options, node_args: node_args_all, entry: PathBuf::from(entry), app_args })
 }
 
 impl Invocation {
@@ -194,10 +174,7 @@ impl Invocation {
         let mut out = Vec::new();
         let mut args = self.node_args.iter();
         while let Some(arg) = args.next() {
-            if let Some(v) = arg
-                .strip_prefix("--conditions=")
-                .or_else(|| arg.strip_prefix("-C="))
-            {
+            if let Some(v) = arg.strip_prefix("--conditions=").or_else(|| arg.strip_prefix("-C=")) {
                 out.push(v.to_string());
             } else if (arg == "--conditions" || arg == "-C")
                 && let Some(v) = args.next()
@@ -228,8 +205,7 @@ mod tests {
 
     #[test]
     fn run_subcommand_node_arg_and_double_dash() {
-        let inv =
-            parse_line("hotnode run --node-arg --trace-warnings --no-restart -- -C dev main.js");
+        let inv = parse_line("hotnode run --node-arg --trace-warnings --no-restart -- -C dev main.js");
         assert_eq!(inv.node_args, ["--trace-warnings", "-C", "dev"]);
         assert!(inv.options.no_restart);
         assert_eq!(inv.conditions(), ["dev"]);

@@ -34,8 +34,7 @@ fn main() -> ExitCode {
 
 fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
     let entry = session::entry_path(&invocation.entry)?;
-    let runtime_main = runtime_files::materialize()
-        .context("cannot write the hotnode runtime to its cache folder")?;
+    let runtime_main = runtime_files::materialize().context("cannot write the hotnode runtime to its cache folder")?;
     let socket = ControlSocket::create()?;
     let reporter = Reporter::new(invocation.options.quiet, invocation.options.verbose);
     let store = ModuleStore::new(Resolver::new(&invocation.conditions()));
@@ -56,13 +55,11 @@ fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
     });
     let signals_tx = session.sender();
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
-    std::thread::Builder::new()
-        .name("hotnode-signals".into())
-        .spawn(move || {
-            for signal in signals.forever() {
-                let _ = signals_tx.send(Event::Signal(signal));
-            }
-        })?;
+    std::thread::Builder::new().name("hotnode-signals".into()).spawn(move || {
+        for signal in signals.forever() {
+            let _ = signals_tx.send(Event::Signal(signal));
+        }
+    })?;
     let code = session.run(events);
     let _ = std::fs::remove_dir_all(socket_dir);
     Ok(code)

@@ -13,31 +13,18 @@ pub struct Reporter {
 
 impl Reporter {
     pub fn new(quiet: bool, verbose: bool) -> Self {
-        let color = std::io::stderr().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        Self {
-            quiet,
-            verbose,
-            color,
-            cwd: std::env::current_dir().unwrap_or_default(),
-        }
+        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Self { quiet, verbose, color, cwd: std::env::current_dir().unwrap_or_default() }
     }
 
     /// A path as the user typed it: relative to the working folder when inside it.
     pub fn path(&self, path: impl AsRef<Path>) -> String {
         let path = path.as_ref();
-        path.strip_prefix(&self.cwd)
-            .unwrap_or(path)
-            .display()
-            .to_string()
+        path.strip_prefix(&self.cwd).unwrap_or(path).display().to_string()
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
     }
 
     fn line(&self, text: &str) {
@@ -84,11 +71,7 @@ impl Reporter {
             let list: Vec<String> = accepted.iter().map(|a| self.path(a)).collect();
             format!(", accepted by {}", list.join(", "))
         };
-        let noun = if reevaluated == 1 {
-            "module"
-        } else {
-            "modules"
-        };
+        let noun = if reevaluated == 1 { "module" } else { "modules" };
         self.info(&format!(
             "{} changed: re-evaluated {reevaluated} {noun}{by} in {}",
             names.join(", "),

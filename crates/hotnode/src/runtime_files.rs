@@ -12,15 +12,9 @@ const FILES: &[(&str, &str)] = &[
     ("engine.mjs", include_str!("../../../runtime/engine.mjs")),
     ("events.mjs", include_str!("../../../runtime/events.mjs")),
     ("helpers.mjs", include_str!("../../../runtime/helpers.mjs")),
-    (
-        "hot-context.mjs",
-        include_str!("../../../runtime/hot-context.mjs"),
-    ),
+    ("hot-context.mjs", include_str!("../../../runtime/hot-context.mjs")),
     ("planner.mjs", include_str!("../../../runtime/planner.mjs")),
-    (
-        "registry.mjs",
-        include_str!("../../../runtime/registry.mjs"),
-    ),
+    ("registry.mjs", include_str!("../../../runtime/registry.mjs")),
 ];
 
 /// The runtime's entry file, written out if this version's folder does not exist yet.
@@ -28,11 +22,7 @@ pub fn materialize() -> io::Result<PathBuf> {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
     FILES.hash(&mut hasher);
-    let dir = cache_root().join(format!(
-        "runtime-{}-{:016x}",
-        env!("CARGO_PKG_VERSION"),
-        hasher.finish()
-    ));
+    let dir = cache_root().join(format!("runtime-{}-{:016x}", env!("CARGO_PKG_VERSION"), hasher.finish()));
     let main = dir.join("main.mjs");
     if main.is_file() {
         return Ok(main);

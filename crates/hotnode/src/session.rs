@@ -183,9 +183,7 @@ impl Session {
         let generation = self.generation;
         let tx = Mutex::new(self.events.clone());
         match AppProcess::spawn(&self.launch, move |exit| {
-            let _ = tx
-                .lock()
-                .map(|tx| tx.send(Event::AppExited { generation, exit }));
+            let _ = tx.lock().map(|tx| tx.send(Event::AppExited { generation, exit }));
         }) {
             Ok(app) => {
                 self.app = Some(app);
@@ -223,9 +221,7 @@ impl Session {
                     (None, Some(signal)) => format!("signal {signal}"),
                     _ => "an unknown status".into(),
                 };
-                self.reporter.error(&format!(
-                    "app exited with {how}; waiting for a change to start it again"
-                ));
+                self.reporter.error(&format!("app exited with {how}; waiting for a change to start it again"));
                 self.state = AppState::Crashed;
                 None
             }
@@ -236,10 +232,7 @@ impl Session {
         match &self.app {
             Some(app) => {
                 app.signal(signal);
-                self.state = AppState::Stopping {
-                    deadline: Instant::now() + EXIT_GRACE,
-                    signal,
-                };
+                self.state = AppState::Stopping { deadline: Instant::now() + EXIT_GRACE, signal };
                 None
             }
             None => Some(128 + signal),
@@ -248,23 +241,15 @@ impl Session {
 
     fn on_deadline(&mut self) {
         match self.state {
-            AppState::Restarting { deadline } | AppState::Stopping { deadline, .. }
-                if Instant::now() >= deadline =>
-            {
+            AppState::Restarting { deadline } | AppState::Stopping { deadline, .. } if Instant::now() >= deadline => {
                 if let Some(app) = &self.app {
-                    self.reporter
-                        .warn("the app did not exit in time; killing it");
+                    self.reporter.warn("the app did not exit in time; killing it");
                     app.signal(libc::SIGKILL);
                 }
                 if let AppState::Stopping { signal, .. } = self.state {
-                    self.state = AppState::Stopping {
-                        deadline: Instant::now() + EXIT_GRACE,
-                        signal,
-                    };
+                    self.state = AppState::Stopping { deadline: Instant::now() + EXIT_GRACE, signal };
                 } else {
-                    self.state = AppState::Restarting {
-                        deadline: Instant::now() + EXIT_GRACE,
-                    };
+                    self.state = AppState::Restarting { deadline: Instant::now() + EXIT_GRACE };
                 }
             }
             _ => {}
@@ -275,19 +260,11 @@ impl Session {
         match event {
             ConnectionEvent::Connected { id, writer, pid } => {
                 self.reporter.verbose(&format!("process {pid} attached"));
-                self.connections.insert(
-                    id,
-                    Connection {
-                        writer,
-                        sent: HashSet::new(),
-                    },
-                );
+                self.connections.insert(id, Connection { writer, sent: HashSet::new() });
             }
             ConnectionEvent::Message { id, message } => self.on_message(id, message),
             ConnectionEvent::Malformed { error, .. } => {
-                self.reporter.warn(&format!(
-                    "ignored a malformed message from the runtime: {error}"
-                ));
+                self.reporter.warn(&format!("ignored a malformed message from the runtime: {error}"));
             }
             ConnectionEvent::Closed { id } => {
                 self.connections.remove(&id);
@@ -298,76 +275,44 @@ impl Session {
     fn on_message(&mut self, id: u64, message: RuntimeMessage) {
         match message {
             RuntimeMessage::Hello { .. } => {}
-            RuntimeMessage::Fetch {
-                rid,
-                specifier,
-                importer,
-            } => self.on_fetch(id, rid, &specifier, importer.as_deref()),
-            RuntimeMessage::Updated {
-                changed,
-                reevaluated,
-                accepted,
-                failed,
-                ms,
-            } => {
-                let total = self
-                    .update_started
-                    .take()
-                    .map_or(ms, |t| t.elapsed().as_secs_f64() * 1000.0);
+            RuntimeMessage::Fetch { rid, specifier, importer } => {
+                self.on_fetch(id, rid, &specifier, importer.as_deref())
+            }
+            RuntimeMessage::Updated { changed, reevaluated, accepted, failed, ms } => {
+                let total = self.update_started.take().map_or(ms, |t| t.elapsed().as_secs_f64() * 1000.0);
                 for failure in &failed {
                     self.reporter.error_block(
-                        &format!(
-                            "update failed in {}: {}",
-                            self.reporter.path(&failure.id),
-                            failure.message
-                        ),
+                        &format!("update failed in {}: {}", self.reporter.path(&failure.id), failure.message),
                         &failure.stack,
                     );
                 }
                 if failed.is_empty() || !accepted.is_empty() {
-                    self.reporter
-                        .updated(&changed, reevaluated.len(), &accepted, total);
+                    self.reporter.updated(&changed, reevaluated.len(), &accepted, total);
                 }
             }
-            RuntimeMessage::Restart {
-                path,
-                reason,
-                chain,
-                ..
-            } => {
+            RuntimeMessage::Restart { path, reason, chain, .. } => {
                 let why = match reason.as_str() {
                     "declined" => format!("{} declined updates", self.reporter.path(&path)),
                     _ => {
-                        let names: Vec<String> =
-                            chain.iter().map(|c| self.reporter.path(c)).collect();
+                        let names: Vec<String> = chain.iter().map(|c| self.reporter.path(c)).collect();
                         format!("no module accepts the update ({})", names.join(" -> "))
                     }
                 };
                 if self.launch.restart {
                     self.reporter.info(&format!("restarting: {why}"));
-                    self.state = AppState::Restarting {
-                        deadline: Instant::now() + EXIT_GRACE,
-                    };
+                    self.state = AppState::Restarting { deadline: Instant::now() + EXIT_GRACE };
                 } else {
-                    self.reporter.warn(&format!(
-                        "cannot apply hot: {why}; keeping the old code running (--no-restart)"
-                    ));
+                    self.reporter
+                        .warn(&format!("cannot apply hot: {why}; keeping the old code running (--no-restart)"));
                 }
             }
             RuntimeMessage::Invalidate { path, message } => {
                 let message = message.map(|m| format!(": {m}")).unwrap_or_default();
-                self.reporter.info(&format!(
-                    "{} invalidated itself{message}",
-                    self.reporter.path(&path)
-                ));
+                self.reporter.info(&format!("{} invalidated itself{message}", self.reporter.path(&path)));
             }
             RuntimeMessage::Custom { event, data } => {
-                self.reporter
-                    .verbose(&format!("custom event {event}: {data}"));
-                let line = format!(
-                    "{}\n",
-                    serde_json::json!({ "type": "custom", "event": event, "data": data })
-                );
+                self.reporter.verbose(&format!("custom event {event}: {data}"));
+                let line = format!("{}\n", serde_json::json!({ "type": "custom", "event": event, "data": data }));
                 for (other, connection) in &mut self.connections {
                     if *other != id {
                         let _ = connection.writer.write_all(line.as_bytes());
@@ -393,24 +338,17 @@ impl Session {
                         self.reporter.warn(&err.to_string());
                     }
                 }
-                let own_failure = failures
-                    .iter()
-                    .find(|f| f.path() == path)
-                    .map(|f| f.to_string());
+                let own_failure = failures.iter().find(|f| f.path() == path).map(|f| f.to_string());
                 if let Some(connection) = self.connections.get_mut(&id) {
                     connection.sent = sent;
                 }
                 let target = match own_failure {
                     Some(error) => TargetJson::Error { error },
-                    None => TargetJson::App {
-                        id: path.to_string_lossy().into_owned(),
-                    },
+                    None => TargetJson::App { id: path.to_string_lossy().into_owned() },
                 };
                 (target, payloads, failures)
             }
-            Target::External(external) => {
-                (TargetJson::External { external }, Vec::new(), Vec::new())
-            }
+            Target::External(external) => (TargetJson::External { external }, Vec::new(), Vec::new()),
             Target::Missing(error) => (TargetJson::Error { error }, Vec::new(), Vec::new()),
         };
         for failure in failures {
@@ -435,10 +373,7 @@ impl Session {
         }
         match self.state {
             AppState::Crashed => {
-                self.reporter.info(&format!(
-                    "{} changed: starting the app again",
-                    self.names(&changed)
-                ));
+                self.reporter.info(&format!("{} changed: starting the app again", self.names(&changed)));
                 let _ = self.start_app();
             }
             AppState::Running => self.send_update(&changed),
@@ -449,9 +384,19 @@ impl Session {
     /// Re-reads the files of a batch the app depends on; the ones whose content changed and
     /// transform cleanly are added to `changed` (each once).
     fn refresh_files(&mut self, batch: Batch, changed: &mut Vec<PathBuf>) {
+        let mut appeared = false;
         for (path, change) in batch {
             let known = self.store.contains(&path) || self.broken.contains_key(&path);
             if !known {
+                // A file appeared that may satisfy an import that failed; and a crashed app may
+                // have crashed on exactly that import: any file written beside its modules
+                // restarts it.
+                if change == Change::Written {
+                    appeared = true;
+                    if matches!(self.state, AppState::Crashed) && !changed.contains(&path) {
+                        changed.push(path);
+                    }
+                }
                 continue;
             }
             if change == Change::Removed && !path.exists() {
@@ -482,6 +427,13 @@ impl Session {
                 Refresh::Failed(err) => self.report_broken(err),
             }
         }
+        if appeared {
+            for path in self.store.retry_unresolved() {
+                if !changed.contains(&path) {
+                    changed.push(path);
+                }
+            }
+        }
     }
 
     fn send_update(&mut self, changed: &[PathBuf]) {
@@ -499,19 +451,13 @@ impl Session {
                 payloads.push(Arc::clone(&module.json));
                 // New static dependencies travel with their importer (CommonJS needs them
                 // before its synchronous require).
-                let new_deps: Vec<PathBuf> = module
-                    .static_deps
-                    .iter()
-                    .filter(|d| !connection.sent.contains(*d))
-                    .cloned()
-                    .collect();
+                let new_deps: Vec<PathBuf> =
+                    module.static_deps.iter().filter(|d| !connection.sent.contains(*d)).cloned().collect();
                 for dep in new_deps {
                     let (more, failures) = self.store.closure(&dep, &mut connection.sent);
                     payloads.extend(more);
                     for failure in failures {
-                        self.broken
-                            .entry(failure.path().to_path_buf())
-                            .or_insert_with(|| failure.to_string());
+                        self.broken.entry(failure.path().to_path_buf()).or_insert_with(|| failure.to_string());
                     }
                 }
             }
@@ -520,9 +466,7 @@ impl Session {
             }
             any = true;
             let jsons: Vec<&str> = payloads.iter().map(|p| &**p).collect();
-            let _ = connection
-                .writer
-                .write_all(protocol::update_message(&jsons).as_bytes());
+            let _ = connection.writer.write_all(protocol::update_message(&jsons).as_bytes());
         }
         if !any {
             self.update_started = None;
@@ -534,10 +478,8 @@ impl Session {
         if self.broken.get(err.path()).is_some_and(|m| *m == message) {
             return;
         }
-        self.reporter
-            .error_block(&message, err.frame().unwrap_or(""));
-        self.reporter
-            .info("the app keeps running; the file is applied at its next good save");
+        self.reporter.error_block(&message, err.frame().unwrap_or(""));
+        self.reporter.info("the app keeps running; the file is applied at its next good save");
         let line = protocol::error_message(&err.to_vite_error());
         for connection in self.connections.values_mut() {
             let _ = connection.writer.write_all(line.as_bytes());
@@ -546,22 +488,14 @@ impl Session {
     }
 
     fn names(&self, paths: &[PathBuf]) -> String {
-        paths
-            .iter()
-            .map(|p| self.reporter.path(p))
-            .collect::<Vec<_>>()
-            .join(", ")
+        paths.iter().map(|p| self.reporter.path(p)).collect::<Vec<_>>().join(", ")
     }
 }
 
 pub fn entry_path(entry: &Path) -> anyhow::Result<PathBuf> {
     let absolute = std::env::current_dir()?.join(entry);
     if absolute.is_dir() {
-        anyhow::bail!(
-            "the entry {} is a folder; name a module file",
-            entry.display()
-        );
+        anyhow::bail!("the entry {} is a folder; name a module file", entry.display());
     }
-    std::fs::canonicalize(&absolute)
-        .map_err(|_| anyhow::anyhow!("cannot find the entry module {}", entry.display()))
+    std::fs::canonicalize(&absolute).map_err(|_| anyhow::anyhow!("cannot find the entry module {}", entry.display()))
 }

@@ -23,10 +23,7 @@ fn argv_is_what_plain_node_gives_and_node_options_pass_through() {
     );
     let mut run = hotnode(&app, &["--no-warnings", "main.js", "--port", "3000", "-q"]);
     let entry = app.dir.join("main.js");
-    run.expect(&format!(
-        "OUT argv [\"{}\",\"--port\",\"3000\",\"-q\"]",
-        entry.display()
-    ));
+    run.expect(&format!("OUT argv [\"{}\",\"--port\",\"3000\",\"-q\"]", entry.display()));
     run.expect("OUT execArgv [\"--no-warnings\"]");
 }
 
@@ -82,13 +79,7 @@ fn sigterm_reaches_the_app_and_its_exit_code_is_hotnodes() {
 
 #[test]
 fn an_app_that_exits_cleanly_ends_hotnode_with_code_zero() {
-    let app = TempApp::new(
-        "clean-exit",
-        &[
-            ("package.json", ESM),
-            ("main.js", "console.log('OUT done');\n"),
-        ],
-    );
+    let app = TempApp::new("clean-exit", &[("package.json", ESM), ("main.js", "console.log('OUT done');\n")]);
     let mut run = hotnode(&app, &["main.js"]);
     run.expect("OUT done");
     assert_eq!(run.wait_exit(Duration::from_secs(10)), Some(0));
@@ -176,10 +167,7 @@ fn circular_imports_and_tsconfig_paths_update_hot() {
         "cycles-paths",
         &[
             ("package.json", ESM),
-            (
-                "tsconfig.json",
-                r#"{ "compilerOptions": { "baseUrl": ".", "paths": { "@lib/*": ["src/lib/*"] } } }"#,
-            ),
+            ("tsconfig.json", r#"{ "compilerOptions": { "baseUrl": ".", "paths": { "@lib/*": ["src/lib/*"] } } }"#),
             (
                 "src/main.ts",
                 "import { a, callB } from \"./a.js\";\nimport { util } from \"@lib/util\";\nconsole.log(\"OUT boot \" + a + \" \" + callB() + \" \" + util());\nsetInterval(() => {}, 1000);\nimport.meta.hot.accept([\"./a.js\", \"@lib/util\"], ([ma, mu]: any[]) => console.log(\"OUT upd \" + (ma && ma.a) + \" \" + (mu && mu.util()) + \" \" + callB()));\n",
@@ -188,10 +176,7 @@ fn circular_imports_and_tsconfig_paths_update_hot() {
                 "src/a.ts",
                 "import { b } from \"./b.js\";\nexport const a = \"a1\";\nexport function callB() { return b(); }\n",
             ),
-            (
-                "src/b.ts",
-                "import { a } from \"./a.js\";\nexport function b() { return \"b sees \" + a; }\n",
-            ),
+            ("src/b.ts", "import { a } from \"./a.js\";\nexport function b() { return \"b sees \" + a; }\n"),
             ("src/lib/util.ts", "export const util = () => \"util1\";\n"),
         ],
     );
@@ -199,11 +184,30 @@ fn circular_imports_and_tsconfig_paths_update_hot() {
     run.expect("OUT boot a1 b sees a1 util1");
     app.write("src/lib/util.ts", "export const util = () => \"util2\";\n");
     run.expect("OUT upd undefined util2 b sees a1");
-    app.write("src/a.ts", "import { b } from \"./b.js\";\nexport const a = \"a2\";\nexport function callB() { return b(); }\n");
-    run.expect("OUT upd a2 undefined b sees a2");
     app.write(
-        "src/b.ts",
-        "import { a } from \"./a.js\";\nexport function b() { return \"b2 sees \" + a; }\n",
+        "src/a.ts",
+        "import { b } from \"./b.js\";\nexport const a = \"a2\";\nexport function callB() { return b(); }\n",
     );
+    run.expect("OUT upd a2 undefined b sees a2");
+    app.write("src/b.ts", "import { a } from \"./a.js\";\nexport function b() { return \"b2 sees \" + a; }\n");
     run.expect("OUT upd a2 undefined b2 sees a2");
+}
+
+#[test]
+fn an_app_that_crashed_on_a_missing_import_starts_when_the_file_appears() {
+    let app = TempApp::new(
+        "missing-import",
+        &[
+            ("package.json", ESM),
+            (
+                "main.js",
+                "import { v } from './later.js';\nconsole.log('OUT boot ' + v);\nsetInterval(() => {}, 1000);\n",
+            ),
+        ],
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("Cannot find module './later.js'");
+    run.expect("waiting for a change");
+    app.write("later.js", "export const v = 'here';\n");
+    run.expect("OUT boot here");
 }

@@ -17,9 +17,6 @@ fn esm_conformance_cases_pass() {
         .expect("python3 runs the conformance runner");
     let stdout = String::from_utf8_lossy(&output.stdout);
     println!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(
-        output.status.success(),
-        "conformance cases failed:\n{stdout}"
-    );
+    assert!(output.status.success(), "conformance cases failed:\n{stdout}");
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 }

@@ -75,18 +75,12 @@ pub enum RuntimeMessage {
 /// `{"type":"modules","rid":N,"target":...,"modules":[...]}`: the reply to a fetch.
 pub fn modules_reply(rid: u64, target: &TargetJson, modules: &[&str]) -> String {
     let target = serde_json::to_string(target).expect("targets serialize");
-    format!(
-        "{{\"type\":\"modules\",\"rid\":{rid},\"target\":{target},\"modules\":[{}]}}\n",
-        modules.join(",")
-    )
+    format!("{{\"type\":\"modules\",\"rid\":{rid},\"target\":{target},\"modules\":[{}]}}\n", modules.join(","))
 }
 
 /// `{"type":"update","modules":[...]}`: new code of modules the process holds.
 pub fn update_message(modules: &[&str]) -> String {
-    format!(
-        "{{\"type\":\"update\",\"modules\":[{}]}}\n",
-        modules.join(",")
-    )
+    format!("{{\"type\":\"update\",\"modules\":[{}]}}\n", modules.join(","))
 }
 
 /// `{"type":"error","err":{...}}`, Vite's error payload, for a file that does not transform.
@@ -102,18 +96,9 @@ mod tests {
 
     #[test]
     fn parses_runtime_messages() {
-        let m: RuntimeMessage = serde_json::from_str(
-            r#"{"type":"fetch","rid":3,"specifier":"./a.js","importer":null}"#,
-        )
-        .unwrap();
-        assert!(matches!(
-            m,
-            RuntimeMessage::Fetch {
-                rid: 3,
-                importer: None,
-                ..
-            }
-        ));
+        let m: RuntimeMessage =
+            serde_json::from_str(r#"{"type":"fetch","rid":3,"specifier":"./a.js","importer":null}"#).unwrap();
+        assert!(matches!(m, RuntimeMessage::Fetch { rid: 3, importer: None, .. }));
         let m: RuntimeMessage = serde_json::from_str(
             r#"{"type":"restart","path":"/a","reason":"declined","chain":["/a"],"triggeredBy":"/a"}"#,
         )
@@ -124,11 +109,7 @@ mod tests {
 
     #[test]
     fn splices_serialized_modules() {
-        let reply = modules_reply(
-            7,
-            &TargetJson::App { id: "/a.js".into() },
-            &["{\"id\":\"/a.js\"}"],
-        );
+        let reply = modules_reply(7, &TargetJson::App { id: "/a.js".into() }, &["{\"id\":\"/a.js\"}"]);
         let value: serde_json::Value = serde_json::from_str(&reply).unwrap();
         assert_eq!(value["rid"], 7);
         assert_eq!(value["target"]["id"], "/a.js");

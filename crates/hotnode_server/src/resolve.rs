@@ -6,9 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use oxc_resolver::{
-    PackageType, ResolveOptions, Resolver as OxcResolver, TsConfig, TsconfigDiscovery,
-};
+use oxc_resolver::{PackageType, ResolveOptions, Resolver as OxcResolver, TsConfig, TsconfigDiscovery};
 
 /// What a specifier names, from one importer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,10 +50,12 @@ impl Resolver {
         match resolver.resolve_file(importer, specifier) {
             Ok(resolution) => classify(resolution.into_path_buf()),
             Err(oxc_resolver::ResolveError::Builtin { resolved, .. }) => Target::External(resolved),
-            Err(err) => Target::Missing(format!(
-                "Cannot find module '{specifier}' imported from {}: {err}",
-                importer.display()
-            )),
+            Err(oxc_resolver::ResolveError::NotFound(_)) => {
+                Target::Missing(format!("Cannot find module '{specifier}' imported from {}", importer.display()))
+            }
+            Err(err) => {
+                Target::Missing(format!("Cannot resolve '{specifier}' imported from {}: {err}", importer.display()))
+            }
         }
     }
 
@@ -63,6 +63,11 @@ impl Resolver {
     /// `"type"`), as Node decides.
     pub fn package_is_esm(&self, file: &Path) -> bool {
         find_package_type(&self.esm, file) == Some(PackageType::Module)
+    }
+
+    /// Forgets cached file system lookups (a file appeared that an earlier lookup missed).
+    pub fn clear_cache(&self) {
+        self.esm.clear_cache();
     }
 
     /// The tsconfig that governs `file`, if any.
@@ -73,9 +78,7 @@ impl Resolver {
 
 fn find_package_type(resolver: &OxcResolver, file: &Path) -> Option<PackageType> {
     // Resolving the file itself yields the nearest package.json through the resolver's cache.
-    let resolution = resolver
-        .resolve_file(file, &format!("./{}", file.file_name()?.to_str()?))
-        .ok()?;
+    let resolution = resolver.resolve_file(file, &format!("./{}", file.file_name()?.to_str()?)).ok()?;
     resolution.package_json().and_then(|p| p.r#type())
 }
 
@@ -85,16 +88,11 @@ fn options(base: &[&str], extra: &[String]) -> ResolveOptions {
     ResolveOptions {
         condition_names,
         tsconfig: Some(TsconfigDiscovery::Auto),
-        extensions: [
-            ".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".json", ".node",
-        ]
-        .map(String::from)
-        .to_vec(),
+        extensions: [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".json", ".node"]
+            .map(String::from)
+            .to_vec(),
         extension_alias: vec![
-            (
-                ".js".into(),
-                vec![".ts".into(), ".tsx".into(), ".js".into(), ".jsx".into()],
-            ),
+            (".js".into(), vec![".ts".into(), ".tsx".into(), ".js".into(), ".jsx".into()]),
             (".mjs".into(), vec![".mts".into(), ".mjs".into()]),
             (".cjs".into(), vec![".cts".into(), ".cjs".into()]),
         ],
@@ -126,17 +124,9 @@ pub fn file_url(path: &Path) -> String {
     let mut out = String::from("file://");
     for byte in path.to_string_lossy().bytes() {
         match byte {
-            0..=0x20
-            | 0x7f..=0xff
-            | b'"'
-            | b'#'
-            | b'<'
-            | b'>'
-            | b'?'
-            | b'`'
-            | b'{'
-            | b'}'
-            | b'%' => out.push_str(&format!("%{byte:02X}")),
+            0..=0x20 | 0x7f..=0xff | b'"' | b'#' | b'<' | b'>' | b'?' | b'`' | b'{' | b'}' | b'%' => {
+                out.push_str(&format!("%{byte:02X}"))
+            }
             _ => out.push(byte as char),
         }
     }
@@ -149,10 +139,7 @@ mod tests {
 
     #[test]
     fn file_urls_match_node_pathtofileurl() {
-        assert_eq!(
-            file_url(Path::new("/app/src/a b#c.ts")),
-            "file:///app/src/a%20b%23c.ts"
-        );
+        assert_eq!(file_url(Path::new("/app/src/a b#c.ts")), "file:///app/src/a%20b%23c.ts");
         assert_eq!(file_url(Path::new("/app/é.js")), "file:///app/%C3%A9.js");
     }
 }

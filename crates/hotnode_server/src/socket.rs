@@ -15,15 +15,9 @@ use crate::protocol::RuntimeMessage;
 #[derive(Debug, thiserror::Error)]
 pub enum SocketError {
     #[error("cannot create the control folder {path}: {source}")]
-    Folder {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Folder { path: PathBuf, source: std::io::Error },
     #[error("cannot listen on {path}: {source}")]
-    Listen {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Listen { path: PathBuf, source: std::io::Error },
     #[error("cannot read random bytes for the session token: {0}")]
     Random(std::io::Error),
 }
@@ -67,27 +61,13 @@ impl ControlSocket {
         fs::DirBuilder::new()
             .mode(0o700)
             .create(&dir)
-            .map_err(|source| SocketError::Folder {
-                path: dir.clone(),
-                source,
-            })?;
+            .map_err(|source| SocketError::Folder { path: dir.clone(), source })?;
         let path = dir.join("control.sock");
-        let listener = UnixListener::bind(&path).map_err(|source| SocketError::Listen {
-            path: path.clone(),
-            source,
-        })?;
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).map_err(|source| {
-            SocketError::Listen {
-                path: path.clone(),
-                source,
-            }
-        })?;
-        Ok(Self {
-            dir,
-            path,
-            token,
-            listener,
-        })
+        let listener =
+            UnixListener::bind(&path).map_err(|source| SocketError::Listen { path: path.clone(), source })?;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600))
+            .map_err(|source| SocketError::Listen { path: path.clone(), source })?;
+        Ok(Self { dir, path, token, listener })
     }
 
     /// Accepts connections on a thread of its own; each connection is read on its own thread
@@ -123,9 +103,7 @@ fn read_connection(id: u64, stream: UnixStream, token: &str, sink: &dyn Fn(Conne
     // The first line must be the hello with the session token; anything else ends the connection.
     let pid = match lines.next() {
         Some(Ok(line)) => match serde_json::from_str::<RuntimeMessage>(&line) {
-            Ok(RuntimeMessage::Hello { token: given, pid })
-                if constant_time_eq(given.as_bytes(), token.as_bytes()) =>
-            {
+            Ok(RuntimeMessage::Hello { token: given, pid }) if constant_time_eq(given.as_bytes(), token.as_bytes()) => {
                 pid
             }
             _ => return,
@@ -140,10 +118,7 @@ fn read_connection(id: u64, stream: UnixStream, token: &str, sink: &dyn Fn(Conne
         }
         match serde_json::from_str::<RuntimeMessage>(&line) {
             Ok(message) => sink(ConnectionEvent::Message { id, message }),
-            Err(err) => sink(ConnectionEvent::Malformed {
-                id,
-                error: err.to_string(),
-            }),
+            Err(err) => sink(ConnectionEvent::Malformed { id, error: err.to_string() }),
         }
     }
     sink(ConnectionEvent::Closed { id });
@@ -194,10 +169,7 @@ mod tests {
         assert_eq!(wait(), "connected 42");
         assert_eq!(wait(), "malformed");
         assert_eq!(wait(), "closed");
-        assert!(
-            rx.recv_timeout(Duration::from_millis(100)).is_err(),
-            "the wrong token got through"
-        );
+        assert!(rx.recv_timeout(Duration::from_millis(100)).is_err(), "the wrong token got through");
         fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -17,35 +17,28 @@ pub struct StoredModule {
     pub json: Arc<str>,
     /// App modules loaded statically (imports and requires): sent along with this module.
     pub static_deps: Vec<PathBuf>,
+    /// Some specifier did not resolve: a file appearing later may change that.
+    has_unresolved: bool,
     hash: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("cannot read {}: {source}", .path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("{} is not UTF-8 text", .path.display())]
     NotText { path: PathBuf },
     #[error("{}", describe_transform_error(.path, .error))]
-    Transform {
-        path: PathBuf,
-        error: TransformError,
-    },
+    Transform { path: PathBuf, error: TransformError },
+    /// The transform itself failed on this input (a bug to report, not the user's fault).
+    #[error("{}: hotnode could not transform this file ({message}); please report it", .path.display())]
+    Internal { path: PathBuf, message: String },
 }
 
 fn describe_transform_error(path: &Path, error: &TransformError) -> String {
     match error.diagnostics().first() {
         Some(d) => match d.location {
-            Some(loc) => format!(
-                "{}:{}:{}: {}",
-                path.display(),
-                loc.line,
-                loc.column,
-                d.message
-            ),
+            Some(loc) => format!("{}:{}:{}: {}", path.display(), loc.line, loc.column, d.message),
             None => format!("{}: {}", path.display(), d.message),
         },
         None => format!("{}: {error}", path.display()),
@@ -55,7 +48,10 @@ fn describe_transform_error(path: &Path, error: &TransformError) -> String {
 impl LoadError {
     pub fn path(&self) -> &Path {
         match self {
-            Self::Read { path, .. } | Self::NotText { path } | Self::Transform { path, .. } => path,
+            Self::Read { path, .. }
+            | Self::NotText { path }
+            | Self::Transform { path, .. }
+            | Self::Internal { path, .. } => path,
         }
     }
 
@@ -99,10 +95,7 @@ pub struct ModuleStore {
 
 impl ModuleStore {
     pub fn new(resolver: Resolver) -> Self {
-        Self {
-            resolver,
-            modules: HashMap::new(),
-        }
+        Self { resolver, modules: HashMap::new() }
     }
 
     pub fn contains(&self, path: &Path) -> bool {
@@ -115,13 +108,10 @@ impl ModuleStore {
 
     pub fn resolve(&self, importer: Option<&Path>, specifier: &str) -> Target {
         match importer {
-            Some(importer) => self
-                .resolver
-                .resolve(importer, specifier, ImportKind::Import),
+            Some(importer) => self.resolver.resolve(importer, specifier, ImportKind::Import),
             None => {
                 let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-                self.resolver
-                    .resolve(&cwd.join("[entry]"), specifier, ImportKind::Import)
+                self.resolver.resolve(&cwd.join("[entry]"), specifier, ImportKind::Import)
             }
         }
     }
@@ -158,13 +148,30 @@ impl ModuleStore {
         }
     }
 
+    /// A file appeared: specifiers that did not resolve may now. Rebuilds the modules that had
+    /// one (and forgets the resolver's cached misses); returns those whose payload changed.
+    pub fn retry_unresolved(&mut self) -> Vec<PathBuf> {
+        let candidates: Vec<PathBuf> =
+            self.modules.iter().filter(|(_, m)| m.has_unresolved).map(|(p, _)| p.clone()).collect();
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        self.resolver.clear_cache();
+        let mut changed = Vec::new();
+        for path in candidates {
+            let Ok(source) = read_source(&path) else { continue };
+            let Ok(module) = self.build(&path, &source) else { continue };
+            if self.modules.get(&path).is_some_and(|old| old.json != module.json) {
+                self.modules.insert(path.clone(), module);
+                changed.push(path);
+            }
+        }
+        changed
+    }
+
     /// `root` and every app module it loads statically that is not in `sent`, each once, as
     /// serialized payloads (added to `sent`), and the modules that failed to load.
-    pub fn closure(
-        &mut self,
-        root: &Path,
-        sent: &mut HashSet<PathBuf>,
-    ) -> (Vec<Arc<str>>, Vec<LoadError>) {
+    pub fn closure(&mut self, root: &Path, sent: &mut HashSet<PathBuf>) -> (Vec<Arc<str>>, Vec<LoadError>) {
         let mut payloads = Vec::new();
         let mut failures = Vec::new();
         let mut stack = vec![root.to_path_buf()];
@@ -188,28 +195,19 @@ impl ModuleStore {
         let url = file_url(path);
         let mut options = TransformOptions::new(path, url.clone(), self.format_of(path));
         self.apply_tsconfig(path, &mut options);
-        let out = transform(source, &options).map_err(|error| LoadError::Transform {
-            path: path.to_path_buf(),
-            error,
-        })?;
+        // A panic in the transform on some input must not take the session down with it.
+        let out = std::panic::catch_unwind(|| transform(source, &options))
+            .map_err(|panic| LoadError::Internal { path: path.to_path_buf(), message: panic_message(&*panic) })?
+            .map_err(|error| LoadError::Transform { path: path.to_path_buf(), error })?;
 
         let mut deps = BTreeMap::new();
         let mut names = BTreeMap::new();
         let mut static_deps = Vec::new();
         let facts = &out.facts;
-        let imports = facts
-            .imports
-            .iter()
-            .map(|i| (i.specifier.as_str(), ImportKind::Import, true));
-        let requires = facts
-            .requires
-            .iter()
-            .map(|s| (s.as_str(), ImportKind::Require, true));
-        let lazy = facts
-            .dynamic_imports
-            .iter()
-            .chain(&facts.hot_specifiers)
-            .map(|s| (s.as_str(), ImportKind::Import, false));
+        let imports = facts.imports.iter().map(|i| (i.specifier.as_str(), ImportKind::Import, true));
+        let requires = facts.requires.iter().map(|s| (s.as_str(), ImportKind::Require, true));
+        let lazy =
+            facts.dynamic_imports.iter().chain(&facts.hot_specifiers).map(|s| (s.as_str(), ImportKind::Import, false));
         for (specifier, kind, is_static) in imports.chain(requires).chain(lazy) {
             if deps.contains_key(specifier) {
                 continue;
@@ -226,22 +224,11 @@ impl ModuleStore {
             names.insert(import.specifier.clone(), import.names.clone());
         }
         let id = path.to_string_lossy();
-        let payload = ModulePayload {
-            id: &id,
-            url: &url,
-            format: out.format,
-            code: &out.code,
-            deps: &deps,
-            names: &names,
-        };
-        let json: Arc<str> = serde_json::to_string(&payload)
-            .expect("payloads serialize")
-            .into();
-        Ok(StoredModule {
-            json,
-            static_deps,
-            hash: content_hash(source),
-        })
+        let payload =
+            ModulePayload { id: &id, url: &url, format: out.format, code: &out.code, deps: &deps, names: &names };
+        let json: Arc<str> = serde_json::to_string(&payload).expect("payloads serialize").into();
+        let has_unresolved = deps.values().any(|t| matches!(t, TargetJson::Error { .. }));
+        Ok(StoredModule { json, static_deps, has_unresolved, hash: content_hash(source) })
     }
 
     fn format_of(&self, path: &Path) -> ModuleFormat {
@@ -273,22 +260,23 @@ impl ModuleStore {
 
 fn target_json(target: Target) -> TargetJson {
     match target {
-        Target::App(path) => TargetJson::App {
-            id: path.to_string_lossy().into_owned(),
-        },
+        Target::App(path) => TargetJson::App { id: path.to_string_lossy().into_owned() },
         Target::External(external) => TargetJson::External { external },
         Target::Missing(error) => TargetJson::Error { error },
     }
 }
 
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
 fn read_source(path: &Path) -> Result<String, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    String::from_utf8(bytes).map_err(|_| LoadError::NotText {
-        path: path.to_path_buf(),
-    })
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: path.to_path_buf(), source })?;
+    String::from_utf8(bytes).map_err(|_| LoadError::NotText { path: path.to_path_buf() })
 }
 
 fn content_hash(source: &str) -> u64 {

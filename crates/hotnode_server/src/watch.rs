@@ -49,23 +49,15 @@ impl FileWatcher {
                     }
                     return;
                 }
-                EventKind::Modify(ModifyKind::Name(RenameMode::From)) | EventKind::Remove(_) => {
-                    Change::Removed
-                }
+                EventKind::Modify(ModifyKind::Name(RenameMode::From)) | EventKind::Remove(_) => Change::Removed,
                 _ => return,
             };
             for path in event.paths {
                 sink(path, change);
             }
         })
-        .map_err(|source| WatchError {
-            path: PathBuf::new(),
-            source,
-        })?;
-        Ok(Self {
-            inner,
-            dirs: HashSet::new(),
-        })
+        .map_err(|source| WatchError { path: PathBuf::new(), source })?;
+        Ok(Self { inner, dirs: HashSet::new() })
     }
 
     /// Watches the folder of `file` (not recursively: only folders that hold modules the app
@@ -79,10 +71,7 @@ impl FileWatcher {
         }
         self.inner
             .watch(dir, RecursiveMode::NonRecursive)
-            .map_err(|source| WatchError {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            .map_err(|source| WatchError { path: dir.to_path_buf(), source })?;
         self.dirs.insert(dir.to_path_buf());
         Ok(())
     }
@@ -100,13 +89,7 @@ pub struct Batcher {
 
 impl Batcher {
     pub fn new(quiet: Duration, max_wait: Duration) -> Self {
-        Self {
-            order: Vec::new(),
-            last: HashMap::new(),
-            opened: Instant::now(),
-            quiet,
-            max_wait,
-        }
+        Self { order: Vec::new(), last: HashMap::new(), opened: Instant::now(), quiet, max_wait }
     }
 
     pub fn add(&mut self, path: PathBuf, change: Change) {
@@ -124,8 +107,7 @@ impl Batcher {
 
     /// How long to wait for another event before closing the batch (zero: close it now).
     pub fn wait(&self) -> Duration {
-        self.quiet
-            .min(self.max_wait.saturating_sub(self.opened.elapsed()))
+        self.quiet.min(self.max_wait.saturating_sub(self.opened.elapsed()))
     }
 
     pub fn take(&mut self) -> Batch {
@@ -161,27 +143,17 @@ mod tests {
         let (tx, rx) = mpsc::channel();
         let tx = std::sync::Mutex::new(tx);
         let mut watcher =
-            FileWatcher::new(move |path, change| tx.lock().unwrap().send((path, change)).unwrap())
-                .unwrap();
+            FileWatcher::new(move |path, change| tx.lock().unwrap().send((path, change)).unwrap()).unwrap();
         watcher.watch_folder_of(&file).unwrap();
         // A truncate-then-write save in chunks with a pause: nothing may be reported before close.
         let mut handle = std::fs::File::create(&file).unwrap();
         handle.write_all(b"export const a = ").unwrap();
         std::thread::sleep(Duration::from_millis(60));
-        assert!(
-            rx.try_recv().is_err(),
-            "reported before the writer closed the file"
-        );
+        assert!(rx.try_recv().is_err(), "reported before the writer closed the file");
         handle.write_all(b"1;\n").unwrap();
         drop(handle);
-        assert_eq!(
-            rx.recv_timeout(Duration::from_secs(5)).unwrap(),
-            (file.clone(), Change::Written)
-        );
-        assert_eq!(
-            std::fs::read_to_string(&file).unwrap(),
-            "export const a = 1;\n"
-        );
+        assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), (file.clone(), Change::Written));
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "export const a = 1;\n");
         // An atomic save: write a temp file, rename it over.
         let temp = dir.join(".a.js.tmp");
         std::fs::write(&temp, "two").unwrap();
@@ -201,10 +173,7 @@ mod tests {
         batcher.add("a".into(), Change::Removed);
         batcher.add("b".into(), Change::Written);
         assert!(batcher.wait() <= Duration::from_millis(1));
-        assert_eq!(
-            batcher.take(),
-            vec![("a".into(), Change::Removed), ("b".into(), Change::Written)]
-        );
+        assert_eq!(batcher.take(), vec![("a".into(), Change::Removed), ("b".into(), Change::Written)]);
         assert!(batcher.is_empty());
     }
 }

@@ -57,26 +57,14 @@ mod tests {
         assert_eq!(locate(src, 0), Location { line: 1, column: 1 });
         assert_eq!(locate(src, 2), Location { line: 2, column: 1 });
         // 'é' is two bytes but one UTF-16 unit.
-        assert_eq!(
-            locate(src, src.find(';').unwrap()),
-            Location { line: 2, column: 8 }
-        );
+        assert_eq!(locate(src, src.find(';').unwrap()), Location { line: 2, column: 8 });
         assert_eq!(locate(src, 999), Location { line: 3, column: 4 });
     }
 
     #[test]
     fn frame_marks_the_line_and_column() {
         let src = "one\ntwo\nthree = 1 +;\nfour\nfive\nsix";
-        let frame = code_frame(
-            src,
-            Location {
-                line: 3,
-                column: 12,
-            },
-        );
-        assert_eq!(
-            frame,
-            "  1 | one\n  2 | two\n> 3 | three = 1 +;\n    |            ^\n  4 | four\n  5 | five\n"
-        );
+        let frame = code_frame(src, Location { line: 3, column: 12 });
+        assert_eq!(frame, "  1 | one\n  2 | two\n> 3 | three = 1 +;\n    |            ^\n  4 | four\n  5 | five\n");
     }
 }

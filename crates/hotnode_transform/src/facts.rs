@@ -63,22 +63,14 @@ struct Collector {
 impl Collector {
     fn add_import(&mut self, specifier: &str, names: impl IntoIterator<Item = String>) {
         let names: Vec<String> = names.into_iter().collect();
-        if let Some(existing) = self
-            .facts
-            .imports
-            .iter_mut()
-            .find(|i| i.specifier == specifier)
-        {
+        if let Some(existing) = self.facts.imports.iter_mut().find(|i| i.specifier == specifier) {
             for n in names {
                 if !existing.names.contains(&n) {
                     existing.names.push(n);
                 }
             }
         } else {
-            self.facts.imports.push(StaticImport {
-                specifier: specifier.to_string(),
-                names,
-            });
+            self.facts.imports.push(StaticImport { specifier: specifier.to_string(), names });
         }
     }
 }
@@ -125,12 +117,8 @@ impl<'a> Visit<'a> for Collector {
         if it.export_kind.is_type() {
             return;
         }
-        let names: Vec<String> = it
-            .specifiers
-            .iter()
-            .filter(|s| !s.export_kind.is_type())
-            .map(|s| s.local.name().to_string())
-            .collect();
+        let names: Vec<String> =
+            it.specifiers.iter().filter(|s| !s.export_kind.is_type()).map(|s| s.local.name().to_string()).collect();
         self.add_import(it.source.value.as_str(), names);
     }
 
@@ -159,9 +147,7 @@ impl<'a> Visit<'a> for Collector {
 
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
         match &it.callee {
-            Expression::Identifier(id)
-                if id.name.as_str() == "require" && it.arguments.len() == 1 =>
-            {
+            Expression::Identifier(id) if id.name.as_str() == "require" && it.arguments.len() == 1 => {
                 if let Some(s) = it.arguments[0].as_expression().and_then(string_value)
                     && !self.facts.requires.contains(&s)
                 {
@@ -169,16 +155,13 @@ impl<'a> Visit<'a> for Collector {
                 }
             }
             Expression::StaticMemberExpression(member)
-                if matches!(member.property.name.as_str(), "accept" | "decline")
-                    && is_hot_object(&member.object) =>
+                if matches!(member.property.name.as_str(), "accept" | "decline") && is_hot_object(&member.object) =>
             {
                 if let Some(first) = it.arguments.first().and_then(Argument::as_expression) {
                     let specs = match first {
-                        Expression::ArrayExpression(array) => array
-                            .elements
-                            .iter()
-                            .filter_map(|e| e.as_expression().and_then(string_value))
-                            .collect(),
+                        Expression::ArrayExpression(array) => {
+                            array.elements.iter().filter_map(|e| e.as_expression().and_then(string_value)).collect()
+                        }
                         other => string_value(other).into_iter().collect::<Vec<_>>(),
                     };
                     for s in specs {

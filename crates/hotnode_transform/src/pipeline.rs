@@ -44,9 +44,7 @@ pub enum TransformError {
 }
 
 fn first_message(diagnostics: &[Diagnostic]) -> &str {
-    diagnostics
-        .first()
-        .map_or("syntax error", |d| d.message.as_str())
+    diagnostics.first().map_or("syntax error", |d| d.message.as_str())
 }
 
 impl TransformError {
@@ -78,18 +76,15 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
     };
     let mut program = parsed.program;
 
-    let semantic = SemanticBuilder::new()
-        .with_check_syntax_error(true)
-        .with_enum_eval(true)
-        .build(&program);
+    let semantic = SemanticBuilder::new().with_check_syntax_error(true).with_enum_eval(true).build(&program);
     if !semantic.diagnostics.is_empty() {
         return Err(syntax_error(source, &semantic.diagnostics));
     }
     let scoping = semantic.semantic.into_scoping();
 
     let transform_options = oxc_options(options)?;
-    let transformed = Transformer::new(&allocator, &options.path, &transform_options)
-        .build_with_scoping(scoping, &mut program);
+    let transformed =
+        Transformer::new(&allocator, &options.path, &transform_options).build_with_scoping(scoping, &mut program);
     if !transformed.diagnostics.is_empty() {
         return Err(syntax_error(source, &transformed.diagnostics));
     }
@@ -105,10 +100,7 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
     }
 
     let generated = Codegen::new()
-        .with_options(CodegenOptions {
-            source_map_path: Some(options.path.clone()),
-            ..CodegenOptions::default()
-        })
+        .with_options(CodegenOptions { source_map_path: Some(options.path.clone()), ..CodegenOptions::default() })
         .with_scoping(scoping)
         .build(&program);
     // ES modules are strict; the directive gets a line of its own so the map shifts by whole
@@ -120,26 +112,14 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
     };
     if let Some(mut map) = generated.map {
         map.set_sources([options.url.as_str()]);
-        append_trailer(
-            &mut code,
-            options.wrapper_header_lines + prefix_lines,
-            &options.url,
-            &map.to_json_string(),
-        );
+        append_trailer(&mut code, options.wrapper_header_lines + prefix_lines, &options.url, &map.to_json_string());
     }
-    Ok(Transformed {
-        code,
-        facts,
-        format,
-    })
+    Ok(Transformed { code, facts, format })
 }
 
 fn source_type_for(path: &Path, format: ModuleFormat) -> SourceType {
     let by_extension = SourceType::from_path(path).unwrap_or_else(|_| SourceType::mjs());
-    let is_plain_extension = matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("js" | "jsx" | "ts" | "tsx")
-    );
+    let is_plain_extension = matches!(path.extension().and_then(|e| e.to_str()), Some("js" | "jsx" | "ts" | "tsx"));
     match format {
         // `.js`/`.ts` take their module kind from package.json, which the server read.
         ModuleFormat::Esm if is_plain_extension => by_extension.with_module(true),
@@ -149,34 +129,20 @@ fn source_type_for(path: &Path, format: ModuleFormat) -> SourceType {
     }
 }
 
-fn oxc_options(
-    options: &TransformOptions,
-) -> Result<oxc::transformer::TransformOptions, TransformError> {
-    let mut oxc_options = oxc::transformer::TransformOptions::from_target(NODE_TARGET)
-        .map_err(TransformError::Target)?;
-    oxc_options.cwd = options
-        .path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+fn oxc_options(options: &TransformOptions) -> Result<oxc::transformer::TransformOptions, TransformError> {
+    let mut oxc_options =
+        oxc::transformer::TransformOptions::from_target(NODE_TARGET).map_err(TransformError::Target)?;
+    oxc_options.cwd = options.path.parent().map(Path::to_path_buf).unwrap_or_default();
     // Helpers (decorators) come from the runtime's `babelHelpers`, not from an npm package the
     // app may not have.
     oxc_options.helper_loader.mode = HelperLoaderMode::External;
     oxc_options.decorator.legacy = options.legacy_decorators;
-    oxc_options.decorator.emit_decorator_metadata =
-        options.legacy_decorators && options.decorator_metadata;
+    oxc_options.decorator.emit_decorator_metadata = options.legacy_decorators && options.decorator_metadata;
     let jsx = &options.jsx;
-    oxc_options.jsx.runtime = if jsx.classic {
-        JsxRuntime::Classic
-    } else {
-        JsxRuntime::Automatic
-    };
+    oxc_options.jsx.runtime = if jsx.classic { JsxRuntime::Classic } else { JsxRuntime::Automatic };
     oxc_options.jsx.development = jsx.development;
     oxc_options.jsx.pragma.clone_from(&jsx.factory);
-    oxc_options
-        .jsx
-        .pragma_frag
-        .clone_from(&jsx.fragment_factory);
+    oxc_options.jsx.pragma_frag.clone_from(&jsx.fragment_factory);
     oxc_options.jsx.import_source.clone_from(&jsx.import_source);
     Ok(oxc_options)
 }
@@ -210,10 +176,7 @@ fn append_trailer(code: &mut String, shift_lines: u32, url: &str, map_json: &str
 fn json_module(source: &str, options: &TransformOptions) -> Result<Transformed, TransformError> {
     let text = source.strip_prefix('\u{feff}').unwrap_or(source);
     if let Err(err) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
-        let location = Location {
-            line: err.line() as u32,
-            column: err.column().max(1) as u32,
-        };
+        let location = Location { line: err.line() as u32, column: err.column().max(1) as u32 };
         return Err(TransformError::Syntax(vec![Diagnostic {
             message: format!("invalid JSON: {err}"),
             location: Some(location),
@@ -226,11 +189,7 @@ fn json_module(source: &str, options: &TransformOptions) -> Result<Transformed, 
         options.url
     );
     code.shrink_to_fit();
-    Ok(Transformed {
-        code,
-        facts: ModuleFacts::default(),
-        format: ModuleFormat::Json,
-    })
+    Ok(Transformed { code, facts: ModuleFacts::default(), format: ModuleFormat::Json })
 }
 
 fn syntax_error(source: &str, diagnostics: &[OxcDiagnostic]) -> TransformError {
@@ -243,11 +202,7 @@ fn syntax_error(source: &str, diagnostics: &[OxcDiagnostic]) -> TransformError {
             if let Some(help) = &d.help {
                 message.push_str(&format!(" ({help})"));
             }
-            Diagnostic {
-                message,
-                location,
-                frame: location.map(|l| code_frame(source, l)).unwrap_or_default(),
-            }
+            Diagnostic { message, location, frame: location.map(|l| code_frame(source, l)).unwrap_or_default() }
         })
         .collect();
     TransformError::Syntax(converted)

@@ -2,41 +2,17 @@ use base64::Engine as _;
 use hotnode_transform::{Location, ModuleFormat, TransformError, TransformOptions, transform};
 
 fn esm(name: &str) -> TransformOptions {
-    TransformOptions::new(
-        format!("/app/{name}"),
-        format!("file:///app/{name}"),
-        ModuleFormat::Esm,
-    )
+    TransformOptions::new(format!("/app/{name}"), format!("file:///app/{name}"), ModuleFormat::Esm)
 }
 
 #[test]
 fn syntax_error_is_located_with_a_frame() {
-    let err = transform(
-        "export const a = 1;\nexport const price = 20 +;\n",
-        &esm("price.js"),
-    )
-    .unwrap_err();
-    let TransformError::Syntax(diagnostics) = &err else {
-        panic!("expected a syntax error")
-    };
+    let err = transform("export const a = 1;\nexport const price = 20 +;\n", &esm("price.js")).unwrap_err();
+    let TransformError::Syntax(diagnostics) = &err else { panic!("expected a syntax error") };
     let first = &diagnostics[0];
-    assert_eq!(
-        first.location,
-        Some(Location {
-            line: 2,
-            column: 26
-        })
-    );
-    assert!(
-        first.frame.contains("> 2 | export const price = 20 +;"),
-        "{}",
-        first.frame
-    );
-    assert!(
-        first.frame.contains("|                          ^"),
-        "{}",
-        first.frame
-    );
+    assert_eq!(first.location, Some(Location { line: 2, column: 26 }));
+    assert!(first.frame.contains("> 2 | export const price = 20 +;"), "{}", first.frame);
+    assert!(first.frame.contains("|                          ^"), "{}", first.frame);
 }
 
 #[test]
@@ -57,11 +33,7 @@ fn invalid_json_is_a_located_syntax_error() {
 #[test]
 fn commonjs_format_with_esm_syntax_runs_as_esm() {
     let options = TransformOptions::new("/app/a.ts", "file:///app/a.ts", ModuleFormat::Cjs);
-    let out = transform(
-        "import { b } from './b.js';\nexport const a = b;\n",
-        &options,
-    )
-    .unwrap();
+    let out = transform("import { b } from './b.js';\nexport const a = b;\n", &options).unwrap();
     assert_eq!(out.format, ModuleFormat::Esm);
     assert!(out.code.contains("__vite_ssr_import__(\"./b.js\""));
 }
@@ -69,16 +41,9 @@ fn commonjs_format_with_esm_syntax_runs_as_esm() {
 fn decoded_map(code: &str) -> serde_json::Value {
     let data = code
         .lines()
-        .find_map(|l| {
-            l.strip_prefix("//# sourceMappingURL=data:application/json;charset=utf-8;base64,")
-        })
+        .find_map(|l| l.strip_prefix("//# sourceMappingURL=data:application/json;charset=utf-8;base64,"))
         .expect("an inline source map");
-    serde_json::from_slice(
-        &base64::engine::general_purpose::STANDARD
-            .decode(data)
-            .unwrap(),
-    )
-    .unwrap()
+    serde_json::from_slice(&base64::engine::general_purpose::STANDARD.decode(data).unwrap()).unwrap()
 }
 
 #[test]
@@ -88,14 +53,7 @@ fn source_map_is_shifted_by_the_wrapper_header_and_the_strict_directive() {
     assert!(out.code.starts_with("\"use strict\";\n"));
     let map = decoded_map(&out.code);
     assert_eq!(map["sources"][0], "file:///app/a.ts");
-    let leading = |m: &serde_json::Value| {
-        m["mappings"]
-            .as_str()
-            .unwrap()
-            .chars()
-            .take_while(|c| *c == ';')
-            .count()
-    };
+    let leading = |m: &serde_json::Value| m["mappings"].as_str().unwrap().chars().take_while(|c| *c == ';').count();
     let mut unwrapped = esm("a.ts");
     unwrapped.wrapper_header_lines = 0;
     let unwrapped_map = decoded_map(&transform(source, &unwrapped).unwrap().code);

@@ -14,11 +14,7 @@ fn options_for(path: &Path) -> TransformOptions {
         _ => ModuleFormat::Esm,
     };
     let name = path.file_name().unwrap().to_str().unwrap();
-    let mut options = TransformOptions::new(
-        format!("/app/{name}"),
-        format!("file:///app/{name}"),
-        format,
-    );
+    let mut options = TransformOptions::new(format!("/app/{name}"), format!("file:///app/{name}"), format);
     if name.contains("decorators") {
         options.legacy_decorators = true;
         options.decorator_metadata = true;
@@ -27,10 +23,7 @@ fn options_for(path: &Path) -> TransformOptions {
 }
 
 fn without_source_map(code: &str) -> String {
-    code.lines()
-        .filter(|l| !l.starts_with("//# sourceMappingURL="))
-        .collect::<Vec<_>>()
-        .join("\n")
+    code.lines().filter(|l| !l.starts_with("//# sourceMappingURL=")).collect::<Vec<_>>().join("\n")
 }
 
 #[test]
@@ -38,11 +31,8 @@ fn fixtures() {
     insta::glob!("fixtures/*.*", |path| {
         let source = std::fs::read_to_string(path).unwrap();
         let out = transform(&source, &options_for(path)).expect("fixture transforms");
-        let snapshot = format!(
-            "{}\n----- facts -----\n{}",
-            without_source_map(&out.code),
-            serde_json_pretty(&out.facts)
-        );
+        let snapshot =
+            format!("{}\n----- facts -----\n{}", without_source_map(&out.code), serde_json_pretty(&out.facts));
         insta::assert_snapshot!(snapshot);
     });
 }

@@ -9,20 +9,13 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
 
 /// `shared/` sits beside the repository (CI clones main with it there).
 pub fn shared_dir() -> PathBuf {
     let dir = repo_root().join("../shared");
-    assert!(
-        dir.join("conformance/run").is_file(),
-        "expected the shared folder at {}",
-        dir.display()
-    );
+    assert!(dir.join("conformance/run").is_file(), "expected the shared folder at {}", dir.display());
     dir
 }
 
@@ -35,9 +28,7 @@ impl TempApp {
         let dir = std::env::temp_dir().join(format!("hotnode-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let app = Self {
-            dir: dir.canonicalize().unwrap(),
-        };
+        let app = Self { dir: dir.canonicalize().unwrap() };
         for (path, text) in files {
             app.write(path, text);
         }
@@ -101,11 +92,7 @@ pub fn hotnode(app: &TempApp, args: &[&str]) -> Running {
             cvar.notify_all();
         });
     }
-    Running {
-        child,
-        output,
-        cursor: 0,
-    }
+    Running { child, output, cursor: 0 }
 }
 
 impl Running {
@@ -119,19 +106,13 @@ impl Running {
         let (lock, cvar) = &*self.output;
         let mut state = lock.lock().unwrap();
         loop {
-            if let Some(offset) = state.lines[self.cursor..]
-                .iter()
-                .position(|l| l.contains(needle))
-            {
+            if let Some(offset) = state.lines[self.cursor..].iter().position(|l| l.contains(needle)) {
                 self.cursor += offset + 1;
                 return state.lines[self.cursor - 1].clone();
             }
             let now = Instant::now();
             if now >= deadline || state.closed == 2 {
-                panic!(
-                    "no line containing {needle:?}; output so far:\n{}",
-                    state.lines.join("\n")
-                );
+                panic!("no line containing {needle:?}; output so far:\n{}", state.lines.join("\n"));
             }
             state = cvar.wait_timeout(state, deadline - now).unwrap().0;
         }
