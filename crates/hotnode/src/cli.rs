@@ -55,7 +55,7 @@ pub struct Options {
     /// Print no line per update (errors are still printed)
     #[arg(short, long)]
     pub quiet: bool,
-    /// Print more: custom events and every fetched module
+    /// Print more: processes attaching, custom events
     #[arg(long)]
     pub verbose: bool,
     /// Never restart: when an update cannot be applied hot, keep the old code running

@@ -13,6 +13,9 @@ use hotnode_server::resolve::Resolver;
 use hotnode_server::socket::ControlSocket;
 use hotnode_server::store::ModuleStore;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::iterator::SignalsInfo;
+use signal_hook::iterator::exfiltrator::WithOrigin;
+use signal_hook::low_level::siginfo::Cause;
 
 use crate::app_process::Launch;
 use crate::report::Reporter;
@@ -54,10 +57,14 @@ fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
         let _ = tx.lock().map(|tx| tx.send(Event::Connection(event)));
     });
     let signals_tx = session.sender();
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+    // A signal from the terminal (Ctrl-C) reaches the whole foreground process group, the app
+    // included; only signals sent to hotnode alone (kill, a process manager) are forwarded, so
+    // the app never handles one Ctrl-C twice.
+    let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP])?;
     std::thread::Builder::new().name("hotnode-signals".into()).spawn(move || {
-        for signal in signals.forever() {
-            let _ = signals_tx.send(Event::Signal(signal));
+        for origin in signals.forever() {
+            let from_terminal = matches!(origin.cause, Cause::Kernel);
+            let _ = signals_tx.send(Event::Signal { signal: origin.signal, forward: !from_terminal });
         }
     })?;
     let code = session.run(events);

@@ -32,8 +32,15 @@ const BATCH_MAX_WAIT: Duration = Duration::from_millis(50);
 pub enum Event {
     File(PathBuf, Change),
     Connection(ConnectionEvent),
-    AppExited { generation: u64, exit: Exit },
-    Signal(i32),
+    AppExited {
+        generation: u64,
+        exit: Exit,
+    },
+    /// A signal to hotnode; `forward` is false when the app got it too (from the terminal).
+    Signal {
+        signal: i32,
+        forward: bool,
+    },
 }
 
 struct Connection {
@@ -139,8 +146,8 @@ impl Session {
                     }
                 }
                 Ok(Event::AppExited { .. }) => {}
-                Ok(Event::Signal(signal)) => {
-                    if let Some(code) = self.on_signal(signal) {
+                Ok(Event::Signal { signal, forward }) => {
+                    if let Some(code) = self.on_signal(signal, forward) {
                         return code;
                     }
                 }
@@ -228,10 +235,12 @@ impl Session {
         }
     }
 
-    fn on_signal(&mut self, signal: i32) -> Option<i32> {
+    fn on_signal(&mut self, signal: i32, forward: bool) -> Option<i32> {
         match &self.app {
             Some(app) => {
-                app.signal(signal);
+                if forward {
+                    app.signal(signal);
+                }
                 self.state = AppState::Stopping { deadline: Instant::now() + EXIT_GRACE, signal };
                 None
             }
