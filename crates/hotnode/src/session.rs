@@ -284,6 +284,10 @@ impl Session {
     fn on_message(&mut self, id: u64, message: RuntimeMessage) {
         match message {
             RuntimeMessage::Hello { .. } => {}
+            RuntimeMessage::Started { modules, ms } => {
+                let entry = self.reporter.path(&self.launch.entry);
+                self.reporter.info(&format!("started {entry} ({modules} modules, {ms:.0} ms)"));
+            }
             RuntimeMessage::Fetch { rid, specifier, importer } => {
                 self.on_fetch(id, rid, &specifier, importer.as_deref())
             }

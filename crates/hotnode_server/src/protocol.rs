@@ -42,6 +42,11 @@ pub enum RuntimeMessage {
         token: String,
         pid: u32,
     },
+    /// The entry and its static imports have evaluated.
+    Started {
+        modules: usize,
+        ms: f64,
+    },
     Fetch {
         rid: u64,
         specifier: String,
