@@ -27,10 +27,11 @@ impl Reporter {
         if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
     }
 
+    /// One line, written with one `write(2)`: the app writes to the same terminal or pipe, and a
+    /// line written in pieces could have one of the app's lines land in the middle of it.
     fn line(&self, text: &str) {
-        let prefix = self.paint("2", "[hot]");
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{prefix} {text}");
+        let line = format!("{} {text}\n", self.paint("2", "[hot]"));
+        write_whole(&line);
     }
 
     /// Routine progress (silenced by --quiet).
@@ -57,9 +58,8 @@ impl Reporter {
     /// An error followed by a block (a code frame or a stack), indented as it came.
     pub fn error_block(&self, headline: &str, block: &str) {
         self.error(headline);
-        if !block.trim().is_empty() {
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "{}", block.trim_end());
+        for line in block.trim_end().lines() {
+            write_whole(&format!("{line}\n"));
         }
     }
 
@@ -78,4 +78,8 @@ impl Reporter {
             self.paint("32", &format!("{ms:.1} ms"))
         ));
     }
+}
+
+fn write_whole(line: &str) {
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
