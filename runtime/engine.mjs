@@ -248,8 +248,17 @@ export class Engine {
    * @param {string} triggeredBy
    */
   async reload(plan, triggeredBy) {
-    this.send({ type: "restart", path: plan.path, reason: plan.reason, chain: plan.chain, triggeredBy });
-    if (!this.restartEnabled) return;
+    const message = { type: "restart", path: plan.path, reason: plan.reason, chain: plan.chain, triggeredBy };
+    if (!this.restartEnabled) {
+      this.send(message);
+      return;
+    }
+    // Wait until hotnode knows this exit is a restart (its exit must not read as the app's own
+    // clean exit), but never hang on it.
+    await Promise.race([
+      this.channel.request(message).catch(() => {}),
+      new Promise((r) => setTimeout(r, 1000).unref()),
+    ]);
     this.reloading = true;
     await this.events.emit("vite:beforeFullReload", { type: "full-reload", path: plan.path, triggeredBy });
     const records = [...this.registry.records.values()].filter((r) => r.hot).sort((a, b) => b.order - a.order);

@@ -30,6 +30,10 @@ function app(files) {
     },
     /** @param {any} message */
     async request(message) {
+      if (message.type !== "fetch") {
+        sent.push(message);
+        return { type: "ack" };
+      }
       const id = message.importer ? files[message.importer].deps?.[message.specifier] ?? message.specifier : message.specifier;
       return { target: { id }, modules: [payload(id)] };
     },

@@ -303,7 +303,7 @@ impl Session {
                     self.reporter.updated(&changed, reevaluated.len(), &accepted, total);
                 }
             }
-            RuntimeMessage::Restart { path, reason, chain, .. } => {
+            RuntimeMessage::Restart { rid, path, reason, chain, .. } => {
                 let why = match reason.as_str() {
                     "declined" => format!("{} declined updates", self.reporter.path(&path)),
                     _ => {
@@ -314,6 +314,9 @@ impl Session {
                 if self.launch.restart {
                     self.reporter.info(&format!("restarting: {why}"));
                     self.state = AppState::Restarting { deadline: Instant::now() + EXIT_GRACE };
+                    if let (Some(rid), Some(connection)) = (rid, self.connections.get_mut(&id)) {
+                        let _ = connection.writer.write_all(protocol::ack(rid).as_bytes());
+                    }
                 } else {
                     self.reporter
                         .warn(&format!("cannot apply hot: {why}; keeping the old code running (--no-restart)"));

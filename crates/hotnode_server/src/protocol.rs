@@ -60,6 +60,9 @@ pub enum RuntimeMessage {
         ms: f64,
     },
     Restart {
+        /// Present when the runtime waits for the acknowledgement before it exits.
+        #[serde(default)]
+        rid: Option<u64>,
         path: String,
         reason: String,
         chain: Vec<String>,
@@ -81,6 +84,11 @@ pub enum RuntimeMessage {
 pub fn modules_reply(rid: u64, target: &TargetJson, modules: &[&str]) -> String {
     let target = serde_json::to_string(target).expect("targets serialize");
     format!("{{\"type\":\"modules\",\"rid\":{rid},\"target\":{target},\"modules\":[{}]}}\n", modules.join(","))
+}
+
+/// `{"type":"ack","rid":N}`: a request that needs no other answer was taken in.
+pub fn ack(rid: u64) -> String {
+    format!("{{\"type\":\"ack\",\"rid\":{rid}}}\n")
 }
 
 /// `{"type":"update","modules":[...]}`: new code of modules the process holds.
