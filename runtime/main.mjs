@@ -34,6 +34,9 @@ channel.onMessage = (message) => {
       void engine.events.emit("vite:error", { type: "error", err: message.err });
       void engine.events.emit("message", message.err?.message ?? "error", message.err);
       break;
+    case "reload":
+      void engine.enqueue(() => engine.reload({ type: "reload", path: message.path, reason: "watched", chain: [message.path] }, message.path));
+      break;
     case "custom":
       void engine.events.emit(message.event, message.data);
       break;

@@ -16,7 +16,7 @@
  *
  * @typedef {{ boundary: string, accepted: string }} Boundary
  * @typedef {{ type: "update", reevaluate: string[], boundaries: Boundary[] }} HotPlan
- * @typedef {{ type: "reload", path: string, reason: "declined" | "unaccepted", chain: string[] }} ReloadPlan
+ * @typedef {{ type: "reload", path: string, reason: "declined" | "unaccepted" | "watched", chain: string[] }} ReloadPlan
  */
 
 /**

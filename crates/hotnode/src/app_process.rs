@@ -14,6 +14,8 @@ pub struct Launch {
     pub socket: PathBuf,
     pub token: String,
     pub restart: bool,
+    /// `--watch` paths (absolute): a change under one restarts the app.
+    pub watch: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -61,6 +61,10 @@ pub struct Options {
     /// Never restart: when an update cannot be applied hot, keep the old code running
     #[arg(long)]
     pub no_restart: bool,
+    /// Restart the app when a file under PATH changes (repeatable): config files, `.env`,
+    /// anything the app reads but does not import
+    #[arg(long = "watch", value_name = "PATH")]
+    pub watch: Vec<PathBuf>,
     /// Pass ARG to node (repeatable), for options hotnode cannot tell from an entry
     #[arg(long = "node-arg", value_name = "ARG", allow_hyphen_values = true)]
     pub node_args: Vec<String>,
@@ -113,7 +117,7 @@ const NODE_VALUE_OPTIONS: &[&str] = &[
     "--heap-prof-dir",
 ];
 const HOTNODE_FLAGS: &[&str] = &["-q", "--quiet", "--verbose", "--no-restart", "-h", "--help", "-V", "--version"];
-const HOTNODE_VALUE_OPTIONS: &[&str] = &["--node-arg", "--node"];
+const HOTNODE_VALUE_OPTIONS: &[&str] = &["--node-arg", "--node", "--watch"];
 
 /// Splits the command line and parses hotnode's own options. `Err` carries clap's error
 /// (including `--help` and `--version`, which clap renders).

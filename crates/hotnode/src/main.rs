@@ -50,6 +50,7 @@ fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
         socket: socket.path.clone(),
         token: socket.token.clone(),
         restart: !invocation.options.no_restart,
+        watch: invocation.options.watch.iter().map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone())).collect(),
     };
     let (session, events) = Session::new(launch, store, reporter)?;
     let tx = std::sync::Mutex::new(session.sender());

@@ -94,6 +94,10 @@ impl Session {
         let watcher = FileWatcher::new(move |path, change| {
             let _ = files_tx.lock().map(|tx| tx.send(Event::File(path, change)));
         })?;
+        let mut watcher = watcher;
+        for path in &launch.watch {
+            watcher.watch_path(path)?;
+        }
         let session = Self {
             launch,
             store,
@@ -306,6 +310,7 @@ impl Session {
             RuntimeMessage::Restart { rid, path, reason, chain, .. } => {
                 let why = match reason.as_str() {
                     "declined" => format!("{} declined updates", self.reporter.path(&path)),
+                    "watched" => format!("{} changed (--watch)", self.reporter.path(&path)),
                     _ => {
                         let names: Vec<String> = chain.iter().map(|c| self.reporter.path(c)).collect();
                         format!("no module accepts the update ({})", names.join(" -> "))
@@ -379,6 +384,11 @@ impl Session {
     }
 
     fn on_files(&mut self, mut batch: Batch, events: &mpsc::Receiver<Event>) {
+        if let Some(watched) = batch.iter().find(|(p, _)| self.launch.watch.iter().any(|w| p.starts_with(w))) {
+            let watched = watched.0.clone();
+            self.restart_for(&watched);
+            return;
+        }
         let mut changed: Vec<PathBuf> = Vec::new();
         while !batch.is_empty() {
             self.refresh_files(batch, &mut changed);
@@ -449,6 +459,24 @@ impl Session {
                     changed.push(path);
                 }
             }
+        }
+    }
+
+    /// A `--watch` path changed: the running app restarts (through the runtime, so
+    /// `vite:beforeFullReload` and dispose handlers run); a crashed one starts.
+    fn restart_for(&mut self, path: &Path) {
+        match self.state {
+            AppState::Running if !self.connections.is_empty() => {
+                let line = protocol::reload_message(path);
+                for connection in self.connections.values_mut() {
+                    let _ = connection.writer.write_all(line.as_bytes());
+                }
+            }
+            AppState::Crashed => {
+                self.reporter.info(&format!("{} changed: starting the app again", self.reporter.path(path)));
+                let _ = self.start_app();
+            }
+            _ => {}
         }
     }
 

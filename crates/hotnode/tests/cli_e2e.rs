@@ -211,3 +211,24 @@ fn an_app_that_crashed_on_a_missing_import_starts_when_the_file_appears() {
     app.write("later.js", "export const v = 'here';\n");
     run.expect("OUT boot here");
 }
+
+#[test]
+fn a_change_under_a_watch_path_restarts_the_app_after_dispose() {
+    let app = TempApp::new(
+        "watch-path",
+        &[
+            ("package.json", ESM),
+            ("config/app.txt", "alpha\n"),
+            (
+                "main.js",
+                "import fs from 'node:fs';\nconsole.log('OUT boot ' + fs.readFileSync('config/app.txt', 'utf8').trim());\nsetInterval(() => {}, 1000);\nimport.meta.hot.dispose(() => console.log('OUT disposed'));\n",
+            ),
+        ],
+    );
+    let mut run = hotnode(&app, &["--watch", "config", "main.js"]);
+    run.expect("OUT boot alpha");
+    app.write("config/app.txt", "beta\n");
+    run.expect("config/app.txt changed (--watch)");
+    run.expect("OUT disposed");
+    run.expect("OUT boot beta");
+}

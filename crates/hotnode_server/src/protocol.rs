@@ -91,6 +91,11 @@ pub fn ack(rid: u64) -> String {
     format!("{{\"type\":\"ack\",\"rid\":{rid}}}\n")
 }
 
+/// `{"type":"reload","path":...}`: restart the app (a `--watch` path changed).
+pub fn reload_message(path: &std::path::Path) -> String {
+    format!("{}\n", serde_json::json!({ "type": "reload", "path": path.to_string_lossy() }))
+}
+
 /// `{"type":"update","modules":[...]}`: new code of modules the process holds.
 pub fn update_message(modules: &[&str]) -> String {
     format!("{{\"type\":\"update\",\"modules\":[{}]}}\n", modules.join(","))

@@ -60,6 +60,17 @@ impl FileWatcher {
         Ok(Self { inner, dirs: HashSet::new() })
     }
 
+    /// Watches a path given with `--watch`: a folder recursively, a file through its folder.
+    pub fn watch_path(&mut self, path: &Path) -> Result<(), WatchError> {
+        if path.is_dir() {
+            self.inner
+                .watch(path, RecursiveMode::Recursive)
+                .map_err(|source| WatchError { path: path.to_path_buf(), source })
+        } else {
+            self.watch_folder_of(path)
+        }
+    }
+
     /// Watches the folder of `file` (not recursively: only folders that hold modules the app
     /// loaded are watched, so a large `node_modules` costs nothing).
     pub fn watch_folder_of(&mut self, file: &Path) -> Result<(), WatchError> {
