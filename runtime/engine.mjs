@@ -306,6 +306,8 @@ class Update {
     if (!this.failed.has(record)) this.failed.set(record, err);
     const described = describeError(err);
     void this.engine.events.emit("vite:error", { type: "error", err: { ...described, id: record.id } });
+    // dynohot's diagnostics channel: informative messages, the error as a parameter.
+    void this.engine.events.emit("message", `[hot] update of ${record.id} failed: ${described.message}`, err);
   }
 
   /**

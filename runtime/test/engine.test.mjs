@@ -134,3 +134,23 @@ test("updates queue: a change arriving during an async accept callback waits for
   await Promise.all([first, second]);
   assert.deepEqual(log, ["start 2", "end 2", "start 3", "end 3"]);
 });
+
+test("hot.on('message') receives update failures and returns an unsubscribe function", async () => {
+  log = [];
+  const t = app({
+    "/main.js": {
+      deps: { "./dep.js": "/dep.js" },
+      code: `await __vite_ssr_import__("./dep.js");
+        const off = __vite_ssr_import_meta__.hot.on("message", (text) => __log("message " + text));
+        globalThis.__off = off;
+        __vite_ssr_import_meta__.hot.accept("./dep.js", () => {});`,
+    },
+    "/dep.js": { code: `` },
+  });
+  await t.engine.boot("/main.js");
+  await t.edit("/dep.js", `throw new Error("broken")`);
+  assert.deepEqual(log, ["message [hot] update of /dep.js failed: broken"]);
+  /** @type {any} */ (globalThis).__off();
+  await t.edit("/dep.js", `throw new Error("again")`);
+  assert.deepEqual(log, ["message [hot] update of /dep.js failed: broken"]);
+});
