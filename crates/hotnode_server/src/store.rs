@@ -284,3 +284,105 @@ fn content_hash(source: &str) -> u64 {
     source.hash(&mut hasher);
     hasher.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(name: &str, files: &[(&str, &str)]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("hotnode-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let dir = dir.canonicalize().unwrap();
+        for (path, text) in files {
+            std::fs::write(dir.join(path), text).unwrap();
+        }
+        dir
+    }
+
+    fn payload(store: &ModuleStore, path: &Path) -> serde_json::Value {
+        serde_json::from_str(&store.get(path).unwrap().json).unwrap()
+    }
+
+    #[test]
+    fn closure_sends_each_static_dependency_once() {
+        let dir = app(
+            "closure",
+            &[
+                ("package.json", r#"{"type":"module"}"#),
+                ("main.ts", "import { a } from './a.js';\nimport('./lazy.js');\nexport { a };\n"),
+                ("a.ts", "import { b } from './b.js';\nexport const a = b;\n"),
+                ("b.ts", "import './a.js';\nexport const b = 1;\n"),
+                ("lazy.ts", "export {};\n"),
+            ],
+        );
+        let mut store = ModuleStore::new(Resolver::new(&[]));
+        let mut sent = HashSet::new();
+        let (payloads, failures) = store.closure(&dir.join("main.ts"), &mut sent);
+        assert!(failures.is_empty());
+        let ids: Vec<String> = payloads
+            .iter()
+            .map(|p| serde_json::from_str::<serde_json::Value>(p).unwrap()["id"].as_str().unwrap().to_string())
+            .collect();
+        let expected: Vec<String> =
+            ["main.ts", "a.ts", "b.ts"].iter().map(|f| dir.join(f).display().to_string()).collect();
+        assert_eq!(ids, expected, "static closure in import order, lazy import left out");
+        let main = payload(&store, &dir.join("main.ts"));
+        assert_eq!(main["deps"]["./a.js"]["id"], dir.join("a.ts").display().to_string());
+        assert_eq!(main["deps"]["./lazy.js"]["id"], dir.join("lazy.ts").display().to_string());
+        assert_eq!(main["format"], "esm");
+        let (again, _) = store.closure(&dir.join("main.ts"), &mut sent);
+        assert!(again.is_empty(), "nothing is sent twice");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_save_that_changes_nothing_does_nothing_and_a_bad_save_keeps_the_running_version() {
+        let dir = app("refresh", &[("package.json", r#"{"type":"module"}"#), ("a.js", "export const a = 1;\n")]);
+        let path = dir.join("a.js");
+        let mut store = ModuleStore::new(Resolver::new(&[]));
+        store.load(&path).unwrap();
+        std::fs::write(&path, "export const a = 1;\n").unwrap();
+        assert!(matches!(store.refresh(&path), Refresh::Unchanged));
+        std::fs::write(&path, "export const a = ;\n").unwrap();
+        assert!(matches!(store.refresh(&path), Refresh::Failed(LoadError::Transform { .. })));
+        assert!(payload(&store, &path)["code"].as_str().unwrap().contains("const a = 1"));
+        std::fs::write(&path, "export const a = 2;\n").unwrap();
+        assert!(matches!(store.refresh(&path), Refresh::Changed));
+        assert!(payload(&store, &path)["code"].as_str().unwrap().contains("const a = 2"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_that_appears_satisfies_an_import_that_failed() {
+        let dir = app("appear", &[("package.json", r#"{"type":"module"}"#), ("main.js", "import './later.js';\n")]);
+        let main = dir.join("main.js");
+        let mut store = ModuleStore::new(Resolver::new(&[]));
+        store.load(&main).unwrap();
+        assert!(payload(&store, &main)["deps"]["./later.js"]["error"].as_str().unwrap().contains("Cannot find module"));
+        assert!(store.retry_unresolved().is_empty(), "nothing changed yet");
+        std::fs::write(dir.join("later.js"), "export {};\n").unwrap();
+        assert_eq!(store.retry_unresolved(), vec![main.clone()]);
+        assert_eq!(payload(&store, &main)["deps"]["./later.js"]["id"], dir.join("later.js").display().to_string());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn format_follows_the_package_type_and_the_extension() {
+        let dir = app(
+            "format",
+            &[
+                ("package.json", r#"{"type":"commonjs"}"#),
+                ("a.js", "module.exports = 1;\n"),
+                ("b.mjs", "export default 1;\n"),
+                ("c.json", "{}"),
+            ],
+        );
+        let mut store = ModuleStore::new(Resolver::new(&[]));
+        for (file, format) in [("a.js", "cjs"), ("b.mjs", "esm"), ("c.json", "json")] {
+            store.load(&dir.join(file)).unwrap();
+            assert_eq!(payload(&store, &dir.join(file))["format"], format, "{file}");
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
