@@ -22,7 +22,9 @@ use crate::report::Reporter;
 use crate::session::{Event, Session};
 
 fn main() -> ExitCode {
-    let invocation = match cli::parse(std::env::args().collect()) {
+    // Lossy, not `args()`: a non-UTF-8 argument must be an odd path, not a panic.
+    let args = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    let invocation = match cli::parse(args) {
         Ok(invocation) => invocation,
         Err(err) => err.exit(),
     };
