@@ -225,11 +225,18 @@ export class Registry {
   /** @param {ModuleRecord} record @param {Instance} instance */
   commit(record, instance) {
     if (instance.exports !== record.namespace) moveExports(instance.exports, record.namespace);
+    // Edges the new instance did not take during evaluation (an `import()` made later, in a
+    // request handler) survive while its code still names that module; the rest are cut, and
+    // the modules they led to may be pruned.
+    const named = new Set(Object.values(record.deps).flatMap((t) => ("id" in t ? [t.id] : [])));
     for (const dep of record.imports) {
-      if (!instance.imports.has(dep)) {
-        dep.importers.delete(record);
-        this.engine.lostImporter(dep);
+      if (instance.imports.has(dep)) continue;
+      if (named.has(dep.id)) {
+        instance.imports.add(dep);
+        continue;
       }
+      dep.importers.delete(record);
+      this.engine.lostImporter(dep);
     }
     for (const dep of instance.imports) dep.importers.add(record);
     record.imports = instance.imports;

@@ -154,3 +154,20 @@ test("hot.on('message') receives update failures and returns an unsubscribe func
   await t.edit("/dep.js", `throw new Error("again")`);
   assert.deepEqual(log, ["message [hot] update of /dep.js failed: broken"]);
 });
+
+test("a module loaded by import() after evaluation is not pruned when its importer is re-evaluated", async () => {
+  log = [];
+  const lazy = `__vite_ssr_import_meta__.hot.prune(() => __log("lazy pruned")); globalThis.__lazyEvaluations = (globalThis.__lazyEvaluations ?? 0) + 1;`;
+  const routes = (/** @type {string} */ v) => `globalThis.__load = () => __vite_ssr_dynamic_import__("./lazy.js"); /* ${v} */`;
+  const t = app({
+    "/main.js": { deps: { "./routes.js": "/routes.js" }, code: `await __vite_ssr_import__("./routes.js"); __vite_ssr_import_meta__.hot.accept("./routes.js", () => __log("routes updated"));` },
+    "/routes.js": { deps: { "./lazy.js": "/lazy.js" }, code: routes("v1") },
+    "/lazy.js": { code: lazy },
+  });
+  await t.engine.boot("/main.js");
+  await /** @type {any} */ (globalThis).__load();
+  await t.edit("/routes.js", routes("v2"));
+  await /** @type {any} */ (globalThis).__load();
+  assert.deepEqual(log, ["routes updated"]);
+  assert.equal(/** @type {any} */ (globalThis).__lazyEvaluations, 1);
+});

@@ -351,23 +351,17 @@ impl Session {
         };
         let (target_json, payloads, failures) = match target {
             Target::App(path) => {
-                let mut sent = std::mem::take(&mut connection.sent);
-                let before: HashSet<PathBuf> = sent.clone();
-                let (payloads, failures) = self.store.closure(&path, &mut sent);
-                for loaded in sent.difference(&before) {
+                let closure = self.store.closure(&path, &mut connection.sent);
+                for loaded in &closure.paths {
                     if let Err(err) = self.watcher.watch_folder_of(loaded) {
                         self.reporter.warn(&err.to_string());
                     }
                 }
-                let own_failure = failures.iter().find(|f| f.path() == path).map(|f| f.to_string());
-                if let Some(connection) = self.connections.get_mut(&id) {
-                    connection.sent = sent;
-                }
-                let target = match own_failure {
-                    Some(error) => TargetJson::Error { error },
+                let target = match closure.failures.iter().find(|f| f.path() == path) {
+                    Some(failure) => TargetJson::Error { error: failure.to_string() },
                     None => TargetJson::App { id: path.to_string_lossy().into_owned() },
                 };
-                (target, payloads, failures)
+                (target, closure.payloads, closure.failures)
             }
             Target::External(external) => (TargetJson::External { external }, Vec::new(), Vec::new()),
             Target::Missing(error) => (TargetJson::Error { error }, Vec::new(), Vec::new()),
@@ -481,6 +475,8 @@ impl Session {
     }
 
     fn send_update(&mut self, changed: &[PathBuf]) {
+        let mut load_failures = Vec::new();
+        let mut newly_sent = Vec::new();
         self.update_started = Some(Instant::now());
         let mut any = false;
         for connection in self.connections.values_mut() {
@@ -498,11 +494,10 @@ impl Session {
                 let new_deps: Vec<PathBuf> =
                     module.static_deps.iter().filter(|d| !connection.sent.contains(*d)).cloned().collect();
                 for dep in new_deps {
-                    let (more, failures) = self.store.closure(&dep, &mut connection.sent);
-                    payloads.extend(more);
-                    for failure in failures {
-                        self.broken.entry(failure.path().to_path_buf()).or_insert_with(|| failure.to_string());
-                    }
+                    let closure = self.store.closure(&dep, &mut connection.sent);
+                    payloads.extend(closure.payloads);
+                    newly_sent.extend(closure.paths);
+                    load_failures.extend(closure.failures);
                 }
             }
             if payloads.is_empty() {
@@ -514,6 +509,17 @@ impl Session {
         }
         if !any {
             self.update_started = None;
+        }
+        // New dependencies that do not load: reported now; the importer's update fails on them
+        // and applies at their next good save.
+        for path in newly_sent {
+            if let Err(err) = self.watcher.watch_folder_of(&path) {
+                self.reporter.warn(&err.to_string());
+            }
+        }
+        for failure in load_failures {
+            let _ = self.watcher.watch_folder_of(failure.path());
+            self.report_broken(failure);
         }
     }
 

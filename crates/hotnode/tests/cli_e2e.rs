@@ -232,3 +232,25 @@ fn a_change_under_a_watch_path_restarts_the_app_after_dispose() {
     run.expect("OUT disposed");
     run.expect("OUT boot beta");
 }
+
+#[test]
+fn a_module_added_by_an_edit_in_a_new_folder_is_watched_too() {
+    let app = TempApp::new(
+        "new-folder",
+        &[
+            ("package.json", ESM),
+            (
+                "main.js",
+                "import { routes } from './routes.js';\nconsole.log('OUT boot ' + routes());\nsetInterval(() => {}, 1000);\nimport.meta.hot.accept('./routes.js', (m) => console.log('OUT routes ' + m.routes()));\n",
+            ),
+            ("routes.js", "export const routes = () => 'none';\n"),
+        ],
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("OUT boot none");
+    app.write("handlers/users.js", "export const users = 'users v1';\n");
+    app.write("routes.js", "import { users } from './handlers/users.js';\nexport const routes = () => users;\n");
+    run.expect("OUT routes users v1");
+    app.write("handlers/users.js", "export const users = 'users v2';\n");
+    run.expect("OUT routes users v2");
+}

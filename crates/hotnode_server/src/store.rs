@@ -80,6 +80,15 @@ impl LoadError {
     }
 }
 
+/// Modules to send: their paths and serialized payloads (in the same order), and the modules
+/// that failed to load.
+#[derive(Default)]
+pub struct Closure {
+    pub paths: Vec<PathBuf>,
+    pub payloads: Vec<Arc<str>>,
+    pub failures: Vec<LoadError>,
+}
+
 /// What re-reading a file found.
 pub enum Refresh {
     /// Same content as the stored version (or the file is not a stored module).
@@ -169,11 +178,10 @@ impl ModuleStore {
         changed
     }
 
-    /// `root` and every app module it loads statically that is not in `sent`, each once, as
-    /// serialized payloads (added to `sent`), and the modules that failed to load.
-    pub fn closure(&mut self, root: &Path, sent: &mut HashSet<PathBuf>) -> (Vec<Arc<str>>, Vec<LoadError>) {
-        let mut payloads = Vec::new();
-        let mut failures = Vec::new();
+    /// `root` and every app module it loads statically that is not in `sent`, each once (added
+    /// to `sent`), and the modules that failed to load.
+    pub fn closure(&mut self, root: &Path, sent: &mut HashSet<PathBuf>) -> Closure {
+        let mut out = Closure::default();
         let mut stack = vec![root.to_path_buf()];
         while let Some(path) = stack.pop() {
             if sent.contains(&path) {
@@ -181,14 +189,15 @@ impl ModuleStore {
             }
             match self.load(&path) {
                 Ok(module) => {
-                    payloads.push(Arc::clone(&module.json));
+                    out.payloads.push(Arc::clone(&module.json));
                     stack.extend(module.static_deps.iter().rev().cloned());
-                    sent.insert(path);
+                    sent.insert(path.clone());
+                    out.paths.push(path);
                 }
-                Err(err) => failures.push(err),
+                Err(err) => out.failures.push(err),
             }
         }
-        (payloads, failures)
+        out
     }
 
     fn build(&self, path: &Path, source: &str) -> Result<StoredModule, LoadError> {
@@ -318,9 +327,11 @@ mod tests {
         );
         let mut store = ModuleStore::new(Resolver::new(&[]));
         let mut sent = HashSet::new();
-        let (payloads, failures) = store.closure(&dir.join("main.ts"), &mut sent);
-        assert!(failures.is_empty());
-        let ids: Vec<String> = payloads
+        let closure = store.closure(&dir.join("main.ts"), &mut sent);
+        assert!(closure.failures.is_empty());
+        assert_eq!(closure.paths.len(), closure.payloads.len());
+        let ids: Vec<String> = closure
+            .payloads
             .iter()
             .map(|p| serde_json::from_str::<serde_json::Value>(p).unwrap()["id"].as_str().unwrap().to_string())
             .collect();
@@ -331,8 +342,8 @@ mod tests {
         assert_eq!(main["deps"]["./a.js"]["id"], dir.join("a.ts").display().to_string());
         assert_eq!(main["deps"]["./lazy.js"]["id"], dir.join("lazy.ts").display().to_string());
         assert_eq!(main["format"], "esm");
-        let (again, _) = store.closure(&dir.join("main.ts"), &mut sent);
-        assert!(again.is_empty(), "nothing is sent twice");
+        let again = store.closure(&dir.join("main.ts"), &mut sent);
+        assert!(again.payloads.is_empty(), "nothing is sent twice");
         std::fs::remove_dir_all(dir).unwrap();
     }
 
