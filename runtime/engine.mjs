@@ -73,6 +73,13 @@ export class Engine {
         this.registry.accept(payload);
         const record = /** @type {ModuleRecord} */ (this.registry.records.get(payload.id));
         if (record.state === "evaluated") changed.push(record);
+        // A module whose first evaluation threw is evaluated afresh, from the new code, at its
+        // next import (instead of rethrowing the old error forever).
+        else if (record.state === "errored") {
+          record.state = "new";
+          record.error = undefined;
+          record.evaluation = null;
+        }
       }
       if (changed.length) await this.applyUpdate(changed, new Set());
     });

@@ -171,3 +171,15 @@ test("a module loaded by import() after evaluation is not pruned when its import
   assert.deepEqual(log, ["routes updated"]);
   assert.equal(/** @type {any} */ (globalThis).__lazyEvaluations, 1);
 });
+
+test("a lazily imported module that threw on first evaluation runs its fixed code at the next import", async () => {
+  const t = app({
+    "/main.js": { deps: { "./lazy.js": "/lazy.js" }, code: `globalThis.__loadLazy = () => __vite_ssr_dynamic_import__("./lazy.js");` },
+    "/lazy.js": { code: `throw new Error("not yet");` },
+  });
+  await t.engine.boot("/main.js");
+  await assert.rejects(/** @type {any} */ (globalThis).__loadLazy(), /not yet/);
+  await t.edit("/lazy.js", `Object.defineProperty(__vite_ssr_exports__, "ok", { enumerable: true, configurable: true, get() { return true; } });`);
+  const ns = await /** @type {any} */ (globalThis).__loadLazy();
+  assert.equal(ns.ok, true);
+});
