@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use hotnode_server::protocol::{self, RuntimeMessage, TargetJson};
 use hotnode_server::resolve::Target;
 use hotnode_server::socket::ConnectionEvent;
-use hotnode_server::store::{LoadError, ModuleStore, Refresh};
+use hotnode_server::store::{Closure, LoadError, ModuleStore, Refresh};
 use hotnode_server::watch::{Batch, Batcher, Change, FileWatcher};
 
 use crate::app_process::{AppProcess, Exit, Launch};
@@ -349,27 +349,20 @@ impl Session {
         let Some(connection) = self.connections.get_mut(&id) else {
             return;
         };
-        let (target_json, payloads, failures) = match target {
+        let (target_json, closure) = match target {
             Target::App(path) => {
                 let closure = self.store.closure(&path, &mut connection.sent);
-                for loaded in &closure.paths {
-                    if let Err(err) = self.watcher.watch_folder_of(loaded) {
-                        self.reporter.warn(&err.to_string());
-                    }
-                }
                 let target = match closure.failures.iter().find(|f| f.path() == path) {
                     Some(failure) => TargetJson::Error { error: failure.to_string() },
                     None => TargetJson::App { id: path.to_string_lossy().into_owned() },
                 };
-                (target, closure.payloads, closure.failures)
+                (target, closure)
             }
-            Target::External(external) => (TargetJson::External { external }, Vec::new(), Vec::new()),
-            Target::Missing(error) => (TargetJson::Error { error }, Vec::new(), Vec::new()),
+            Target::External(external) => (TargetJson::External { external }, Closure::default()),
+            Target::Missing(error) => (TargetJson::Error { error }, Closure::default()),
         };
-        for failure in failures {
-            let _ = self.watcher.watch_folder_of(failure.path());
-            self.report_broken(failure);
-        }
+        let Closure { paths, payloads, failures } = closure;
+        self.track_sent(&paths, failures);
         let jsons: Vec<&str> = payloads.iter().map(|p| &**p).collect();
         let reply = protocol::modules_reply(rid, &target_json, &jsons);
         if let Some(connection) = self.connections.get_mut(&id) {
@@ -413,8 +406,8 @@ impl Session {
                 // restarts it.
                 if change == Change::Written {
                     appeared = true;
-                    if matches!(self.state, AppState::Crashed) && !changed.contains(&path) {
-                        changed.push(path);
+                    if matches!(self.state, AppState::Crashed) {
+                        push_once(changed, path);
                     }
                 }
                 continue;
@@ -429,9 +422,7 @@ impl Session {
             if !self.store.contains(&path) {
                 // A file that failed at its first load: the app needs a fresh start to import it.
                 self.broken.remove(&path);
-                if !changed.contains(&path) {
-                    changed.push(path);
-                }
+                push_once(changed, path);
                 continue;
             }
             match self.store.refresh(&path) {
@@ -440,18 +431,14 @@ impl Session {
                 }
                 Refresh::Changed => {
                     self.broken.remove(&path);
-                    if !changed.contains(&path) {
-                        changed.push(path);
-                    }
+                    push_once(changed, path);
                 }
                 Refresh::Failed(err) => self.report_broken(err),
             }
         }
         if appeared {
             for path in self.store.retry_unresolved() {
-                if !changed.contains(&path) {
-                    changed.push(path);
-                }
+                push_once(changed, path);
             }
         }
     }
@@ -475,8 +462,8 @@ impl Session {
     }
 
     fn send_update(&mut self, changed: &[PathBuf]) {
-        let mut load_failures = Vec::new();
         let mut newly_sent = Vec::new();
+        let mut load_failures = Vec::new();
         self.update_started = Some(Instant::now());
         let mut any = false;
         for connection in self.connections.values_mut() {
@@ -510,14 +497,19 @@ impl Session {
         if !any {
             self.update_started = None;
         }
-        // New dependencies that do not load: reported now; the importer's update fails on them
-        // and applies at their next good save.
-        for path in newly_sent {
-            if let Err(err) = self.watcher.watch_folder_of(&path) {
+        self.track_sent(&newly_sent, load_failures);
+    }
+
+    /// After modules were sent to a process: watch their folders, so their next save is seen,
+    /// and report the ones that failed to load (watched too: the importer's import fails on
+    /// them and applies at their next good save).
+    fn track_sent(&mut self, sent: &[PathBuf], failures: Vec<LoadError>) {
+        for path in sent {
+            if let Err(err) = self.watcher.watch_folder_of(path) {
                 self.reporter.warn(&err.to_string());
             }
         }
-        for failure in load_failures {
+        for failure in failures {
             let _ = self.watcher.watch_folder_of(failure.path());
             self.report_broken(failure);
         }
@@ -539,6 +531,12 @@ impl Session {
 
     fn names(&self, paths: &[PathBuf]) -> String {
         paths.iter().map(|p| self.reporter.path(p)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn push_once(paths: &mut Vec<PathBuf>, path: PathBuf) {
+    if !paths.contains(&path) {
+        paths.push(path);
     }
 }
 
