@@ -207,19 +207,55 @@ export class Registry {
    * @param {Set<ModuleRecord>} ancestors
    */
   async evaluate(record, exports, ancestors) {
-    const hot = new HotContext(record, this.engine);
-    const instance = new Instance(record, exports, new Set([...ancestors, record]), hot);
-    this.running.set(record, instance);
+    const instance = this.startInstance(record, exports, ancestors);
     try {
       if (record.format === "cjs") this.runCommonJs(record, instance);
       else await this.runEsm(record, instance);
     } catch (err) {
-      this.engine.events.removeOwner(hot);
+      this.endInstance(instance, false);
       throw err;
-    } finally {
-      this.running.delete(record);
     }
-    this.commit(record, instance);
+    this.endInstance(instance, true);
+  }
+
+  /**
+   * `evaluate` for a CommonJS module reached by a synchronous `require`.
+   * @param {ModuleRecord} record
+   * @param {object} exports
+   * @param {Set<ModuleRecord>} ancestors
+   */
+  evaluateCommonJs(record, exports, ancestors) {
+    const instance = this.startInstance(record, exports, ancestors);
+    try {
+      this.runCommonJs(record, instance);
+    } catch (err) {
+      this.endInstance(instance, false);
+      throw err;
+    }
+    this.endInstance(instance, true);
+  }
+
+  /**
+   * @param {ModuleRecord} record
+   * @param {object} exports
+   * @param {Set<ModuleRecord>} ancestors
+   */
+  startInstance(record, exports, ancestors) {
+    const instance = new Instance(record, exports, new Set([...ancestors, record]), new HotContext(record, this.engine));
+    this.running.set(record, instance);
+    return instance;
+  }
+
+  /**
+   * Ends an evaluation: a successful one becomes the record's live instance; a failed one's
+   * listeners go with it.
+   * @param {Instance} instance
+   * @param {boolean} succeeded
+   */
+  endInstance(instance, succeeded) {
+    this.running.delete(instance.record);
+    if (succeeded) this.commit(instance.record, instance);
+    else this.engine.events.removeOwner(instance.hot);
   }
 
   /** @param {ModuleRecord} record @param {Instance} instance */
@@ -309,18 +345,13 @@ export class Registry {
     }
     if (dep.state === "new") {
       dep.state = "evaluating";
-      const child = new Instance(dep, dep.namespace, new Set([...instance.ancestors, dep]), new HotContext(dep, this.engine));
-      this.running.set(dep, child);
       try {
-        this.runCommonJs(dep, child);
-        this.commit(dep, child);
+        this.evaluateCommonJs(dep, dep.namespace, instance.ancestors);
         dep.state = "evaluated";
       } catch (err) {
         dep.state = "errored";
         dep.error = err;
         throw err;
-      } finally {
-        this.running.delete(dep);
       }
     }
     if (dep.state === "errored") throw dep.error;

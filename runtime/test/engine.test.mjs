@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { Engine } from "../engine.mjs";
 
 /**
- * @typedef {{ code: string, deps?: Record<string, string> }} Source
+ * @typedef {{ code: string, deps?: Record<string, string>, format?: "esm" | "cjs" }} Source
  */
 
 /** @param {Record<string, Source>} files */
@@ -19,7 +19,7 @@ function app(files) {
   const payload = (id) => ({
     id,
     url: "file://" + id,
-    format: "esm",
+    format: files[id].format ?? "esm",
     code: files[id].code,
     deps: Object.fromEntries(Object.entries(files[id].deps ?? {}).map(([s, t]) => [s, t.startsWith("node:") ? { external: t } : { id: t }])),
   });
@@ -182,4 +182,27 @@ test("a lazily imported module that threw on first evaluation runs its fixed cod
   await t.edit("/lazy.js", `Object.defineProperty(__vite_ssr_exports__, "ok", { enumerable: true, configurable: true, get() { return true; } });`);
   const ns = await /** @type {any} */ (globalThis).__loadLazy();
   assert.equal(ns.ok, true);
+});
+
+test("require() of an app module from CommonJS evaluates it once; a throwing one rethrows its error each time", async () => {
+  log = [];
+  const t = app({
+    "/main.js": { deps: { "./a.cjs": "/a.cjs" }, code: `const a = await __vite_ssr_import__("./a.cjs"); __log("main " + a.default.value);` },
+    "/a.cjs": {
+      format: "cjs",
+      deps: { "./b.cjs": "/b.cjs", "./bad.cjs": "/bad.cjs" },
+      code: `const b = require("./b.cjs"); const again = require("./b.cjs");
+        let failure = ""; try { require("./bad.cjs"); } catch (e) { failure = e.message; }
+        try { require("./bad.cjs"); } catch (e) { failure += "/" + e.message; }
+        module.exports = { value: b.n + " same=" + (b === again) + " " + failure };`,
+    },
+    "/b.cjs": { format: "cjs", code: `__log("b evaluated"); module.exports = { n: 1 };` },
+    "/bad.cjs": { format: "cjs", code: `throw new Error("bad");` },
+  });
+  // The fake channel answers one module per fetch; CommonJS needs its requires up front.
+  for (const id of ["/b.cjs", "/bad.cjs"]) await t.engine.registry.fetch(id, null);
+  await t.engine.boot("/main.js");
+  assert.deepEqual(log, ["b evaluated", "main 1 same=true bad/bad"]);
+  assert.equal(t.engine.registry.records.get("/bad.cjs")?.state, "errored");
+  assert.equal(t.engine.registry.running.size, 0);
 });
