@@ -165,7 +165,6 @@ export class Engine {
       for (let i = 0; round.length && i < MAX_INVALIDATION_ROUNDS; i++) {
         const plan = planUpdate(round.map((r) => r.id), this.graph(), new Set([...ignore].map((r) => r.id)));
         if (plan.type === "reload") {
-          this.currentUpdate = null;
           await this.reload(plan, changed[0].id);
           return;
         }

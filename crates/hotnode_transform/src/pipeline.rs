@@ -184,11 +184,10 @@ fn json_module(source: &str, options: &TransformOptions) -> Result<Transformed, 
         }]));
     }
     let literal = serde_json::to_string(text).expect("a string always serializes");
-    let mut code = format!(
+    let code = format!(
         "Object.defineProperty(__vite_ssr_exports__, \"default\", {{ enumerable: true, configurable: true, value: JSON.parse({literal}) }});\n//# sourceURL={}\n",
         options.url
     );
-    code.shrink_to_fit();
     Ok(Transformed { code, facts: ModuleFacts::default(), format: ModuleFormat::Json })
 }
 
