@@ -465,8 +465,8 @@ impl Session {
         let mut newly_sent = Vec::new();
         let mut load_failures = Vec::new();
         self.update_started = Some(Instant::now());
-        let mut any = false;
-        for connection in self.connections.values_mut() {
+        let mut messages: Vec<(u64, String)> = Vec::new();
+        for (&id, connection) in self.connections.iter_mut() {
             let mut payloads: Vec<Arc<str>> = Vec::new();
             for path in changed {
                 if !connection.sent.contains(path) {
@@ -490,14 +490,20 @@ impl Session {
             if payloads.is_empty() {
                 continue;
             }
-            any = true;
             let jsons: Vec<&str> = payloads.iter().map(|p| &**p).collect();
-            let _ = connection.writer.write_all(protocol::update_message(&jsons).as_bytes());
+            messages.push((id, protocol::update_message(&jsons)));
         }
-        if !any {
+        if messages.is_empty() {
             self.update_started = None;
         }
+        // Watch the new modules' folders before the app can run them: a save right after the
+        // app printed their first output must be seen.
         self.track_sent(&newly_sent, load_failures);
+        for (id, message) in messages {
+            if let Some(connection) = self.connections.get_mut(&id) {
+                let _ = connection.writer.write_all(message.as_bytes());
+            }
+        }
     }
 
     /// After modules were sent to a process: watch their folders, so their next save is seen,

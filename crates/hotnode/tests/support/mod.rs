@@ -118,6 +118,30 @@ impl Running {
         }
     }
 
+    /// Waits until each needle has appeared after the last matched line, in any order: lines
+    /// from the app's stdout and from hotnode's stderr travel through different pipes, so their
+    /// relative order is not fixed.
+    pub fn expect_each(&mut self, needles: &[&str]) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let (lock, cvar) = &*self.output;
+        let mut state = lock.lock().unwrap();
+        loop {
+            let found: Vec<Option<usize>> = needles
+                .iter()
+                .map(|needle| state.lines[self.cursor..].iter().position(|l| l.contains(needle)))
+                .collect();
+            if found.iter().all(Option::is_some) {
+                self.cursor += found.iter().flatten().max().map_or(0, |last| last + 1);
+                return;
+            }
+            let now = Instant::now();
+            if now >= deadline || state.closed == 2 {
+                panic!("not all of {needles:?} appeared; output so far:\n{}", state.lines.join("\n"));
+            }
+            state = cvar.wait_timeout(state, deadline - now).unwrap().0;
+        }
+    }
+
     /// Every line so far.
     pub fn output(&self) -> String {
         self.output.0.lock().unwrap().lines.join("\n")
