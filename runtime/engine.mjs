@@ -8,12 +8,20 @@
 import { performance } from "node:perf_hooks";
 import { EventBus } from "./events.mjs";
 import { planUpdate } from "./planner.mjs";
-import { Registry, createNamespace } from "./registry.mjs";
+import { Registry, createNamespace, isLazy } from "./registry.mjs";
+import { StatusController } from "./status.mjs";
 
 /**
  * @typedef {import("./registry.mjs").ModuleRecord} ModuleRecord
  * @typedef {import("./registry.mjs").ModulePayload} ModulePayload
  * @typedef {import("./planner.mjs").Boundary} Boundary
+ * @typedef {import("./planner.mjs").ReloadPlan} ReloadPlan
+ * @typedef {import("./hot-context.mjs").HotContext} HotContext
+ * @typedef {{ ignoreUnaccepted?: boolean, ignoreDeclined?: boolean, ignoreErrored?: boolean,
+ *   onUnaccepted?: Function, onDeclined?: Function, onAccepted?: Function, onDisposed?: Function,
+ *   onErrored?: Function }} ApplyOptions  webpack's `apply(options)`
+ * @typedef {{ type: "aborted", error: Error, plan: ReloadPlan | null, triggeredBy: string }
+ *   | { type: "applied", outdated: string[], error: unknown }} Outcome
  * @typedef {{ send(message: object): void, request(message: object): Promise<any> }} ChannelLike
  */
 
@@ -25,7 +33,7 @@ const MAX_INVALIDATION_ROUNDS = 16;
 export class Engine {
   /**
    * @param {ChannelLike} channel
-   * @param {{ restart?: boolean, exit?: (code: number) => void }} [options]
+   * @param {{ restart?: boolean, manual?: boolean, exit?: (code: number) => void }} [options]
    */
   constructor(channel, options = {}) {
     this.channel = channel;
@@ -40,6 +48,7 @@ export class Engine {
     /** @type {ModuleRecord | null} */
     this.entry = null;
     this.reloading = false;
+    this.status = new StatusController(this, { manual: options.manual });
   }
 
   /** @param {object} message */
@@ -61,31 +70,18 @@ export class Engine {
   }
 
   /**
-   * New code from hotnode. Modules this process runs are updated; the code of modules it only
-   * holds is replaced for when they are first imported.
+   * New code from hotnode, applied as webpack's `check(true)` would (or staged, in manual mode).
    * @param {ModulePayload[]} payloads
    */
   receiveUpdate(payloads) {
-    return this.enqueue(async () => {
-      /** @type {ModuleRecord[]} */
-      const changed = [];
-      for (const payload of payloads) {
-        this.registry.accept(payload);
-        const record = /** @type {ModuleRecord} */ (this.registry.records.get(payload.id));
-        if (record.state === "evaluated") changed.push(record);
-        // A module whose first evaluation threw is evaluated afresh, from the new code, at its
-        // next import (instead of rethrowing the old error forever).
-        else if (record.state === "errored") {
-          record.state = "new";
-          record.error = undefined;
-          record.evaluation = null;
-        }
-      }
-      if (changed.length) await this.applyUpdate(changed, new Set());
-    });
+    this.status.receive(payloads);
+    return this.queue;
   }
 
-  /** @param {() => Promise<void>} job */
+  /**
+   * Runs `job` after the updates before it. Its failure is reported, never thrown at the queue.
+   * @param {() => Promise<void>} job
+   */
   enqueue(job) {
     const run = this.queue.then(job).catch((err) => {
       console.error("[hot] internal error while applying an update:", err);
@@ -95,20 +91,29 @@ export class Engine {
   }
 
   /**
+   * `import.meta.hot.invalidate()`: inside an accept callback the module gives up accepting
+   * this update; outside an update it counts as changed in a new one.
    * @param {ModuleRecord} record
    * @param {string} [message]
    */
   invalidate(record, message) {
-    const payload = { path: record.id, message };
-    this.send({ type: "invalidate", path: record.id, message: message ?? null });
-    void this.events.emit("vite:invalidate", payload);
+    this.announceInvalidation(record, message);
     const update = this.currentUpdate;
     if (update && update.phase === "accept") {
       update.invalidated.add(record);
       return;
     }
-    // Outside an update: the module counts as changed, its self-acceptance ignored.
-    void this.enqueue(() => this.applyUpdate([record], new Set([record])));
+    this.status.invalidated.add(record);
+    void this.enqueue(() => this.status.autoUpdate());
+  }
+
+  /**
+   * @param {ModuleRecord} record
+   * @param {string | undefined} message
+   */
+  announceInvalidation(record, message) {
+    this.send({ type: "invalidate", path: record.id, message: message ?? null });
+    void this.events.emit("vite:invalidate", { path: record.id, message });
   }
 
   /** @param {ModuleRecord} record a module that lost an importer */
@@ -123,7 +128,8 @@ export class Engine {
     const live = (id) => records.get(id)?.hot ?? null;
     return {
       /** @param {string} id */
-      importers: (id) => [...(records.get(id)?.importers ?? [])].map((r) => r.id),
+      importers: (id) =>
+        [...(records.get(id)?.importers ?? [])].filter((r) => r.state === "evaluated" || r.state === "evaluating").map((r) => r.id),
       /** @param {string} id */
       selfAccepts: (id) => {
         const hot = live(id);
@@ -145,17 +151,25 @@ export class Engine {
       acceptsDep: (importer, dep) => live(importer)?.acceptsDep(dep) ?? false,
       /** @param {string} id */
       declined: (id) => live(id)?.declined ?? false,
+      /** @param {string} importer @param {string} dep */
+      declinesDep: (importer, dep) => live(importer)?.declinedDeps.has(dep) ?? false,
+      /** @param {string} id */
+      isEntry: (id) => id === this.entry?.id,
     };
   }
 
   /**
+   * Plans and applies one update. Nothing is touched when it cannot apply (`aborted`).
    * @param {ModuleRecord[]} changed
-   * @param {Set<ModuleRecord>} ignoreSelfAccept
+   * @param {Set<ModuleRecord>} ignoreSelfAccept invalidated modules
+   * @param {ApplyOptions} [options]
+   * @returns {Promise<Outcome>}
    */
-  async applyUpdate(changed, ignoreSelfAccept) {
-    if (this.reloading) return;
+  async applyUpdate(changed, ignoreSelfAccept, options = {}) {
+    const triggeredBy = changed[0]?.id ?? "";
+    if (this.reloading) return { type: "aborted", error: new Error("the process is restarting"), plan: null, triggeredBy };
     const started = performance.now();
-    const update = new Update(this);
+    const update = new Update(this, options);
     this.currentUpdate = update;
     try {
       let round = changed;
@@ -163,17 +177,19 @@ export class Engine {
       /** @type {object | null} */
       let payload = null;
       for (let i = 0; round.length && i < MAX_INVALIDATION_ROUNDS; i++) {
-        const plan = planUpdate(round.map((r) => r.id), this.graph(), new Set([...ignore].map((r) => r.id)));
-        if (plan.type === "reload") {
-          await this.reload(plan, changed[0].id);
-          return;
-        }
+        const analysis = this.analyse(round, ignore, options);
+        if ("abort" in analysis) return { type: "aborted", error: analysis.abort, plan: analysis.plan, triggeredBy };
+        const plan = analysis.update;
         const records = plan.reevaluate.map((id) => /** @type {ModuleRecord} */ (this.registry.records.get(id)));
         if (!payload) {
           payload = updatePayload(plan.boundaries);
           await this.events.emit("vite:beforeUpdate", payload);
         }
-        await update.run(records.filter((r) => !update.done.has(r)), plan.boundaries);
+        await update.run(
+          records.filter((r) => !update.done.has(r) && !update.outdated.has(r)),
+          plan.boundaries,
+          ignore,
+        );
         round = [...update.invalidated];
         ignore = update.invalidated;
         update.invalidated = new Set();
@@ -181,10 +197,57 @@ export class Engine {
       update.phase = "prune";
       await this.prune(update);
       if (payload) await this.events.emit("vite:afterUpdate", payload);
-      this.report(changed, update, performance.now() - started);
+      if (changed.length) this.report(changed, update, performance.now() - started);
+      return { type: "applied", outdated: [...update.outdatedIds], error: update.error };
     } finally {
       this.currentUpdate = null;
     }
+  }
+
+  /**
+   * The effect of each changed module, as webpack reports them to `apply()`'s options; the
+   * accepted ones merged into one plan. A declined or unaccepted change aborts the update unless
+   * the options say to ignore it (then that change is left out).
+   * @param {ModuleRecord[]} changed
+   * @param {Set<ModuleRecord>} ignore
+   * @param {ApplyOptions} options
+   * @returns {{ update: import("./planner.mjs").HotPlan } | { abort: Error, plan: ReloadPlan }}
+   */
+  analyse(changed, ignore, options) {
+    const graph = this.graph();
+    const ignoreIds = new Set([...ignore].map((r) => r.id));
+    /** @type {Set<string>} */
+    const reevaluate = new Set();
+    /** @type {Boundary[]} */
+    const boundaries = [];
+    for (const record of changed) {
+      const plan = planUpdate([record.id], graph, ignoreIds);
+      if (plan.type === "reload") {
+        const { effect, error } = abortEffect(plan, record.id);
+        const declined = plan.reason !== "unaccepted";
+        if (declined) options.onDeclined?.(effect);
+        else options.onUnaccepted?.(effect);
+        if (!(declined ? options.ignoreDeclined : options.ignoreUnaccepted)) return { abort: error, plan };
+        continue;
+      }
+      /** @type {Record<string, string[]>} */
+      const outdatedDependencies = {};
+      for (const b of plan.boundaries) if (b.boundary !== b.accepted) (outdatedDependencies[b.boundary] ??= []).push(b.accepted);
+      options.onAccepted?.({ type: "accepted", moduleId: record.id, outdatedModules: plan.reevaluate, outdatedDependencies });
+      for (const id of plan.reevaluate) reevaluate.add(id);
+      for (const b of plan.boundaries) {
+        if (!boundaries.some((o) => o.boundary === b.boundary && o.accepted === b.accepted)) boundaries.push(b);
+      }
+    }
+    // As in one walk: an importer that accepts a dependency but is re-evaluated itself takes
+    // the change by re-evaluating.
+    return {
+      update: {
+        type: "update",
+        reevaluate: [...reevaluate],
+        boundaries: boundaries.filter((b) => b.boundary === b.accepted || !reevaluate.has(b.boundary)),
+      },
+    };
   }
 
   /**
@@ -226,7 +289,7 @@ export class Engine {
     for (const record of pruned) {
       const hot = record.hot;
       if (hot) {
-        await runDispose(hot, record.data, (err) => update.fail(record, err));
+        await runDispose(hot, record, (err) => update.fail(record, err));
         for (const handler of hot.pruneHandlers) {
           try {
             await handler(record.data);
@@ -250,10 +313,11 @@ export class Engine {
   /**
    * The update cannot be applied hot: ask hotnode to restart the process with the code on disk,
    * after `vite:beforeFullReload` and every dispose handler (bounded in time).
-   * @param {import("./planner.mjs").ReloadPlan} plan
+   * @param {ReloadPlan} plan
    * @param {string} triggeredBy
    */
   async reload(plan, triggeredBy) {
+    if (this.reloading) return;
     const message = { type: "restart", path: plan.path, reason: plan.reason, chain: plan.chain, triggeredBy };
     if (!this.restartEnabled) {
       this.send(message);
@@ -270,7 +334,7 @@ export class Engine {
     const records = [...this.registry.records.values()].filter((r) => r.hot).sort((a, b) => b.order - a.order);
     const disposeAll = (async () => {
       for (const record of records) {
-        await runDispose(/** @type {any} */ (record.hot), record.data, (err) => console.error(`[hot] dispose of ${record.id} threw:`, err));
+        await runDispose(/** @type {HotContext} */ (record.hot), record, (err) => console.error(`[hot] dispose of ${record.id} threw:`, err));
       }
     })();
     await Promise.race([disposeAll, new Promise((r) => setTimeout(r, RESTART_DISPOSE_TIMEOUT_MS).unref())]);
@@ -280,36 +344,48 @@ export class Engine {
 
 /**
  * One update in progress: which modules it still has to re-evaluate, which it has, which
- * failed, and the accept callbacks it ran.
+ * failed, and the accept callbacks it ran. ES modules are re-evaluated eagerly, dependencies
+ * first (Vite); CommonJS modules are only marked outdated and evaluated by the next `require`
+ * (webpack), so an accept callback that requires its dependency gets the new version.
  */
 class Update {
-  /** @param {Engine} engine */
-  constructor(engine) {
+  /** @param {Engine} engine @param {ApplyOptions} options */
+  constructor(engine, options) {
     this.engine = engine;
+    this.options = options;
     /** @type {"evaluate" | "accept" | "prune"} */
     this.phase = "evaluate";
     /** @type {Set<ModuleRecord>} */
     this.pending = new Set();
-    /** @type {Set<ModuleRecord>} */
+    /** @type {Set<ModuleRecord>} re-evaluated (also by a require during the update) */
     this.done = new Set();
+    /** @type {Set<ModuleRecord>} CommonJS modules waiting for their next require */
+    this.outdated = new Set();
+    /** @type {Set<string>} every module this update replaced: what apply() resolves with */
+    this.outdatedIds = new Set();
     /** @type {Map<ModuleRecord, unknown>} */
     this.failed = new Map();
+    /** @type {unknown} the first error reported: the update ends in `fail` */
+    this.error = null;
     /** @type {Set<ModuleRecord>} */
     this.invalidated = new Set();
     /** @type {Set<ModuleRecord>} */
     this.lostImporters = new Set();
     /** @type {string[]} */
     this.acceptedBy = [];
-    /** @type {Map<ModuleRecord, import("./hot-context.mjs").HotContext>} instances being replaced */
+    /** @type {Map<ModuleRecord, HotContext>} instances being replaced */
     this.previous = new Map();
   }
 
   /**
+   * Reports a failure: printed by hotnode, emitted as `vite:error`, and the update ends in
+   * `fail`.
    * @param {ModuleRecord} record
    * @param {unknown} err
    */
   fail(record, err) {
     if (!this.failed.has(record)) this.failed.set(record, err);
+    this.error ??= err;
     const described = describeError(err);
     void this.engine.events.emit("vite:error", { type: "error", err: { ...described, id: record.id } });
     // dynohot's diagnostics channel: informative messages, the error as a parameter.
@@ -317,27 +393,63 @@ class Update {
   }
 
   /**
-   * @param {ModuleRecord[]} records modules to re-evaluate
-   * @param {Boundary[]} boundaries
+   * A webpack-face error: `onErrored` sees it; unless `ignoreErrored`, the update fails.
+   * @param {ModuleRecord} record
+   * @param {object} info webpack's error object (`type`, `moduleId`, `error`, ...)
+   * @param {unknown[]} errors what fails the update
    */
-  async run(records, boundaries) {
+  webpackError(record, info, errors) {
+    this.options.onErrored?.(info);
+    if (!this.options.ignoreErrored) for (const err of errors) this.fail(record, err);
+  }
+
+  /**
+   * @param {ModuleRecord[]} records modules to replace
+   * @param {Boundary[]} boundaries
+   * @param {Set<ModuleRecord>} ignoreSelfAccept modules invalidated in this round
+   */
+  async run(records, boundaries, ignoreSelfAccept) {
+    const status = this.engine.status;
     this.phase = "evaluate";
     const ordered = dependenciesFirst(records);
-    for (const record of ordered) this.pending.add(record);
+    for (const record of ordered) {
+      this.outdatedIds.add(record.id);
+      if (!isLazy(record)) this.pending.add(record);
+    }
+    await status.set("dispose");
     // Dispose importers first, each instance once.
     for (const record of [...ordered].reverse()) {
       if (!record.hot) continue;
       this.previous.set(record, record.hot);
-      await runDispose(record.hot, record.data, (err) => this.fail(record, err));
+      await runDispose(record.hot, record, (err) => this.fail(record, err));
     }
+    await status.set("apply");
+    for (const record of ordered) if (isLazy(record)) this.markOutdated(record);
     for (const record of ordered) await this.reevaluate(record);
     this.phase = "accept";
     await this.accept(boundaries);
+    this.requireSelfAccepted(ordered, ignoreSelfAccept);
   }
 
   /**
-   * Re-evaluates one module into a fresh exports object; the module's namespace takes the new
-   * bindings only if evaluation succeeds. A module whose dependency failed is not evaluated.
+   * A CommonJS module leaves the graph until something requires it again (webpack removes it
+   * from its cache); its importers keep the exports they hold.
+   * @param {ModuleRecord} record
+   */
+  markOutdated(record) {
+    this.outdated.add(record);
+    if (record.hot) this.engine.events.removeOwner(record.hot);
+    for (const dep of record.imports) dep.importers.delete(record);
+    record.imports = new Set();
+    record.hot = null;
+    record.state = "new";
+    record.evaluation = null;
+    record.error = undefined;
+  }
+
+  /**
+   * Re-evaluates one ES module into a fresh exports object; the module's namespace takes the
+   * new bindings only if evaluation succeeds. A module whose dependency failed is not evaluated.
    * @param {ModuleRecord} record
    */
   async reevaluate(record) {
@@ -354,6 +466,49 @@ class Update {
     } catch (err) {
       record.stale = true;
       this.done.add(record);
+      this.selfAcceptFailed(record, err);
+    }
+  }
+
+  /**
+   * webpack: self-accepted CommonJS modules (and the entry) that no accept callback required
+   * are required again now, after the dependency callbacks.
+   * @param {ModuleRecord[]} ordered
+   * @param {Set<ModuleRecord>} ignoreSelfAccept
+   */
+  requireSelfAccepted(ordered, ignoreSelfAccept) {
+    for (const record of ordered) {
+      if (!this.outdated.has(record) || record.state !== "new" || ignoreSelfAccept.has(record)) continue;
+      const previous = this.previous.get(record);
+      if (!previous?.acceptsSelf && record !== this.engine.entry) continue;
+      try {
+        this.engine.registry.load(record);
+        this.acceptedBy.push(record.id);
+      } catch (err) {
+        this.selfAcceptFailed(record, err);
+      }
+    }
+  }
+
+  /**
+   * A module that self-accepts threw while evaluating its new version: its webpack error
+   * handler gets the error (`accept(errorHandler)`), or it is reported as webpack does; a module
+   * without webpack registrations fails as SEMANTICS.md says.
+   * @param {ModuleRecord} record
+   * @param {unknown} err
+   */
+  selfAcceptFailed(record, err) {
+    const handler = this.previous.get(record)?.webpackSelfAccept;
+    if (typeof handler === "function") {
+      try {
+        handler(err, { moduleId: record.id, module: record.module });
+      } catch (handlerErr) {
+        const info = { type: "self-accept-error-handler-errored", moduleId: record.id, error: handlerErr, originalError: err };
+        this.webpackError(record, info, [handlerErr, err]);
+      }
+    } else if (handler === true) {
+      this.webpackError(record, { type: "self-accept-errored", moduleId: record.id, error: err }, [err]);
+    } else {
       this.fail(record, err);
     }
   }
@@ -366,15 +521,18 @@ class Update {
     const records = this.engine.registry.records;
     /** @type {Array<{ order: number, run: () => Promise<void> | void, owner: ModuleRecord }>} */
     const calls = [];
-    /** @type {Map<object, Set<string>>} dependency-accept registration -> accepted ids */
+    /** @type {Map<import("./hot-context.mjs").DepAccept, Set<string>>} registration -> accepted ids */
     const depCalls = new Map();
     /** @type {Map<object, ModuleRecord>} */
     const depOwners = new Map();
+    /** @type {Map<ModuleRecord, string[]>} webpack: each importer's outdated dependencies */
+    const outdatedDeps = new Map();
     for (const { boundary, accepted } of boundaries) {
       const acceptedRecord = /** @type {ModuleRecord} */ (records.get(accepted));
       const boundaryRecord = /** @type {ModuleRecord} */ (records.get(boundary));
-      if (this.failed.has(acceptedRecord)) continue;
       if (boundary === accepted) {
+        // A CommonJS module accepting itself is required again after the dependency callbacks.
+        if (this.outdated.has(boundaryRecord) || this.failed.has(acceptedRecord)) continue;
         const previous = this.previous.get(boundaryRecord) ?? boundaryRecord.hot;
         if (!previous) continue;
         const ns = boundaryRecord.namespace;
@@ -384,12 +542,16 @@ class Update {
           owner: boundaryRecord,
           run: async () => {
             for (const cb of callbacks) if (cb) await cb(ns);
+            this.acceptedBy.push(boundaryRecord.id);
           },
         });
         continue;
       }
       const hot = boundaryRecord.hot;
       if (!hot) continue;
+      const list = outdatedDeps.get(boundaryRecord) ?? [];
+      outdatedDeps.set(boundaryRecord, list);
+      if (!list.includes(accepted)) list.push(accepted);
       for (const registration of hot.depAccepts) {
         if (!registration.ids.includes(accepted)) continue;
         let ids = depCalls.get(registration);
@@ -400,26 +562,73 @@ class Update {
         ids.add(accepted);
       }
     }
-    for (const [registration, ids] of depCalls) {
-      const reg = /** @type {import("./hot-context.mjs").DepAccept} */ (registration);
-      const owner = /** @type {ModuleRecord} */ (depOwners.get(registration));
-      const namespaces = reg.ids.map((id) => (ids.has(id) ? records.get(id)?.namespace : undefined));
+    for (const [reg, ids] of depCalls) {
+      const owner = /** @type {ModuleRecord} */ (depOwners.get(reg));
       const order = Math.min(...[...ids].map((id) => records.get(id)?.order ?? Infinity));
-      calls.push({
-        order,
-        owner,
-        run: async () => {
-          if (reg.cb) await reg.cb(reg.single ? namespaces[0] : namespaces);
-        },
-      });
+      const run =
+        reg.face === "webpack"
+          ? () => this.runWebpackCallback(owner, reg, ids, outdatedDeps.get(owner) ?? [])
+          : () => this.runViteCallback(owner, reg, ids);
+      calls.push({ order, owner, run });
     }
     calls.sort((a, b) => a.order - b.order);
     for (const call of calls) {
       try {
         await call.run();
-        this.acceptedBy.push(call.owner.id);
       } catch (err) {
         this.fail(call.owner, err);
+      }
+    }
+  }
+
+  /**
+   * `import.meta.hot.accept(deps, cb)`: `cb` gets the new namespaces (aligned with `deps`); a
+   * CommonJS dependency is required first. Not called when a dependency failed.
+   * @param {ModuleRecord} owner
+   * @param {import("./hot-context.mjs").DepAccept} reg
+   * @param {Set<string>} ids
+   */
+  async runViteCallback(owner, reg, ids) {
+    const records = this.engine.registry.records;
+    for (const id of ids) {
+      const record = /** @type {ModuleRecord} */ (records.get(id));
+      if (record.state === "new" && isLazy(record)) {
+        try {
+          this.engine.registry.load(record);
+        } catch (err) {
+          this.fail(record, err);
+        }
+      }
+      if (this.failed.has(record)) return;
+    }
+    const namespaces = reg.ids.map((id) => (ids.has(id) ? records.get(id)?.namespace : undefined));
+    if (reg.cb) await reg.cb(reg.single ? namespaces[0] : namespaces);
+    this.acceptedBy.push(owner.id);
+  }
+
+  /**
+   * `module.hot.accept(deps, cb, errorHandler)`: `cb` gets the importer's outdated dependency
+   * ids and requires them itself; its error goes to `errorHandler`, or fails the update.
+   * @param {ModuleRecord} owner
+   * @param {import("./hot-context.mjs").DepAccept} reg
+   * @param {Set<string>} ids
+   * @param {string[]} outdatedDependencies
+   */
+  async runWebpackCallback(owner, reg, ids, outdatedDependencies) {
+    const dependencyId = [...ids][0];
+    try {
+      await reg.cb?.(outdatedDependencies);
+      this.acceptedBy.push(owner.id);
+    } catch (err) {
+      if (typeof reg.errorHandler !== "function") {
+        this.webpackError(owner, { type: "accept-errored", moduleId: owner.id, dependencyId, error: err }, [err]);
+        return;
+      }
+      try {
+        await reg.errorHandler(err, { moduleId: owner.id, dependencyId });
+      } catch (handlerErr) {
+        const info = { type: "accept-error-handler-errored", moduleId: owner.id, dependencyId, error: handlerErr, originalError: err };
+        this.webpackError(owner, info, [handlerErr, err]);
       }
     }
   }
@@ -447,19 +656,50 @@ function dependenciesFirst(records) {
 }
 
 /**
- * @param {import("./hot-context.mjs").HotContext} hot
- * @param {object} data
+ * Runs an instance's dispose handlers once, importers' before their dependencies'. Vite-face
+ * handlers get the module's `data` (one object for its whole life); webpack-face handlers a
+ * fresh object that becomes `module.hot.data` of the next version.
+ * @param {HotContext} hot
+ * @param {ModuleRecord} record
  * @param {(err: unknown) => void} onError
  */
-async function runDispose(hot, data, onError) {
+async function runDispose(hot, record, onError) {
   if (hot.disposed) return;
   hot.disposed = true;
-  for (const handler of hot.disposeHandlers) {
+  const webpackData = {};
+  record.webpackData = webpackData;
+  for (const { fn, face } of hot.disposeHandlers) {
     try {
-      await handler(data);
+      await fn(face === "webpack" ? webpackData : record.data);
     } catch (err) {
       onError(err);
     }
+  }
+}
+
+/**
+ * The effect object webpack hands to `onDeclined`/`onUnaccepted`, and its abort error.
+ * @param {ReloadPlan} plan
+ * @param {string} changedId
+ */
+function abortEffect(plan, changedId) {
+  const chain = `\nUpdate propagation: ${plan.chain.join(" -> ")}`;
+  switch (plan.reason) {
+    case "declined":
+      return {
+        effect: { type: "self-declined", moduleId: plan.path, chain: plan.chain },
+        error: new Error(`Aborted because of self decline: ${plan.path}${chain}`),
+      };
+    case "declined-dependency":
+      return {
+        effect: { type: "declined", moduleId: plan.path, parentId: plan.parent, chain: plan.chain },
+        error: new Error(`Aborted because of declined dependency: ${plan.path} in ${plan.parent}${chain}`),
+      };
+    default:
+      return {
+        effect: { type: "unaccepted", moduleId: plan.path, chain: plan.chain },
+        error: new Error(`Aborted because ${changedId} is not accepted${chain}`),
+      };
   }
 }
 

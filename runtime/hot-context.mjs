@@ -1,14 +1,19 @@
 // @ts-check
 /**
- * `import.meta.hot` for one instance of one module: Vite's API with dynohot's extensions.
- * Registrations only take effect for updates once the instance has evaluated successfully;
- * until then the previous instance's registrations stay the live ones.
+ * The hot registrations of one instance of one module, and its two faces: `import.meta.hot`
+ * (Vite's API with dynohot's extensions) and `module.hot` / `import.meta.webpackHot` (webpack's).
+ * Both faces write into the same registrations; each one remembers which face made it, because
+ * the faces call back with different arguments. Registrations only take effect for updates once
+ * the instance has evaluated successfully (the webpack face: once it ran at all); until then the
+ * previous instance's registrations stay the live ones.
  */
 
 /**
  * @typedef {import("./registry.mjs").ModuleRecord} ModuleRecord
  * @typedef {import("./engine.mjs").Engine} Engine
- * @typedef {{ ids: string[], single: boolean, cb: Function | undefined }} DepAccept
+ * @typedef {"vite" | "webpack"} Face
+ * @typedef {{ ids: string[], single: boolean, cb: Function | undefined, face: Face, errorHandler?: Function }} DepAccept
+ * @typedef {{ fn: Function, face: Face }} DisposeHandler
  */
 
 export class HotContext {
@@ -16,19 +21,26 @@ export class HotContext {
   constructor(record, engine) {
     this.record = record;
     this.engine = engine;
-    /** @type {Array<Function | undefined>} */
+    /** @type {Array<Function | undefined>} Vite-face self-accept callbacks (`undefined` for `accept()`) */
     this.selfAccepts = [];
+    /** webpack-face self-accept: `true`, or the error handler given to `accept(fn)` */
+    /** @type {boolean | Function} */
+    this.webpackSelfAccept = false;
     /** @type {DepAccept[]} */
     this.depAccepts = [];
     /** @type {{ names: string[], cb: Function | undefined } | null} */
     this.exportsAccept = null;
-    /** @type {Function[]} */
+    /** @type {DisposeHandler[]} */
     this.disposeHandlers = [];
     /** @type {Function[]} */
     this.pruneHandlers = [];
     this.declined = false;
+    /** @type {Set<string>} webpack's `decline(deps)` */
+    this.declinedDeps = new Set();
     this.disposed = false;
     this.api = this.createApi();
+    /** @type {object | null} built on first use: most modules never touch the webpack face */
+    this.webpackFace = null;
   }
 
   /** @param {string} specifier */
@@ -36,6 +48,7 @@ export class HotContext {
     return this.engine.registry.resolveSync(this.record, specifier);
   }
 
+  /** `import.meta.hot` */
   createApi() {
     const ctx = this;
     const engine = this.engine;
@@ -51,9 +64,9 @@ export class HotContext {
         if (deps === undefined || typeof deps === "function") {
           ctx.selfAccepts.push(deps);
         } else if (typeof deps === "string") {
-          ctx.depAccepts.push({ ids: [ctx.resolveId(deps)], single: true, cb });
+          ctx.depAccepts.push({ ids: [ctx.resolveId(deps)], single: true, cb, face: "vite" });
         } else if (Array.isArray(deps)) {
-          ctx.depAccepts.push({ ids: deps.map((d) => ctx.resolveId(d)), single: false, cb });
+          ctx.depAccepts.push({ ids: deps.map((d) => ctx.resolveId(d)), single: false, cb, face: "vite" });
         } else {
           throw new TypeError("import.meta.hot.accept() takes a callback, a specifier or an array of specifiers");
         }
@@ -64,7 +77,7 @@ export class HotContext {
       },
       /** @param {Function} cb */
       dispose(cb) {
-        ctx.disposeHandlers.push(cb);
+        ctx.disposeHandlers.push({ fn: cb, face: "vite" });
       },
       /** @param {Function} cb */
       prune(cb) {
@@ -93,9 +106,87 @@ export class HotContext {
     };
   }
 
-  /** Whether this instance accepts an update of itself (accept(), accept(cb), acceptExports). */
+  /** `module.hot` and `import.meta.webpackHot` */
+  get webpackApi() {
+    this.webpackFace ??= this.createWebpackApi();
+    return this.webpackFace;
+  }
+
+  createWebpackApi() {
+    const ctx = this;
+    const engine = this.engine;
+    /** @param {string | string[]} deps */
+    const idsOf = (deps) => (Array.isArray(deps) ? deps : [deps]).map((d) => ctx.resolveId(d));
+    return {
+      get active() {
+        return !ctx.disposed;
+      },
+      get data() {
+        return ctx.record.webpackData;
+      },
+      /**
+       * @param {string | string[] | Function} [deps]
+       * @param {Function} [cb]
+       * @param {Function} [errorHandler]
+       */
+      accept(deps, cb, errorHandler) {
+        if (deps === undefined) ctx.webpackSelfAccept = true;
+        else if (typeof deps === "function") ctx.webpackSelfAccept = deps;
+        else if (typeof deps === "string" || Array.isArray(deps)) {
+          ctx.depAccepts.push({ ids: idsOf(deps), single: false, cb: cb ?? (() => {}), face: "webpack", errorHandler });
+        } else {
+          throw new TypeError("module.hot.accept() takes an error handler, a dependency or an array of dependencies");
+        }
+      },
+      /** @param {string | string[]} [deps] */
+      decline(deps) {
+        if (deps === undefined) ctx.declined = true;
+        else for (const id of idsOf(deps)) ctx.declinedDeps.add(id);
+      },
+      /** @param {Function} cb */
+      dispose(cb) {
+        ctx.disposeHandlers.push({ fn: cb, face: "webpack" });
+      },
+      /** @param {Function} cb */
+      addDisposeHandler(cb) {
+        ctx.disposeHandlers.push({ fn: cb, face: "webpack" });
+      },
+      /** @param {Function} cb */
+      removeDisposeHandler(cb) {
+        const at = ctx.disposeHandlers.findIndex((h) => h.fn === cb);
+        if (at >= 0) ctx.disposeHandlers.splice(at, 1);
+      },
+      invalidate() {
+        engine.status.invalidate(ctx.record);
+      },
+      /** @param {boolean | object} [autoApply] */
+      check(autoApply) {
+        return engine.status.check(autoApply);
+      },
+      /** @param {object} [options] */
+      apply(options) {
+        return engine.status.apply(options);
+      },
+      /** @param {Function} [listener] */
+      status(listener) {
+        if (!listener) return engine.status.current;
+        engine.status.handlers.push(listener);
+      },
+      /** @param {Function} listener */
+      addStatusHandler(listener) {
+        engine.status.handlers.push(listener);
+      },
+      /** @param {Function} listener */
+      removeStatusHandler(listener) {
+        const at = engine.status.handlers.indexOf(listener);
+        if (at >= 0) engine.status.handlers.splice(at, 1);
+      },
+    };
+  }
+
+  /** Whether this instance accepts an update of itself (either face, or acceptExports). */
   get acceptsSelf() {
-    return this.selfAccepts.length > 0;
+    return this.selfAccepts.length > 0 || this.webpackSelfAccept !== false;
   }
 
   /** @param {string} depId */

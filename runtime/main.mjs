@@ -24,13 +24,14 @@ const entry = path.resolve(process.argv[2]);
 process.argv.splice(1, 2, entry);
 
 const channel = await Channel.connect(socketPath, token);
-const engine = new Engine(channel, { restart: process.env.HOTNODE_RESTART !== "0" });
+const engine = new Engine(channel, { restart: process.env.HOTNODE_RESTART !== "0", manual: process.env.HOTNODE_APPLY === "manual" });
 channel.onMessage = (message) => {
   switch (message.type) {
     case "update":
       void engine.receiveUpdate(message.modules);
       break;
     case "error":
+      engine.status.receiveError(message.err ?? {});
       void engine.events.emit("vite:error", { type: "error", err: message.err });
       void engine.events.emit("message", message.err?.message ?? "error", message.err);
       break;

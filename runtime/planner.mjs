@@ -13,10 +13,13 @@
  * @property {(id: string) => boolean} selfAccepts  accept() / accept(cb) / a satisfied acceptExports
  * @property {(importer: string, dep: string) => boolean} acceptsDep
  * @property {(id: string) => boolean} declined
+ * @property {(importer: string, dep: string) => boolean} [declinesDep]  webpack's decline(dep)
+ * @property {(id: string) => boolean} [isEntry]  without it, any module without importers is an entry
  *
  * @typedef {{ boundary: string, accepted: string }} Boundary
  * @typedef {{ type: "update", reevaluate: string[], boundaries: Boundary[] }} HotPlan
- * @typedef {{ type: "reload", path: string, reason: "declined" | "unaccepted" | "watched", chain: string[] }} ReloadPlan
+ * @typedef {{ type: "reload", path: string, reason: "declined" | "declined-dependency" | "unaccepted" | "watched",
+ *   chain: string[], parent?: string }} ReloadPlan  `parent`: the importer that declined `path`
  */
 
 /**
@@ -48,6 +51,9 @@ export function planUpdate(changed, graph, ignoreSelfAccept = new Set()) {
     let hasImporter = false;
     for (const importer of graph.importers(id)) {
       hasImporter = true;
+      if (graph.declinesDep?.(importer, id)) {
+        return { type: "reload", path: id, reason: "declined-dependency", chain: [...chainOf(id, cameFrom), importer], parent: importer };
+      }
       if (graph.acceptsDep(importer, id)) {
         boundaries.push({ boundary: importer, accepted: id });
       } else if (!cameFrom.has(importer)) {
@@ -55,7 +61,11 @@ export function planUpdate(changed, graph, ignoreSelfAccept = new Set()) {
         queue.push(importer);
       }
     }
-    if (!hasImporter) return { type: "reload", path: id, reason: "unaccepted", chain: chainOf(id, cameFrom) };
+    // A module nothing live imports any more (its importers are outdated CommonJS modules not
+    // required again yet) is just replaced, as webpack does; the entry must accept.
+    if (!hasImporter && (graph.isEntry?.(id) ?? true)) {
+      return { type: "reload", path: id, reason: "unaccepted", chain: chainOf(id, cameFrom) };
+    }
   }
   // An importer that accepts a dependency but is itself re-evaluated takes the change by
   // re-evaluating; its callback would see a dependency it already imported fresh.

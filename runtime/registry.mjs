@@ -16,10 +16,23 @@ const CJS_PARAMS = ["exports", "require", "module", "__filename", "__dirname"];
 
 /**
  * @typedef {{ id: string } | { external: string } | { error: string }} Target
- * @typedef {{ id: string, url: string, format: "esm" | "cjs" | "json", code: string,
+ * @typedef {"esm" | "cjs" | "cjs-interop" | "json"} Format  `cjs-interop`: `import`/`export` in a
+ *   CommonJS-format file, in the module-runner form but with synchronous imports (as TypeScript's
+ *   and esbuild's CommonJS output)
+ * @typedef {{ id: string, url: string, format: Format, code: string,
  *   deps: Record<string, Target>, names?: Record<string, string[]> }} ModulePayload
  * @typedef {import("./engine.mjs").Engine} Engine
  */
+
+/**
+ * CommonJS modules are replaced the way webpack replaces them: an update only marks them
+ * outdated, and the next `require` (an accept callback's, or a self-accepted module's own
+ * re-require) evaluates the new version.
+ * @param {{ format: Format }} record
+ */
+export function isLazy(record) {
+  return record.format === "cjs" || record.format === "cjs-interop";
+}
 
 function createNamespace() {
   const ns = Object.create(null);
@@ -54,10 +67,15 @@ export class ModuleRecord {
     this.hot = null;
     /** `import.meta.hot.data`: `{}` at first, the same object handed to each new instance. */
     this.data = {};
+    /** `module.hot.data`: undefined on first load, then the object the last dispose filled. */
+    /** @type {object | undefined} */
+    this.webpackData = undefined;
     /** Position in first-evaluation order: accept callbacks run in this (import) order. */
     this.order = -1;
     /** A newer version failed to evaluate: the module still runs its previous instance. */
     this.stale = false;
+    /** @type {{ exports: any } | null} the live CommonJS `module` object */
+    this.module = null;
   }
 
   /** @param {ModulePayload} payload */
@@ -83,6 +101,8 @@ class Instance {
     this.hot = hot;
     /** @type {Set<ModuleRecord>} */
     this.imports = new Set();
+    /** @type {{ exports: any } | null} CommonJS `module`, handed out to a `require` cycle */
+    this.module = null;
   }
 }
 
@@ -95,6 +115,25 @@ export class Registry {
     this.evaluatedCount = 0;
     /** @type {Map<ModuleRecord, Instance>} evaluations under way */
     this.running = new Map();
+  }
+
+  /**
+   * New code for a module: returns the record if a live instance must be replaced. A module
+   * whose first evaluation threw is evaluated afresh, from the new code, at its next import
+   * (instead of rethrowing the old error forever).
+   * @param {ModulePayload} payload
+   * @returns {ModuleRecord | null}
+   */
+  takeCode(payload) {
+    this.accept(payload);
+    const record = /** @type {ModuleRecord} */ (this.records.get(payload.id));
+    if (record.state === "evaluated") return record;
+    if (record.state === "errored") {
+      record.state = "new";
+      record.error = undefined;
+      record.evaluation = null;
+    }
+    return null;
   }
 
   /** @param {ModulePayload} payload */
@@ -184,13 +223,12 @@ export class Registry {
     if (dep.state === "errored") throw dep.error;
     if (dep.state === "new") {
       dep.state = "evaluating";
-      dep.evaluation = this.evaluate(dep, dep.namespace, ancestors).then(
+      dep.evaluation = this.evaluate(dep, this.exportsFor(dep), ancestors).then(
         () => {
           dep.state = "evaluated";
         },
         (err) => {
-          dep.state = "errored";
-          dep.error = err;
+          this.failed(dep, err);
           throw err;
         },
       );
@@ -209,7 +247,7 @@ export class Registry {
   async evaluate(record, exports, ancestors) {
     const instance = this.startInstance(record, exports, ancestors);
     try {
-      if (record.format === "cjs") this.runCommonJs(record, instance);
+      if (isLazy(record)) this.runCommonJs(record, instance);
       else await this.runEsm(record, instance);
     } catch (err) {
       this.endInstance(instance, false);
@@ -248,14 +286,31 @@ export class Registry {
 
   /**
    * Ends an evaluation: a successful one becomes the record's live instance; a failed one's
-   * listeners go with it.
+   * listeners go with it. A CommonJS module that fails to re-evaluate keeps what its new
+   * version did before it threw (webpack's rule: the partial exports, the registrations).
    * @param {Instance} instance
    * @param {boolean} succeeded
    */
   endInstance(instance, succeeded) {
-    this.running.delete(instance.record);
-    if (succeeded) this.commit(instance.record, instance);
-    else this.engine.events.removeOwner(instance.hot);
+    const record = instance.record;
+    this.running.delete(record);
+    const reevaluation = record.order !== -1;
+    if (reevaluation) this.engine.currentUpdate?.done.add(record);
+    if (succeeded) this.commit(record, instance);
+    else if (reevaluation && isLazy(record)) {
+      this.commit(record, instance);
+      record.stale = true;
+      record.state = "evaluated";
+    } else this.engine.events.removeOwner(instance.hot);
+  }
+
+  /**
+   * Where a new evaluation of `record` writes its exports: the namespace itself the first
+   * time, a staging object for a new version (moved into the namespace when it commits).
+   * @param {ModuleRecord} record
+   */
+  exportsFor(record) {
+    return record.order === -1 ? record.namespace : Object.create(null);
   }
 
   /** @param {ModuleRecord} record @param {Instance} instance */
@@ -278,6 +333,7 @@ export class Registry {
     record.imports = instance.imports;
     if (record.hot) this.engine.events.removeOwner(record.hot);
     record.hot = instance.hot;
+    record.module = instance.module;
     record.stale = false;
     if (record.order === -1) record.order = this.evaluatedCount++;
   }
@@ -292,21 +348,73 @@ export class Registry {
       meta,
       (/** @type {string} */ specifier) => this.importFrom(instance, record, specifier),
       (/** @type {string} */ specifier) => this.importFrom(this.running.get(record) ?? null, record, specifier),
-      (/** @type {any} */ from) => {
-        for (const key in from) {
-          if (key !== "default" && !(key in exports)) {
-            Object.defineProperty(exports, key, { enumerable: true, configurable: true, get: () => from[key] });
-          }
-        }
-      },
+      (/** @type {any} */ from) => exportAll(from, exports),
     );
   }
 
-  /** @param {ModuleRecord} record @param {Instance} instance */
+  /**
+   * Runs a CommonJS module (or a CommonJS-format module written with `import`/`export`) in
+   * Node's wrapper, with `require` going through hotnode for app modules and `module.hot`.
+   * @param {ModuleRecord} record
+   * @param {Instance} instance
+   */
   runCommonJs(record, instance) {
     const filename = record.id;
+    const dirname = path.dirname(filename);
     const nativeRequire = createRequire(filename);
-    const module = { id: filename, filename, path: path.dirname(filename), exports: {}, loaded: false, children: [], paths: nativeRequire.resolve.paths("") ?? [] };
+    const module = {
+      id: filename,
+      filename,
+      path: dirname,
+      exports: {},
+      loaded: false,
+      children: [],
+      paths: nativeRequire.resolve.paths("") ?? [],
+      hot: instance.hot.webpackApi,
+    };
+    instance.module = module;
+    const require = this.createRequire(record, instance, nativeRequire);
+    try {
+      if (record.format === "cjs-interop") {
+        Object.defineProperty(module.exports, "__esModule", { value: true });
+        const fn = new Function(...CJS_PARAMS, ...ESM_PARAMS, record.code);
+        const exports = module.exports;
+        fn.call(
+          exports,
+          exports,
+          require,
+          module,
+          filename,
+          dirname,
+          exports,
+          this.importMeta(record, instance.hot),
+          (/** @type {string} */ specifier) => interopNamespace(require(specifier)),
+          (/** @type {string} */ specifier) => this.importFrom(this.running.get(record) ?? null, record, specifier),
+          (/** @type {any} */ from) => exportAll(from, exports),
+        );
+      } else {
+        const fn = new Function(...CJS_PARAMS, record.code);
+        fn.call(module.exports, module.exports, require, module, filename, dirname);
+      }
+      module.loaded = true;
+    } finally {
+      // Also after a throw: a CommonJS module that fails to re-evaluate keeps what it exported
+      // so far (webpack's rule), and a require cycle sees the partial exports.
+      defineCommonJsNamespace(instance.exports, module.exports);
+    }
+  }
+
+  /**
+   * The `require` of one CommonJS instance. App modules named by a string literal arrived with
+   * the importer, so requiring them stays synchronous; a computed specifier that resolves to
+   * a module hotnode already sent goes through hotnode too; anything else is Node's require
+   * (packages, builtins, and app files hotnode could not know in advance: those run, but are
+   * not hot-updated).
+   * @param {ModuleRecord} record
+   * @param {Instance} instance
+   * @param {NodeJS.Require} nativeRequire
+   */
+  createRequire(record, instance, nativeRequire) {
     const registry = this;
     /** @param {string} specifier */
     function require(specifier) {
@@ -315,20 +423,20 @@ export class Registry {
         const dep = registry.records.get(target.id);
         if (dep) return registry.requireRecord(instance, dep);
       }
+      if (!target && typeof specifier === "string" && !specifier.startsWith("node:")) {
+        let resolved = null;
+        try {
+          resolved = nativeRequire.resolve(specifier);
+        } catch {
+          // Node's own require reports it below.
+        }
+        const dep = resolved && registry.records.get(resolved);
+        if (dep) return registry.requireRecord(instance, dep);
+      }
       return nativeRequire(specifier);
     }
     Object.assign(require, { resolve: nativeRequire.resolve, cache: nativeRequire.cache, main: nativeRequire.main });
-    const fn = new Function(...CJS_PARAMS, record.code);
-    fn.call(module.exports, module.exports, require, module, filename, path.dirname(filename));
-    module.loaded = true;
-    const exports = instance.exports;
-    Object.defineProperty(exports, "default", { enumerable: true, configurable: true, get: () => module.exports });
-    const value = module.exports;
-    if (value && (typeof value === "object" || typeof value === "function")) {
-      for (const key of Object.keys(value)) {
-        if (key !== "default") Object.defineProperty(exports, key, { enumerable: true, configurable: true, get: () => value[key] });
-      }
-    }
+    return require;
   }
 
   /**
@@ -337,25 +445,54 @@ export class Registry {
    * @param {ModuleRecord} dep
    */
   requireRecord(instance, dep) {
-    instance.imports.add(dep);
-    if (dep.format !== "cjs" && dep.state === "new") {
+    // An edge taken by a live instance after its evaluation (an accept callback's require) is
+    // linked at once; during evaluation it is committed with the instance.
+    if (this.running.get(instance.record) === instance) instance.imports.add(dep);
+    else if (instance.record.hot === instance.hot) this.link(instance.record, dep);
+    if (dep.state === "evaluating") {
+      // A require cycle: Node hands out the partial `module.exports`.
+      const running = this.running.get(dep);
+      if (running?.module) return running.module.exports;
+      return /** @type {any} */ (dep.namespace).default;
+    }
+    if (!isLazy(dep) && dep.state === "new") {
       const err = new Error(`require() of ES Module ${dep.id} from ${instance.record.id} not supported.`);
       Object.assign(err, { code: "ERR_REQUIRE_ESM" });
       throw err;
     }
-    if (dep.state === "new") {
-      dep.state = "evaluating";
+    return this.load(dep, instance.ancestors);
+  }
+
+  /**
+   * A CommonJS module's `module.exports`, evaluating it first if it is new or outdated.
+   * @param {ModuleRecord} record
+   * @param {Set<ModuleRecord>} [ancestors]
+   */
+  load(record, ancestors = new Set()) {
+    if (record.state === "new") {
+      record.state = "evaluating";
       try {
-        this.evaluateCommonJs(dep, dep.namespace, instance.ancestors);
-        dep.state = "evaluated";
+        this.evaluateCommonJs(record, this.exportsFor(record), ancestors);
+        record.state = "evaluated";
       } catch (err) {
-        dep.state = "errored";
-        dep.error = err;
+        this.failed(record, err);
         throw err;
       }
     }
-    if (dep.state === "errored") throw dep.error;
-    return /** @type {any} */ (dep.namespace).default;
+    if (record.state === "errored") throw record.error;
+    return /** @type {any} */ (record.namespace).default;
+  }
+
+  /**
+   * A failed evaluation: the module is errored (its importers get the error), unless a
+   * CommonJS re-evaluation committed what it got to (then later requires get that, as webpack).
+   * @param {ModuleRecord} record
+   * @param {unknown} err
+   */
+  failed(record, err) {
+    if (record.state !== "evaluating") return;
+    record.state = "errored";
+    record.error = err;
   }
 
   /** @param {ModuleRecord} record @param {HotContext} hot */
@@ -379,6 +516,9 @@ export class Registry {
       },
       hot: hot.api,
       dynoHot: hot.api,
+      get webpackHot() {
+        return hot.webpackApi;
+      },
     };
   }
 }
@@ -397,6 +537,50 @@ function moveExports(source, target) {
     const descriptor = Object.getOwnPropertyDescriptor(source, key);
     if (descriptor) Object.defineProperty(target, key, { ...descriptor, configurable: true });
   }
+}
+
+/**
+ * `export * from`: every name but `default` that the module does not export itself.
+ * @param {any} from
+ * @param {object} exports
+ */
+function exportAll(from, exports) {
+  for (const key in from) {
+    if (key !== "default" && !(key in exports)) {
+      Object.defineProperty(exports, key, { enumerable: true, configurable: true, get: () => from[key] });
+    }
+  }
+}
+
+/**
+ * The namespace ES modules see of a CommonJS module, as Node builds it: `default` is
+ * `module.exports`, and its own properties are named exports.
+ * @param {object} namespace
+ * @param {any} value
+ */
+function defineCommonJsNamespace(namespace, value) {
+  Object.defineProperty(namespace, "default", { enumerable: true, configurable: true, get: () => value });
+  if (value && (typeof value === "object" || typeof value === "function")) {
+    for (const key of Object.keys(value)) {
+      if (key !== "default") Object.defineProperty(namespace, key, { enumerable: true, configurable: true, get: () => value[key] });
+    }
+  }
+}
+
+/**
+ * What an `import` in a CommonJS-format module gets, as TypeScript's `esModuleInterop` and
+ * esbuild give it: a module compiled from ES syntax (`__esModule`) as it is; any other value
+ * as its properties plus `default` = the value itself.
+ * @param {any} value
+ */
+function interopNamespace(value) {
+  if (value && value.__esModule) return value;
+  // The value as prototype: named imports read its properties live, also those a require
+  // cycle adds later.
+  const isObject = value !== null && (typeof value === "object" || typeof value === "function");
+  const namespace = Object.create(isObject ? value : null);
+  Object.defineProperty(namespace, "default", { enumerable: true, value });
+  return namespace;
 }
 
 export { createNamespace };

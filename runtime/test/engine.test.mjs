@@ -130,9 +130,27 @@ test("updates queue: a change arriving during an async accept callback waits for
   });
   await t.engine.boot("/main.js");
   const first = t.edit("/dep.js", `Object.defineProperty(__vite_ssr_exports__, "v", { enumerable: true, configurable: true, get() { return 2; } });`);
+  while (!log.includes("start 2")) await new Promise((r) => setTimeout(r, 1));
   const second = t.edit("/dep.js", `Object.defineProperty(__vite_ssr_exports__, "v", { enumerable: true, configurable: true, get() { return 3; } });`);
   await Promise.all([first, second]);
   assert.deepEqual(log, ["start 2", "end 2", "start 3", "end 3"]);
+});
+
+test("versions that arrive before their update started are applied once, the newest", async () => {
+  log = [];
+  const t = app({
+    "/main.js": {
+      deps: { "./dep.js": "/dep.js" },
+      code: `await __vite_ssr_import__("./dep.js");
+        __vite_ssr_import_meta__.hot.accept("./dep.js", (m) => __log("got " + m.v));`,
+    },
+    "/dep.js": { code: `Object.defineProperty(__vite_ssr_exports__, "v", { enumerable: true, configurable: true, get() { return 1; } });` },
+  });
+  await t.engine.boot("/main.js");
+  const first = t.edit("/dep.js", `Object.defineProperty(__vite_ssr_exports__, "v", { enumerable: true, configurable: true, get() { return 2; } });`);
+  const second = t.edit("/dep.js", `Object.defineProperty(__vite_ssr_exports__, "v", { enumerable: true, configurable: true, get() { return 3; } });`);
+  await Promise.all([first, second]);
+  assert.deepEqual(log, ["got 3"]);
 });
 
 test("hot.on('message') receives update failures and returns an unsubscribe function", async () => {

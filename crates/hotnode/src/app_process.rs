@@ -14,6 +14,8 @@ pub struct Launch {
     pub socket: PathBuf,
     pub token: String,
     pub restart: bool,
+    /// `--apply manual`: the runtime stages updates until the app applies them.
+    pub manual_apply: bool,
     /// `--watch` paths (absolute): a change under one restarts the app.
     pub watch: Vec<PathBuf>,
 }
@@ -46,6 +48,7 @@ impl AppProcess {
             .env("HOTNODE_SOCKET", &launch.socket)
             .env("HOTNODE_TOKEN", &launch.token)
             .env("HOTNODE_RESTART", if launch.restart { "1" } else { "0" })
+            .env("HOTNODE_APPLY", if launch.manual_apply { "manual" } else { "auto" })
             .stdin(Stdio::inherit())
             .stdout(Stdio::inherit())
             .stderr(Stdio::inherit());

@@ -24,11 +24,17 @@ HOT UPDATES
     modules). The app keeps its state: servers keep listening, caches stay warm. One line per
     update is printed on stderr, prefixed [hot].
 
+    CommonJS modules use webpack's module.hot: an update marks them outdated and the accept
+    callback require()s the new version; status handlers see check, prepare, dispose, apply,
+    idle. With --apply manual, changes are staged until the app calls module.hot.check() and
+    module.hot.apply(options).
+
 RESTARTS
     When nothing accepts an update (it reaches the entry) or a module declined updates,
     hotnode emits vite:beforeFullReload, runs every dispose handler (at most 3 s) and starts a
     fresh node process with the code on disk. --no-restart keeps the old code running instead.
-    If the app crashes, hotnode waits for the next change and starts it again.
+    (With --apply manual, apply() rejects instead, as in webpack.) If the app crashes, hotnode
+    waits for the next change and starts it again.
 
 ERRORS
     A file that does not parse is reported with a code frame; the app keeps running and the
@@ -61,6 +67,10 @@ pub struct Options {
     /// Never restart: when an update cannot be applied hot, keep the old code running
     #[arg(long)]
     pub no_restart: bool,
+    /// When updates apply: `auto` (as soon as a file is saved) or `manual` (staged until the
+    /// app calls module.hot.check() and apply(), as with webpack without a client)
+    #[arg(long, value_enum, value_name = "MODE", default_value = "auto")]
+    pub apply: ApplyMode,
     /// Restart the app when a file under PATH changes (repeatable): config files, `.env`,
     /// anything the app reads but does not import
     #[arg(long = "watch", value_name = "PATH")]
@@ -71,6 +81,12 @@ pub struct Options {
     /// The node binary to run
     #[arg(long, value_name = "PATH", env = "HOTNODE_NODE", default_value = "node")]
     pub node: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ApplyMode {
+    Auto,
+    Manual,
 }
 
 #[derive(Debug)]
@@ -117,7 +133,7 @@ const NODE_VALUE_OPTIONS: &[&str] = &[
     "--heap-prof-dir",
 ];
 const HOTNODE_FLAGS: &[&str] = &["-q", "--quiet", "--verbose", "--no-restart", "-h", "--help", "-V", "--version"];
-const HOTNODE_VALUE_OPTIONS: &[&str] = &["--node-arg", "--node", "--watch"];
+const HOTNODE_VALUE_OPTIONS: &[&str] = &["--node-arg", "--node", "--watch", "--apply"];
 
 /// Splits the command line and parses hotnode's own options. `Err` carries clap's error
 /// (including `--help` and `--version`, which clap renders).

@@ -52,6 +52,7 @@ fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
         socket: socket.path.clone(),
         token: socket.token.clone(),
         restart: !invocation.options.no_restart,
+        manual_apply: invocation.options.apply == cli::ApplyMode::Manual,
         watch: invocation.options.watch.iter().map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone())).collect(),
     };
     let (session, events) = Session::new(launch, store, reporter)?;

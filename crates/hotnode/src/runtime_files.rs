@@ -15,6 +15,7 @@ const FILES: &[(&str, &str)] = &[
     ("hot-context.mjs", include_str!("../../../runtime/hot-context.mjs")),
     ("planner.mjs", include_str!("../../../runtime/planner.mjs")),
     ("registry.mjs", include_str!("../../../runtime/registry.mjs")),
+    ("status.mjs", include_str!("../../../runtime/status.mjs")),
 ];
 
 /// The runtime's entry file, written out if this version's folder does not exist yet.
@@ -50,4 +51,23 @@ fn cache_root() -> PathBuf {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
         .unwrap_or_else(std::env::temp_dir);
     base.join("hotnode")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FILES;
+
+    #[test]
+    fn every_runtime_module_is_embedded() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../runtime");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|name| name.ends_with(".mjs"))
+            .collect();
+        on_disk.sort();
+        let mut embedded: Vec<String> = FILES.iter().map(|(name, _)| name.to_string()).collect();
+        embedded.sort();
+        assert_eq!(on_disk, embedded, "runtime/*.mjs and runtime_files::FILES differ");
+    }
 }

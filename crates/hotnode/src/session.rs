@@ -81,6 +81,8 @@ pub struct Session {
     batcher: Batcher,
     /// Events that arrived while a batch was being collected, handled after it.
     deferred: VecDeque<Event>,
+    /// `module.hot.check()` requests (connection, request id) waiting for their answer.
+    pending_checks: Vec<(u64, u64)>,
 }
 
 impl Session {
@@ -112,6 +114,7 @@ impl Session {
             update_started: None,
             batcher: Batcher::new(BATCH_QUIET, BATCH_MAX_WAIT),
             deferred: VecDeque::new(),
+            pending_checks: Vec::new(),
         };
         Ok((session, rx))
     }
@@ -143,7 +146,12 @@ impl Session {
                     let batch = self.batcher.take();
                     self.on_files(batch, &events);
                 }
-                Ok(Event::Connection(event)) => self.on_connection(event),
+                Ok(Event::Connection(event)) => {
+                    self.on_connection(event);
+                    if !self.pending_checks.is_empty() {
+                        self.answer_checks(&events);
+                    }
+                }
                 Ok(Event::AppExited { generation, exit }) if generation == self.generation => {
                     if let Some(code) = self.on_app_exit(exit) {
                         return code;
@@ -174,6 +182,20 @@ impl Session {
                 Ok(Event::File(path, change)) => self.batcher.add(path, change),
                 Ok(other) => self.deferred.push_back(other),
                 Err(_) => return,
+            }
+        }
+    }
+
+    /// `module.hot.check()` asked for every change already seen: the file events queued before
+    /// the answer are processed (their updates sent) first.
+    fn answer_checks(&mut self, events: &mpsc::Receiver<Event>) {
+        let batch = self.late_arrivals(events);
+        if !batch.is_empty() {
+            self.on_files(batch, events);
+        }
+        for (id, rid) in std::mem::take(&mut self.pending_checks) {
+            if let Some(connection) = self.connections.get_mut(&id) {
+                let _ = connection.writer.write_all(protocol::ack(rid).as_bytes());
             }
         }
     }
@@ -295,6 +317,7 @@ impl Session {
             RuntimeMessage::Fetch { rid, specifier, importer } => {
                 self.on_fetch(id, rid, &specifier, importer.as_deref())
             }
+            RuntimeMessage::Check { rid } => self.pending_checks.push((id, rid)),
             RuntimeMessage::Updated { changed, reevaluated, accepted, failed, ms } => {
                 let total = self.update_started.take().map_or(ms, |t| t.elapsed().as_secs_f64() * 1000.0);
                 for failure in &failed {
@@ -310,6 +333,11 @@ impl Session {
             RuntimeMessage::Restart { rid, path, reason, chain, .. } => {
                 let why = match reason.as_str() {
                     "declined" => format!("{} declined updates", self.reporter.path(&path)),
+                    "declined-dependency" => format!(
+                        "{} declined updates of {}",
+                        chain.last().map_or_else(String::new, |p| self.reporter.path(p)),
+                        self.reporter.path(&path)
+                    ),
                     "watched" => format!("{} changed (--watch)", self.reporter.path(&path)),
                     _ => {
                         let names: Vec<String> = chain.iter().map(|c| self.reporter.path(c)).collect();

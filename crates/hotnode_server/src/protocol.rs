@@ -52,6 +52,10 @@ pub enum RuntimeMessage {
         specifier: String,
         importer: Option<String>,
     },
+    /// `module.hot.check()`: answered (with an ack) once every change hotnode has seen was sent.
+    Check {
+        rid: u64,
+    },
     Updated {
         changed: Vec<String>,
         reevaluated: Vec<String>,

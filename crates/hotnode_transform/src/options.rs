@@ -7,6 +7,11 @@ use std::path::PathBuf;
 pub enum ModuleFormat {
     Esm,
     Cjs,
+    /// Output only: a CommonJS-format file written with `import`/`export` (TypeScript with
+    /// `"module": "commonjs"`, code written for webpack). It is in the module-runner form with
+    /// synchronous imports, run in Node's CommonJS wrapper, as TypeScript and esbuild compile it.
+    #[serde(rename = "cjs-interop")]
+    CjsInterop,
     Json,
 }
 

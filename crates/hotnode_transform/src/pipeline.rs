@@ -1,7 +1,8 @@
 use std::path::Path;
 
 use base64::Engine as _;
-use oxc::allocator::Allocator;
+use oxc::allocator::{Allocator, TakeIn};
+use oxc::ast::ast::{Expression, Program, Statement};
 use oxc::codegen::{Codegen, CodegenOptions};
 use oxc::diagnostics::OxcDiagnostic;
 use oxc::parser::Parser;
@@ -20,8 +21,8 @@ use crate::options::{ModuleFormat, TransformOptions};
 pub struct Transformed {
     pub code: String,
     pub facts: ModuleFacts,
-    /// The form `code` is in. A CommonJS-format file written with `import`/`export` syntax is
-    /// run as an ES module (Node 22's syntax detection does the same).
+    /// The form `code` is in: the input format, except that a CommonJS-format file written with
+    /// `import`/`export` syntax comes out as [`ModuleFormat::CjsInterop`].
     pub format: ModuleFormat,
 }
 
@@ -70,7 +71,7 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
         return Err(syntax_error(source, &parsed.diagnostics));
     }
     let format = if options.format == ModuleFormat::Cjs && parsed.module_record.has_module_syntax {
-        ModuleFormat::Esm
+        ModuleFormat::CjsInterop
     } else {
         options.format
     };
@@ -94,9 +95,12 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
     // module form hides the declarations.
     let facts = ModuleFacts::collect(&program);
 
-    if format == ModuleFormat::Esm {
+    if matches!(format, ModuleFormat::Esm | ModuleFormat::CjsInterop) {
         let scoping = scoping.take().expect("scoping is set above");
         ModuleRunnerTransform::new().transform(&allocator, &mut program, scoping);
+    }
+    if format == ModuleFormat::CjsInterop {
+        make_imports_synchronous(&mut program, &allocator);
     }
 
     let generated = Codegen::new()
@@ -105,7 +109,7 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
         .build(&program);
     // ES modules are strict; the directive gets a line of its own so the map shifts by whole
     // lines and every column stays exact.
-    let (mut code, prefix_lines) = if format == ModuleFormat::Esm {
+    let (mut code, prefix_lines) = if matches!(format, ModuleFormat::Esm | ModuleFormat::CjsInterop) {
         (format!("\"use strict\";\n{}", generated.code), 1)
     } else {
         (generated.code, 0)
@@ -115,6 +119,26 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
         append_trailer(&mut code, options.wrapper_header_lines + prefix_lines, &options.url, &map.to_json_string());
     }
     Ok(Transformed { code, facts, format })
+}
+
+/// In a CommonJS-format module an `import` is a synchronous `require` (so the module has run
+/// when its requirer continues): the module-runner form's hoisted
+/// `const x = await __vite_ssr_import__(...)` lose their `await`. Dynamic `import()` stays
+/// asynchronous.
+fn make_imports_synchronous<'a>(program: &mut Program<'a>, allocator: &'a Allocator) {
+    for statement in program.body.iter_mut() {
+        let Statement::VariableDeclaration(declaration) = statement else { continue };
+        for declarator in declaration.declarations.iter_mut() {
+            let Some(init) = &mut declarator.init else { continue };
+            let Expression::AwaitExpression(awaited) = init else { continue };
+            let Expression::CallExpression(call) = &awaited.argument else { continue };
+            if !matches!(&call.callee, Expression::Identifier(id) if id.name == "__vite_ssr_import__") {
+                continue;
+            }
+            let call = awaited.argument.take_in(&allocator);
+            *init = call;
+        }
+    }
 }
 
 fn source_type_for(path: &Path, format: ModuleFormat) -> SourceType {

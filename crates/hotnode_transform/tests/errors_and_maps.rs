@@ -31,11 +31,14 @@ fn invalid_json_is_a_located_syntax_error() {
 }
 
 #[test]
-fn commonjs_format_with_esm_syntax_runs_as_esm() {
+fn commonjs_format_with_esm_syntax_imports_synchronously() {
     let options = TransformOptions::new("/app/a.ts", "file:///app/a.ts", ModuleFormat::Cjs);
-    let out = transform("import { b } from './b.js';\nexport const a = b;\n", &options).unwrap();
-    assert_eq!(out.format, ModuleFormat::Esm);
-    assert!(out.code.contains("__vite_ssr_import__(\"./b.js\""));
+    let source = "import { b } from './b.js';\nexport const a = b;\nexport const later = () => import('./c.js');\n";
+    let out = transform(source, &options).unwrap();
+    assert_eq!(out.format, ModuleFormat::CjsInterop);
+    assert!(out.code.contains("const __vite_ssr_import_0__ = __vite_ssr_import__(\"./b.js\""), "{}", out.code);
+    assert!(!out.code.contains("await __vite_ssr_import__"), "{}", out.code);
+    assert!(out.code.contains("__vite_ssr_dynamic_import__(\"./c.js\")"), "{}", out.code);
 }
 
 fn decoded_map(code: &str) -> serde_json::Value {

@@ -1,0 +1,222 @@
+// @ts-check
+/**
+ * webpack's update protocol over the engine: the status (`idle`, `check`, `prepare`, `ready`,
+ * `dispose`, `apply`, `abort`, `fail`) with its handlers, `check()`/`apply()` with webpack's
+ * guards, and the code hotnode sent that is not applied yet.
+ *
+ * Auto mode (default): each batch from hotnode is checked and applied at once (`check(true)`);
+ * an `abort` restarts the process, a `fail` is recoverable (the next change starts a new check).
+ * Manual mode (`--apply manual`): changes are only staged; the app calls `check()` and `apply()`,
+ * and never runs code of an update it did not apply.
+ */
+
+/**
+ * @typedef {import("./registry.mjs").ModuleRecord} ModuleRecord
+ * @typedef {import("./registry.mjs").ModulePayload} ModulePayload
+ * @typedef {import("./engine.mjs").Engine} Engine
+ * @typedef {import("./engine.mjs").ApplyOptions} ApplyOptions
+ * @typedef {"idle" | "check" | "prepare" | "ready" | "dispose" | "apply" | "abort" | "fail"} Status
+ */
+
+export class StatusController {
+  /** @param {Engine} engine @param {{ manual?: boolean }} [options] */
+  constructor(engine, options = {}) {
+    this.engine = engine;
+    this.manual = options.manual ?? false;
+    /** @type {Status} */
+    this.current = "idle";
+    /** @type {Function[]} */
+    this.handlers = [];
+    /** @type {Map<string, ModulePayload>} code received and not taken in by a check yet */
+    this.staged = new Map();
+    /** @type {Map<string, ModulePayload> | null} code a check took in, applied by apply() */
+    this.prepared = null;
+    /** @type {Set<ModuleRecord>} modules that called `module.hot.invalidate()` outside an update */
+    this.invalidated = new Set();
+    /**
+     * The app's own check() or apply() in progress. They do not wait in the engine's queue (an
+     * app may call them from a status handler or an accept callback, which run inside a queued
+     * update); automatic updates wait for them instead.
+     * @type {Promise<void> | null}
+     */
+    this.appCall = null;
+  }
+
+  /**
+   * Sets the status; every handler is called at once and their promises are awaited before
+   * the update goes on. A handler that throws is reported and does not stop the update.
+   * @param {Status} status
+   */
+  set(status) {
+    this.current = status;
+    const results = [];
+    for (const handler of [...this.handlers]) {
+      try {
+        results.push(handler.call(null, status));
+      } catch (err) {
+        console.error("[hot] a status handler threw:", err);
+      }
+    }
+    return Promise.all(results).then(
+      () => {},
+      (err) => console.error("[hot] a status handler rejected:", err),
+    );
+  }
+
+  /**
+   * New code from hotnode. Modules never sent before are simply known from now on; new code of
+   * known modules waits for a check (auto mode runs one at once).
+   * @param {ModulePayload[]} payloads
+   */
+  receive(payloads) {
+    for (const payload of payloads) {
+      if (this.engine.registry.records.has(payload.id)) this.staged.set(payload.id, payload);
+      else this.engine.registry.accept(payload);
+    }
+    if (!this.manual) void this.engine.enqueue(() => this.autoUpdate());
+  }
+
+  /**
+   * Manual mode: a file that does not parse takes part in the next update as a module whose
+   * evaluation throws its SyntaxError (as in webpack), so error handlers and `onErrored` see it.
+   * @param {{ id?: string, message?: string, frame?: string }} err
+   */
+  receiveError(err) {
+    if (!this.manual || !err.id) return;
+    const record = this.engine.registry.records.get(err.id);
+    if (!record) return;
+    const message = [err.message ?? "syntax error", err.frame ?? ""].filter(Boolean).join("\n");
+    const code = `throw new SyntaxError(${JSON.stringify(message)});\n`;
+    this.staged.set(record.id, { id: record.id, url: record.url, format: record.format, code, deps: record.deps, names: record.names });
+  }
+
+  /**
+   * Checks and applies what is staged (in auto mode) and what was invalidated; an abort
+   * restarts the process, a failure waits for the next change.
+   * @param {boolean} [takeStaged]
+   */
+  async autoUpdate(takeStaged = !this.manual) {
+    while (this.appCall) await this.appCall;
+    if (!(takeStaged && this.staged.size) && !this.invalidated.size) return;
+    // A `fail` or `abort` (with --no-restart) is not final in auto mode; `ready` (an
+    // invalidation waiting for apply()) is applied together with the change.
+    if (this.current !== "ready") {
+      await this.set("check");
+      await this.set("prepare");
+    }
+    if (takeStaged) this.prepared = this.takeStaged();
+    const outcome = await this.applyPrepared({});
+    if (outcome.type === "aborted" && outcome.plan) await this.engine.reload(outcome.plan, outcome.triggeredBy);
+  }
+
+  /**
+   * `module.hot.check(autoApply)`: takes in every change hotnode has seen on disk, then resolves
+   * with the ids of the updated modules (or null), applying them first with `autoApply`.
+   * @param {boolean | ApplyOptions} [autoApply]
+   * @returns {Promise<string[] | null>}
+   */
+  check(autoApply) {
+    if (this.current !== "idle") throw new Error("check() is only allowed in idle status");
+    return this.track(async () => {
+      await this.set("check");
+      // hotnode answers after it has sent every change already written to disk.
+      await this.engine.channel.request({ type: "check" }).catch(() => {});
+      if (!this.staged.size) {
+        await this.set(this.invalidated.size ? "ready" : "idle");
+        return null;
+      }
+      await this.set("prepare");
+      this.prepared = this.takeStaged();
+      const ids = [...this.prepared.keys()];
+      if (autoApply) return this.internalApply(typeof autoApply === "object" ? autoApply : {});
+      await this.set("ready");
+      return ids;
+    });
+  }
+
+  /**
+   * `module.hot.apply(options)`: only in `ready`.
+   * @param {ApplyOptions} [options]
+   * @returns {Promise<string[]>}
+   */
+  apply(options) {
+    if (this.current !== "ready") {
+      return Promise.reject(new Error(`apply() is only allowed in ready status (state: ${this.current})`));
+    }
+    return this.track(() => this.internalApply(options ?? {}));
+  }
+
+  /**
+   * @template T
+   * @param {() => Promise<T>} call
+   * @returns {Promise<T>}
+   */
+  track(call) {
+    const run = call();
+    const settled = run.then(
+      () => {},
+      () => {},
+    );
+    this.appCall = settled;
+    void settled.then(() => {
+      if (this.appCall === settled) this.appCall = null;
+    });
+    return run;
+  }
+
+  /**
+   * @param {ApplyOptions} options
+   * @returns {Promise<string[]>}
+   */
+  async internalApply(options) {
+    const outcome = await this.applyPrepared(options);
+    if (outcome.type === "aborted") throw outcome.error;
+    if (outcome.error) throw outcome.error;
+    return outcome.outdated;
+  }
+
+  /**
+   * Puts the prepared code in place and applies it with the invalidated modules.
+   * @param {ApplyOptions} options
+   */
+  async applyPrepared(options) {
+    const prepared = this.prepared ?? new Map();
+    this.prepared = null;
+    /** @type {ModuleRecord[]} */
+    const changed = [];
+    for (const payload of prepared.values()) {
+      const record = this.engine.registry.takeCode(payload);
+      if (record) changed.push(record);
+    }
+    const invalidated = this.invalidated;
+    this.invalidated = new Set();
+    const outcome = await this.engine.applyUpdate([...changed, ...invalidated], invalidated, options);
+    if (outcome.type === "aborted") await this.set("abort");
+    else await this.set(outcome.error ? "fail" : "idle");
+    return outcome;
+  }
+
+  /** @returns {Map<string, ModulePayload>} */
+  takeStaged() {
+    const taken = this.staged;
+    this.staged = new Map();
+    return taken;
+  }
+
+  /**
+   * `module.hot.invalidate()`: during an update the module gives up accepting it; in `idle`
+   * the status becomes `ready` and the module is re-run by the next apply() (or, in auto mode,
+   * with the next change); otherwise it is queued for the next update.
+   * @param {ModuleRecord} record
+   */
+  invalidate(record) {
+    this.engine.announceInvalidation(record, undefined);
+    const update = this.engine.currentUpdate;
+    if (update) {
+      update.invalidated.add(record);
+      return;
+    }
+    this.invalidated.add(record);
+    if (this.current === "idle") void this.set("ready");
+  }
+}
