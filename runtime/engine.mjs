@@ -287,6 +287,7 @@ export class Engine {
     if (!pruned.length) return;
     await this.events.emit("vite:beforePrune", { type: "prune", paths: pruned.map((r) => r.id) });
     for (const record of pruned) {
+      update.options.onDisposed?.({ type: "disposed", moduleId: record.id });
       const hot = record.hot;
       if (hot) {
         await runDispose(hot, record, (err) => update.fail(record, err));

@@ -38,6 +38,9 @@ export class HotContext {
     /** @type {Set<string>} webpack's `decline(deps)` */
     this.declinedDeps = new Set();
     this.disposed = false;
+    /** `module.hot.data` of this instance: what the previous one's dispose filled (webpack
+     * hands each instance its own, which a dispose handler can still read). */
+    this.webpackData = record.webpackData;
     this.api = this.createApi();
     /** @type {object | null} built on first use: most modules never touch the webpack face */
     this.webpackFace = null;
@@ -122,7 +125,7 @@ export class HotContext {
         return !ctx.disposed;
       },
       get data() {
-        return ctx.record.webpackData;
+        return ctx.webpackData;
       },
       /**
        * @param {string | string[] | Function} [deps]

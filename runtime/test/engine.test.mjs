@@ -5,53 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Engine } from "../engine.mjs";
-
-/**
- * @typedef {{ code: string, deps?: Record<string, string>, format?: "esm" | "cjs" }} Source
- */
-
-/** @param {Record<string, Source>} files */
-function app(files) {
-  /** @type {object[]} */
-  const sent = [];
-  /** @param {string} id */
-  const payload = (id) => ({
-    id,
-    url: "file://" + id,
-    format: files[id].format ?? "esm",
-    code: files[id].code,
-    deps: Object.fromEntries(Object.entries(files[id].deps ?? {}).map(([s, t]) => [s, t.startsWith("node:") ? { external: t } : { id: t }])),
-  });
-  const channel = {
-    /** @param {object} message */
-    send(message) {
-      sent.push(message);
-    },
-    /** @param {any} message */
-    async request(message) {
-      if (message.type !== "fetch") {
-        sent.push(message);
-        return { type: "ack" };
-      }
-      const id = message.importer ? files[message.importer].deps?.[message.specifier] ?? message.specifier : message.specifier;
-      return { target: { id }, modules: [payload(id)] };
-    },
-  };
-  /** @type {number[]} */
-  const exits = [];
-  const engine = new Engine(channel, { exit: (code) => exits.push(code) });
-  return {
-    engine,
-    sent,
-    exits,
-    /** @param {string} id @param {string} code */
-    async edit(id, code) {
-      files[id] = { ...files[id], code };
-      await engine.receiveUpdate([/** @type {any} */ (payload(id))]);
-    },
-  };
-}
+import { app } from "./fake-app.mjs";
 
 /** @type {string[]} */
 let log = [];

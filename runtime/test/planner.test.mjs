@@ -6,7 +6,7 @@ import { planUpdate } from "../planner.mjs";
 /**
  * A graph from a compact description: imports per module, and hot registrations.
  * @param {Record<string, string[]>} imports
- * @param {{ self?: string[], accepts?: Record<string, string[]>, declined?: string[] }} [hot]
+ * @param {{ self?: string[], accepts?: Record<string, string[]>, declined?: string[], declines?: Record<string, string[]>, entry?: string }} [hot]
  */
 function graph(imports, hot = {}) {
   /** @type {Map<string, string[]>} */
@@ -24,6 +24,8 @@ function graph(imports, hot = {}) {
     selfAccepts: (/** @type {string} */ id) => (hot.self ?? []).includes(id),
     acceptsDep: (/** @type {string} */ imp, /** @type {string} */ dep) => (hot.accepts?.[imp] ?? []).includes(dep),
     declined: (/** @type {string} */ id) => (hot.declined ?? []).includes(id),
+    declinesDep: (/** @type {string} */ imp, /** @type {string} */ dep) => (hot.declines?.[imp] ?? []).includes(dep),
+    isEntry: hot.entry === undefined ? undefined : (/** @type {string} */ id) => id === hot.entry,
   };
 }
 
@@ -96,4 +98,21 @@ test("the walk touches only the modules between the change and its boundary", ()
   const g = graph(imports, { accepts: { main: ["probe"] } });
   planUpdate(["leaf"], g);
   assert.deepEqual([...g.visited].sort(), ["leaf", "probe"]);
+});
+
+test("decline(dep) in an importer stops the walk there, naming both (webpack's declined effect)", () => {
+  const g = graph({ main: ["service"], service: ["db"], db: ["settings"] }, { declines: { service: ["db"] }, self: ["service"] });
+  assert.deepEqual(planUpdate(["settings"], g), {
+    type: "reload",
+    path: "db",
+    reason: "declined-dependency",
+    chain: ["settings", "db", "service"],
+    parent: "service",
+  });
+});
+
+test("a module no live module imports is replaced without a boundary; only the entry must accept", () => {
+  const g = graph({ main: [] }, { entry: "main" });
+  assert.deepEqual(planUpdate(["orphan"], g), { type: "update", reevaluate: ["orphan"], boundaries: [] });
+  assert.equal(planUpdate(["main"], g).type, "reload");
 });

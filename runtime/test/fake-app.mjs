@@ -1,0 +1,74 @@
+// @ts-check
+/**
+ * An app served by a fake channel instead of hotnode: modules in the form hotnode's transform
+ * emits (module-runner form for ES modules, plain CommonJS), every module sent with the first
+ * fetch (as hotnode sends a module with its static dependencies).
+ */
+import { Engine } from "../engine.mjs";
+
+/**
+ * @typedef {{ code: string, deps?: Record<string, string>, format?: "esm" | "cjs" | "cjs-interop" }} Source
+ */
+
+/**
+ * @param {Record<string, Source>} files
+ * @param {{ manual?: boolean }} [options]
+ */
+export function app(files, options = {}) {
+  /** @type {any[]} */
+  const sent = [];
+  /** @param {string} id */
+  const payload = (id) => ({
+    id,
+    url: "file://" + id,
+    format: files[id].format ?? "esm",
+    code: files[id].code,
+    deps: Object.fromEntries(Object.entries(files[id].deps ?? {}).map(([s, t]) => [s, t.startsWith("node:") ? { external: t } : { id: t }])),
+  });
+  const channel = {
+    /** @param {object} message */
+    send(message) {
+      sent.push(message);
+    },
+    /** @param {any} message */
+    async request(message) {
+      if (message.type !== "fetch") {
+        sent.push(message);
+        return { type: "ack" };
+      }
+      const id = message.importer ? files[message.importer].deps?.[message.specifier] ?? message.specifier : message.specifier;
+      return { target: { id }, modules: Object.keys(files).map(payload) };
+    },
+  };
+  /** @type {number[]} */
+  const exits = [];
+  const engine = new Engine(channel, { exit: (code) => exits.push(code), manual: options.manual });
+  return {
+    engine,
+    sent,
+    exits,
+    /**
+     * Saves new code of `id`; resolves when the update it triggers (auto mode) is over.
+     * @param {string} id
+     * @param {string} code
+     */
+    async edit(id, code) {
+      files[id] = { ...files[id], code };
+      await engine.receiveUpdate([/** @type {any} */ (payload(id))]);
+    },
+    /** hotnode's message for a file that does not parse. @param {string} id @param {string} message */
+    brokenSave(id, message) {
+      engine.status.receiveError({ id, message, frame: "> 1 | " + message });
+    },
+  };
+}
+
+/** Lines the modules under test log with `__log(...)`. */
+export const log = {
+  /** @type {string[]} */
+  lines: [],
+  reset() {
+    this.lines = [];
+  },
+};
+/** @type {any} */ (globalThis).__log = (/** @type {string} */ line) => log.lines.push(line);
