@@ -308,6 +308,7 @@ export class Engine {
       record.namespace = createNamespace();
       record.state = "new";
       record.evaluation = null;
+      record.pruned = true;
     }
   }
 
@@ -440,7 +441,13 @@ class Update {
   markOutdated(record) {
     this.outdated.add(record);
     if (record.hot) this.engine.events.removeOwner(record.hot);
-    for (const dep of record.imports) dep.importers.delete(record);
+    // A dependency the new code no longer names leaves the app (webpack disposes modules that
+    // leave the compilation); the others wait for the new version's require.
+    const named = new Set(Object.values(record.deps).flatMap((t) => ("id" in t ? [t.id] : [])));
+    for (const dep of record.imports) {
+      dep.importers.delete(record);
+      if (!named.has(dep.id)) this.engine.lostImporter(dep);
+    }
     record.imports = new Set();
     record.hot = null;
     record.state = "new";

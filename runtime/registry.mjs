@@ -76,6 +76,8 @@ export class ModuleRecord {
     this.stale = false;
     /** @type {{ exports: any } | null} the live CommonJS `module` object */
     this.module = null;
+    /** Disposed because nothing imported it any more (webpack's "disposed" module). */
+    this.pruned = false;
   }
 
   /** @param {ModulePayload} payload */
@@ -335,6 +337,7 @@ export class Registry {
     record.hot = instance.hot;
     record.module = instance.module;
     record.stale = false;
+    record.pruned = false;
     if (record.order === -1) record.order = this.evaluatedCount++;
   }
 
@@ -431,7 +434,12 @@ export class Registry {
           // Node's own require reports it below.
         }
         const dep = resolved && registry.records.get(resolved);
-        if (dep) return registry.requireRecord(instance, dep);
+        if (dep) {
+          // A module disposed because no code named it any more, required by a computed path:
+          // webpack warns the same way; hotnode still runs its code (nothing is lost).
+          if (dep.pruned) console.warn(`[HMR] unexpected require(${dep.id}) to disposed module`);
+          return registry.requireRecord(instance, dep);
+        }
       }
       return nativeRequire(specifier);
     }

@@ -45,6 +45,7 @@ export function app(files, options = {}) {
   const engine = new Engine(channel, { exit: (code) => exits.push(code), manual: options.manual });
   return {
     engine,
+    files,
     sent,
     exits,
     /**

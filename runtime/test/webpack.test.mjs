@@ -308,3 +308,18 @@ test("ES modules import CommonJS app modules: default is module.exports, named f
   assert.deepEqual(log.lines, ["accepted 2"]);
   assert.equal(/** @type {any} */ (globalThis).__read(), "2 2");
 });
+
+test("a module no code names any more is disposed; required again, it gets its data back", async () => {
+  log.reset();
+  const t = app({
+    "/main.js": cjs(`require("./a"); module.hot.accept("./a", () => require("./a"));`, { "./a": "/a.js" }),
+    "/a.js": cjs(`require("./b");`, { "./b": "/b.js" }),
+    "/b.js": cjs(`__log("b data " + JSON.stringify(module.hot.data)); module.hot.dispose((d) => { d.kept = 1; });`),
+  });
+  await t.engine.boot("/main.js");
+  t.files["/a.js"].deps = {};
+  await t.edit("/a.js", `// b is not required any more`);
+  t.files["/a.js"].deps = { "./b": "/b.js" };
+  await t.edit("/a.js", `require("./b");`);
+  assert.deepEqual(log.lines, ["b data undefined", 'b data {"kept":1}']);
+});

@@ -213,7 +213,9 @@ impl ModuleStore {
         let mut names = BTreeMap::new();
         let mut static_deps = Vec::new();
         let facts = &out.facts;
-        let imports = facts.imports.iter().map(|i| (i.specifier.as_str(), ImportKind::Import, true));
+        // `import` in a CommonJS-format module is a `require` (TypeScript's CommonJS output).
+        let import_kind = if out.format == ModuleFormat::CjsInterop { ImportKind::Require } else { ImportKind::Import };
+        let imports = facts.imports.iter().map(|i| (i.specifier.as_str(), import_kind, true));
         let requires = facts.requires.iter().map(|s| (s.as_str(), ImportKind::Require, true));
         let lazy =
             facts.dynamic_imports.iter().chain(&facts.hot_specifiers).map(|s| (s.as_str(), ImportKind::Import, false));
