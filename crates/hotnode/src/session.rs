@@ -492,7 +492,8 @@ impl Session {
     fn send_update(&mut self, changed: &[PathBuf]) {
         let mut newly_sent = Vec::new();
         let mut load_failures = Vec::new();
-        self.update_started = Some(Instant::now());
+        // In manual mode the app applies whenever it chooses: the runtime's own time is the one to print.
+        self.update_started = (!self.launch.manual_apply).then(Instant::now);
         let mut messages: Vec<(u64, String)> = Vec::new();
         for (&id, connection) in self.connections.iter_mut() {
             let mut payloads: Vec<Arc<str>> = Vec::new();
