@@ -323,3 +323,62 @@ test("a module no code names any more is disposed; required again, it gets its d
   await t.edit("/a.js", `require("./b");`);
   assert.deepEqual(log.lines, ["b data undefined", 'b data {"kept":1}']);
 });
+
+test("a self-accept error handler that throws: self-accept-error-handler-errored, both errors reported", async () => {
+  log.reset();
+  const t = app(
+    {
+      "/main.js": cjs(`require("./job"); globalThis.__hot = module.hot;`, { "./job": "/job.js" }),
+      "/job.js": cjs(`module.hot.accept(() => { throw new Error("handler broke"); });`),
+    },
+    { manual: true },
+  );
+  await t.engine.boot("/main.js");
+  await t.edit("/job.js", `throw new Error("job broke");`);
+  await hot().check();
+  /** @type {any[]} */
+  const errored = [];
+  await assert.rejects(hot().apply({ onErrored: (/** @type {any} */ e) => errored.push(e) }), { message: "handler broke" });
+  assert.deepEqual(
+    errored.map((e) => [e.type, e.moduleId, e.error.message, e.originalError.message]),
+    [["self-accept-error-handler-errored", "/job.js", "handler broke", "job broke"]],
+  );
+  assert.equal(hot().status(), "fail");
+});
+
+test("onDisposed: a module the new code no longer names is reported disposed", async () => {
+  log.reset();
+  const t = app(
+    {
+      "/main.js": cjs(`require("./a"); globalThis.__hot = module.hot; module.hot.accept("./a", () => require("./a"));`, { "./a": "/a.js" }),
+      "/a.js": cjs(`require("./b");`, { "./b": "/b.js" }),
+      "/b.js": cjs(`module.exports = "b";`),
+    },
+    { manual: true },
+  );
+  await t.engine.boot("/main.js");
+  t.files["/a.js"].deps = {};
+  await t.edit("/a.js", `module.exports = "no b";`);
+  await hot().check();
+  /** @type {any[]} */
+  const disposed = [];
+  assert.deepEqual(await hot().apply({ onDisposed: (/** @type {any} */ e) => disposed.push(e) }), ["/a.js"]);
+  assert.deepEqual(disposed, [{ type: "disposed", moduleId: "/b.js" }]);
+});
+
+test("import.meta.webpackHot: the webpack face in an ES module", async () => {
+  log.reset();
+  const t = app({
+    "/main.mjs": {
+      deps: { "./dep.mjs": "/dep.mjs" },
+      code: `const __vite_ssr_import_0__ = await __vite_ssr_import__("./dep.mjs");
+        const hot = __vite_ssr_import_meta__.webpackHot;
+        hot.addStatusHandler((s) => __log("status " + s));
+        hot.accept("./dep.mjs", (ids) => __log("ids " + ids.join() + " v " + __vite_ssr_import_0__.v));`,
+    },
+    "/dep.mjs": { code: `Object.defineProperty(__vite_ssr_exports__, "v", { enumerable: true, configurable: true, get() { return 1; } });` },
+  });
+  await t.engine.boot("/main.mjs");
+  await t.edit("/dep.mjs", `Object.defineProperty(__vite_ssr_exports__, "v", { enumerable: true, configurable: true, get() { return 2; } });`);
+  assert.deepEqual(log.lines, ["status check", "status prepare", "status dispose", "status apply", "ids /dep.mjs v 2", "status idle"]);
+});
