@@ -104,7 +104,8 @@ export class StatusController {
       await this.set("check");
       await this.set("prepare");
     }
-    if (takeStaged) this.prepared = this.takeStaged();
+    // Code an app's own check() prepared stays part of it.
+    if (takeStaged) this.prepared = new Map([...(this.prepared ?? []), ...this.takeStaged()]);
     const outcome = await this.applyPrepared({});
     if (outcome.type === "aborted" && outcome.plan) await this.engine.reload(outcome.plan, outcome.triggeredBy);
   }
@@ -190,7 +191,15 @@ export class StatusController {
     }
     const invalidated = this.invalidated;
     this.invalidated = new Set();
-    const outcome = await this.engine.applyUpdate([...changed, ...invalidated], invalidated, options);
+    /** @type {import("./engine.mjs").Outcome} */
+    let outcome;
+    try {
+      outcome = await this.engine.applyUpdate([...changed, ...invalidated], invalidated, options);
+    } catch (err) {
+      // An apply() option callback threw, or the engine did: the update failed, the app runs on.
+      await this.set("fail");
+      throw err;
+    }
     if (outcome.type === "aborted") await this.set("abort");
     else await this.set(outcome.error ? "fail" : "idle");
     return outcome;

@@ -382,3 +382,14 @@ test("import.meta.webpackHot: the webpack face in an ES module", async () => {
   await t.edit("/dep.mjs", `Object.defineProperty(__vite_ssr_exports__, "v", { enumerable: true, configurable: true, get() { return 2; } });`);
   assert.deepEqual(log.lines, ["status check", "status prepare", "status dispose", "status apply", "ids /dep.mjs v 2", "status idle"]);
 });
+
+test("an apply() option callback that throws fails the update instead of leaving it half-way", async () => {
+  log.reset();
+  const t = acceptingApp(`() => __log("got " + require("./dep"))`);
+  t.engine.status.manual = true;
+  await t.engine.boot("/main.js");
+  await t.edit("/dep.js", "module.exports = 2;");
+  await hot().check();
+  await assert.rejects(hot().apply({ onAccepted: () => { throw new Error("option broke"); } }), { message: "option broke" });
+  assert.equal(hot().status(), "fail");
+});
