@@ -185,7 +185,11 @@ export class StatusController {
     this.prepared = null;
     /** @type {ModuleRecord[]} */
     const changed = [];
+    /** @type {ModulePayload[]} the code in place before, put back if a manual apply aborts */
+    const before = [];
     for (const payload of prepared.values()) {
+      const current = this.engine.registry.records.get(payload.id);
+      if (current) before.push({ id: current.id, url: current.url, format: current.format, code: current.code, deps: current.deps, names: current.names });
       const record = this.engine.registry.takeCode(payload);
       if (record) changed.push(record);
     }
@@ -200,7 +204,13 @@ export class StatusController {
       await this.set("fail");
       throw err;
     }
-    if (outcome.type === "aborted") await this.set("abort");
+    if (outcome.type === "aborted") {
+      // Manual mode never runs code the app did not apply, also in modules it loads later. (In
+      // auto mode the process restarts, or with --no-restart keeps the new code for when the
+      // module is next evaluated.)
+      if (this.manual) for (const payload of before) this.engine.registry.accept(payload);
+      await this.set("abort");
+    }
     else await this.set(outcome.error ? "fail" : "idle");
     return outcome;
   }

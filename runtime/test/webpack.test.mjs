@@ -393,3 +393,21 @@ test("an apply() option callback that throws fails the update instead of leaving
   await assert.rejects(hot().apply({ onAccepted: () => { throw new Error("option broke"); } }), { message: "option broke" });
   assert.equal(hot().status(), "fail");
 });
+
+test("manual mode: after an abort, a module loaded later still gets the applied code", async () => {
+  log.reset();
+  const t = app(
+    {
+      "/main.js": cjs(`require("./a"); globalThis.__hot = module.hot; globalThis.__req = require;`, { "./a": "/a.js", "./late": "/late.js" }),
+      "/a.js": cjs(`module.exports = "a1";`),
+      "/late.js": cjs(`module.exports = "late1";`),
+    },
+    { manual: true },
+  );
+  await t.engine.boot("/main.js");
+  await t.edit("/a.js", `module.exports = "a2";`);
+  await t.edit("/late.js", `module.exports = "late2";`);
+  await hot().check();
+  await assert.rejects(hot().apply(), /Aborted because \/a.js is not accepted/);
+  assert.equal(/** @type {any} */ (globalThis).__req("./late"), "late1");
+});
