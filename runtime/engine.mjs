@@ -468,12 +468,11 @@ class Update {
       this.failed.set(record, new Error(`not re-evaluated: its dependency ${failedDep.id} failed`));
       return;
     }
+    // The registry counts the re-evaluation in `done` when it ends, succeeded or not.
     try {
       await this.engine.registry.evaluate(record, Object.create(null), new Set());
-      this.done.add(record);
     } catch (err) {
       record.stale = true;
-      this.done.add(record);
       this.selfAcceptFailed(record, err);
     }
   }

@@ -247,10 +247,10 @@ export class Registry {
    * @param {Set<ModuleRecord>} ancestors
    */
   async evaluate(record, exports, ancestors) {
+    if (isLazy(record)) return this.evaluateCommonJs(record, exports, ancestors);
     const instance = this.startInstance(record, exports, ancestors);
     try {
-      if (isLazy(record)) this.runCommonJs(record, instance);
-      else await this.runEsm(record, instance);
+      await this.runEsm(record, instance);
     } catch (err) {
       this.endInstance(instance, false);
       throw err;
@@ -259,7 +259,7 @@ export class Registry {
   }
 
   /**
-   * `evaluate` for a CommonJS module reached by a synchronous `require`.
+   * `evaluate` for a CommonJS module: synchronous, so a `require` can return its exports.
    * @param {ModuleRecord} record
    * @param {object} exports
    * @param {Set<ModuleRecord>} ancestors
