@@ -27,8 +27,11 @@ export class Channel {
         if (line) this.dispatch(line);
       }
     });
+    /** @type {() => void} */
+    this.onClose = () => {};
     socket.on("close", () => {
       this.closed = true;
+      this.onClose();
       for (const { reject } of this.pending.values()) reject(new Error("hotnode closed the connection"));
       this.pending.clear();
     });
@@ -38,14 +41,14 @@ export class Channel {
 
   /**
    * @param {string} path
-   * @param {string} token
+   * @param {{ token: string, pid: number }} hello the first message: the session token, and who this process is
    * @returns {Promise<Channel>}
    */
-  static connect(path, token) {
+  static connect(path, hello) {
     return new Promise((resolve, reject) => {
       const socket = net.createConnection(path, () => {
         const channel = new Channel(socket);
-        channel.send({ type: "hello", token, pid: process.pid });
+        channel.send({ type: "hello", ...hello });
         resolve(channel);
       });
       socket.once("error", reject);

@@ -72,9 +72,10 @@ export class Engine {
   /**
    * New code from hotnode, applied as webpack's `check(true)` would (or staged, in manual mode).
    * @param {ModulePayload[]} payloads
+   * @param {number} [seq] hotnode's number for this update, answered with `settled`
    */
-  receiveUpdate(payloads) {
-    this.status.receive(payloads);
+  receiveUpdate(payloads, seq) {
+    this.status.receive(payloads, seq);
     return this.queue;
   }
 

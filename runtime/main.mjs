@@ -7,12 +7,15 @@
  */
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import { Channel } from "./channel.mjs";
 import { Engine } from "./engine.mjs";
 import { installHelpers } from "./helpers.mjs";
+import { joinForks } from "./processes.mjs";
 
 process.setSourceMapsEnabled(true);
 installHelpers(globalThis);
+joinForks(fileURLToPath(import.meta.url));
 
 const socketPath = process.env.HOTNODE_SOCKET;
 const token = process.env.HOTNODE_TOKEN;
@@ -23,12 +26,29 @@ if (!socketPath || !token || process.argv.length < 3) {
 const entry = path.resolve(process.argv[2]);
 process.argv.splice(1, 2, entry);
 
-const channel = await Channel.connect(socketPath, token);
+// A process the app forked (see processes.mjs) says whose it is; hotnode started the others.
+const parent = Number(process.env.HOTNODE_PARENT) || null;
+const role = parent ? process.env.HOTNODE_ROLE ?? "forked process" : null;
+delete process.env.HOTNODE_PARENT;
+delete process.env.HOTNODE_ROLE;
+const channel = await Channel.connect(socketPath, {
+  token,
+  pid: process.pid,
+  parent,
+  role,
+  generation: Number(process.env.HOTNODE_GENERATION) || 0,
+  entry,
+});
+if (parent) {
+  // hotnode ends the process it started when it exits; a forked process ends with the session
+  // too, through its own SIGTERM handling, so none outlives hotnode holding a port.
+  channel.onClose = () => process.kill(process.pid, "SIGTERM");
+}
 const engine = new Engine(channel, { restart: process.env.HOTNODE_RESTART !== "0", manual: process.env.HOTNODE_APPLY === "manual" });
 channel.onMessage = (message) => {
   switch (message.type) {
     case "update":
-      void engine.receiveUpdate(message.modules);
+      void engine.receiveUpdate(message.modules, message.seq);
       break;
     case "error":
       engine.status.receiveError(message.err ?? {});

@@ -40,6 +40,9 @@ export class StatusController {
      * @type {Promise<void> | null}
      */
     this.appCall = null;
+    /** hotnode's number of the newest update received, and of the newest one answered */
+    this.receivedSeq = 0;
+    this.settledSeq = 0;
   }
 
   /**
@@ -67,8 +70,10 @@ export class StatusController {
    * New code from hotnode. Modules never sent before are simply known from now on; new code of
    * known modules waits for a check (auto mode runs one at once).
    * @param {ModulePayload[]} payloads
+   * @param {number} [seq]
    */
-  receive(payloads) {
+  receive(payloads, seq) {
+    if (seq && seq > this.receivedSeq) this.receivedSeq = seq;
     for (const payload of payloads) {
       if (this.engine.registry.records.has(payload.id)) this.staged.set(payload.id, payload);
       else this.engine.registry.accept(payload);
@@ -97,6 +102,21 @@ export class StatusController {
    */
   async autoUpdate(takeStaged = !this.manual) {
     while (this.appCall) await this.appCall;
+    const seq = this.receivedSeq;
+    try {
+      await this.autoApply(takeStaged);
+    } finally {
+      // Tells hotnode this process is done with every update up to `seq` (its `updated`, if
+      // any, went before), so the terminal line can count the processes that took it.
+      if (takeStaged && seq > this.settledSeq) {
+        this.settledSeq = seq;
+        this.engine.send({ type: "settled", seq });
+      }
+    }
+  }
+
+  /** @param {boolean} takeStaged */
+  async autoApply(takeStaged) {
     if (!(takeStaged && this.staged.size) && !this.invalidated.size) return;
     // A `fail` or `abort` (with --no-restart) is not final in auto mode; `ready` (an
     // invalidation waiting for apply()) is applied together with the change.

@@ -38,7 +38,13 @@ pub struct AppProcess {
 }
 
 impl AppProcess {
-    pub fn spawn(launch: &Launch, on_exit: impl FnOnce(Exit) + Send + 'static) -> std::io::Result<Self> {
+    /// Starts the app; `generation` counts the starts, so processes the app forks say which
+    /// start they belong to.
+    pub fn spawn(
+        launch: &Launch,
+        generation: u64,
+        on_exit: impl FnOnce(Exit) + Send + 'static,
+    ) -> std::io::Result<Self> {
         let mut command = Command::new(&launch.node);
         command
             .args(&launch.node_args)
@@ -49,6 +55,7 @@ impl AppProcess {
             .env("HOTNODE_TOKEN", &launch.token)
             .env("HOTNODE_RESTART", if launch.restart { "1" } else { "0" })
             .env("HOTNODE_APPLY", if launch.manual_apply { "manual" } else { "auto" })
+            .env("HOTNODE_GENERATION", generation.to_string())
             .stdin(Stdio::inherit())
             .stdout(Stdio::inherit())
             .stderr(Stdio::inherit());
@@ -77,6 +84,18 @@ impl AppProcess {
         // thread, whose exit report retires this handle.
         unsafe {
             libc::kill(self.pid, signal);
+        }
+    }
+}
+
+/// Signals a process the app forked. Only pids of processes still attached to the session are
+/// signalled: their open connection shows they are alive, so the pid was not reused.
+pub fn signal_process(pid: u32, signal: i32) {
+    let Ok(pid) = i32::try_from(pid) else { return };
+    if pid > 0 {
+        // SAFETY: plain kill(2); a positive pid names one process, never a group.
+        unsafe {
+            libc::kill(pid, signal);
         }
     }
 }

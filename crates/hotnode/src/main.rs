@@ -3,6 +3,7 @@
 mod app_process;
 mod cli;
 mod report;
+mod rounds;
 mod runtime_files;
 mod session;
 

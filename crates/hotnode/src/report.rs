@@ -63,7 +63,16 @@ impl Reporter {
         }
     }
 
-    pub fn updated(&self, changed: &[String], reevaluated: usize, accepted: &[String], ms: f64) {
+    /// The line for an applied update; `processes` is (took it, attached) when the session has
+    /// more than one process.
+    pub fn updated(
+        &self,
+        changed: &[String],
+        reevaluated: usize,
+        accepted: &[String],
+        ms: f64,
+        processes: Option<(usize, usize)>,
+    ) {
         let names: Vec<String> = changed.iter().map(|c| self.path(c)).collect();
         let by = if accepted.is_empty() {
             String::new()
@@ -72,8 +81,12 @@ impl Reporter {
             format!(", accepted by {}", list.join(", "))
         };
         let noun = if reevaluated == 1 { "module" } else { "modules" };
+        let across = match processes {
+            Some((took, attached)) => format!(" in {took} of {attached} processes"),
+            None => String::new(),
+        };
         self.info(&format!(
-            "{} changed: re-evaluated {reevaluated} {noun}{by} in {}",
+            "{} changed: re-evaluated {reevaluated} {noun}{across}{by} in {}",
             names.join(", "),
             self.paint("32", &format!("{ms:.1} ms"))
         ));

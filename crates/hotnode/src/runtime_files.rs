@@ -14,6 +14,7 @@ const FILES: &[(&str, &str)] = &[
     ("helpers.mjs", include_str!("../../../runtime/helpers.mjs")),
     ("hot-context.mjs", include_str!("../../../runtime/hot-context.mjs")),
     ("planner.mjs", include_str!("../../../runtime/planner.mjs")),
+    ("processes.mjs", include_str!("../../../runtime/processes.mjs")),
     ("registry.mjs", include_str!("../../../runtime/registry.mjs")),
     ("status.mjs", include_str!("../../../runtime/status.mjs")),
 ];

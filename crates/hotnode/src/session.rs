@@ -10,14 +10,15 @@ use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hotnode_server::protocol::{self, RuntimeMessage, TargetJson};
+use hotnode_server::protocol::{self, ProcessInfo, RuntimeMessage, TargetJson};
 use hotnode_server::resolve::Target;
 use hotnode_server::socket::ConnectionEvent;
 use hotnode_server::store::{Closure, LoadError, ModuleStore, Refresh};
 use hotnode_server::watch::{Batch, Batcher, Change, FileWatcher};
 
-use crate::app_process::{AppProcess, Exit, Launch};
+use crate::app_process::{AppProcess, Exit, Launch, signal_process};
 use crate::report::Reporter;
+use crate::rounds::{Finished, Outcome, Rounds};
 
 /// How long a process that asked for a restart (or was told to stop) may take to exit.
 const EXIT_GRACE: Duration = Duration::from_secs(5);
@@ -45,13 +46,21 @@ pub enum Event {
 
 struct Connection {
     writer: UnixStream,
+    process: ProcessInfo,
     /// Modules whose code this process holds.
     sent: HashSet<PathBuf>,
 }
 
+impl Connection {
+    fn send(&mut self, line: &str) {
+        let _ = self.writer.write_all(line.as_bytes());
+    }
+}
+
 enum AppState {
     Running,
-    /// The app asked for a restart; a new process starts when this one has exited.
+    /// A process asked for a restart; the app starts again when every process of this start
+    /// has exited.
     Restarting {
         deadline: Instant,
     },
@@ -76,8 +85,8 @@ pub struct Session {
     state: AppState,
     /// Files that failed to load, with the message last reported (reported once per content).
     broken: HashMap<PathBuf, String>,
-    /// When the update in flight was triggered, for the report line.
-    update_started: Option<Instant>,
+    /// Updates sent and not yet settled by every process they went to.
+    rounds: Rounds,
     batcher: Batcher,
     /// Events that arrived while a batch was being collected, handled after it.
     deferred: VecDeque<Event>,
@@ -111,7 +120,7 @@ impl Session {
             generation: 0,
             state: AppState::Running,
             broken: HashMap::new(),
-            update_started: None,
+            rounds: Rounds::default(),
             batcher: Batcher::new(BATCH_QUIET, BATCH_MAX_WAIT),
             deferred: VecDeque::new(),
             pending_checks: Vec::new(),
@@ -215,7 +224,7 @@ impl Session {
         self.generation += 1;
         let generation = self.generation;
         let tx = Mutex::new(self.events.clone());
-        match AppProcess::spawn(&self.launch, move |exit| {
+        match AppProcess::spawn(&self.launch, generation, move |exit| {
             let _ = tx.lock().map(|tx| tx.send(Event::AppExited { generation, exit }));
         }) {
             Ok(app) => {
@@ -234,13 +243,19 @@ impl Session {
     }
 
     fn on_app_exit(&mut self, exit: Exit) -> Option<i32> {
-        self.app = None;
-        self.connections.clear();
+        let root = self.app.take().map(|app| app.pid as u32);
+        self.connections.retain(|_, c| Some(c.process.pid) != root);
+        // Processes the app forked go with it: a forked child holding the port would keep the
+        // next start from listening.
+        for connection in self.connections.values() {
+            signal_process(connection.process.pid, libc::SIGTERM);
+        }
         match self.state {
             AppState::Restarting { .. } => {
-                if self.start_app().is_err() {
-                    return Some(1);
+                if self.connections.is_empty() {
+                    return self.start_app().err();
                 }
+                self.state = AppState::Restarting { deadline: Instant::now() + EXIT_GRACE };
                 None
             }
             AppState::Stopping { .. } => Some(exit.shell_code()),
@@ -276,6 +291,14 @@ impl Session {
 
     fn on_deadline(&mut self) {
         match self.state {
+            AppState::Restarting { deadline } if Instant::now() >= deadline && self.app.is_none() => {
+                self.reporter.warn("a forked process did not exit in time; killing it");
+                for connection in self.connections.values() {
+                    signal_process(connection.process.pid, libc::SIGKILL);
+                }
+                self.connections.clear();
+                let _ = self.start_app();
+            }
             AppState::Restarting { deadline } | AppState::Stopping { deadline, .. } if Instant::now() >= deadline => {
                 if let Some(app) = &self.app {
                     self.reporter.warn("the app did not exit in time; killing it");
@@ -293,16 +316,35 @@ impl Session {
 
     fn on_connection(&mut self, event: ConnectionEvent) {
         match event {
-            ConnectionEvent::Connected { id, writer, pid } => {
-                self.reporter.verbose(&format!("process {pid} attached"));
-                self.connections.insert(id, Connection { writer, sent: HashSet::new() });
+            ConnectionEvent::Connected { id, writer, process } => {
+                if process.generation != self.generation || self.app.is_none() {
+                    // Forked by an app process that has since exited (a restart came first).
+                    self.reporter.verbose(&format!("process {} belongs to an earlier start; stopping it", process.pid));
+                    signal_process(process.pid, libc::SIGTERM);
+                    return;
+                }
+                self.reporter.verbose(&format!("process {} attached", process.pid));
+                self.connections.insert(id, Connection { writer, process, sent: HashSet::new() });
             }
-            ConnectionEvent::Message { id, message } => self.on_message(id, message),
+            ConnectionEvent::Message { id, message } => {
+                if self.connections.contains_key(&id) {
+                    self.on_message(id, message);
+                }
+            }
             ConnectionEvent::Malformed { error, .. } => {
                 self.reporter.warn(&format!("ignored a malformed message from the runtime: {error}"));
             }
             ConnectionEvent::Closed { id } => {
                 self.connections.remove(&id);
+                for finished in self.rounds.closed(id) {
+                    self.report_finished(finished);
+                }
+                if matches!(self.state, AppState::Restarting { .. })
+                    && self.app.is_none()
+                    && self.connections.is_empty()
+                {
+                    let _ = self.start_app();
+                }
             }
         }
     }
@@ -311,26 +353,42 @@ impl Session {
         match message {
             RuntimeMessage::Hello { .. } => {}
             RuntimeMessage::Started { modules, ms } => {
-                let entry = self.reporter.path(&self.launch.entry);
-                self.reporter.info(&format!("started {entry} ({modules} modules, {ms:.0} ms)"));
+                let process = &self.connections[&id].process;
+                match &process.role {
+                    None => {
+                        let entry = self.reporter.path(&self.launch.entry);
+                        self.reporter.info(&format!("started {entry} ({modules} modules, {ms:.0} ms)"));
+                    }
+                    Some(role) => {
+                        let entry = process.entry.as_deref().map(|e| self.reporter.path(e)).unwrap_or_default();
+                        self.reporter
+                            .info(&format!("{role} {} started {entry} ({modules} modules, {ms:.0} ms)", process.pid));
+                    }
+                }
             }
             RuntimeMessage::Fetch { rid, specifier, importer } => {
                 self.on_fetch(id, rid, &specifier, importer.as_deref())
             }
             RuntimeMessage::Check { rid } => self.pending_checks.push((id, rid)),
             RuntimeMessage::Updated { changed, reevaluated, accepted, failed, ms } => {
-                let total = self.update_started.take().map_or(ms, |t| t.elapsed().as_secs_f64() * 1000.0);
-                for failure in &failed {
-                    self.reporter.error_block(
-                        &format!("update failed in {}: {}", self.reporter.path(&failure.id), failure.message),
-                        &failure.stack,
-                    );
+                let outcome = Outcome { changed, reevaluated: reevaluated.len(), accepted, failed, ms };
+                if let Some(finished) = self.rounds.updated(id, outcome) {
+                    self.report_finished(finished);
                 }
-                if failed.is_empty() || !accepted.is_empty() {
-                    self.reporter.updated(&changed, reevaluated.len(), &accepted, total);
+            }
+            RuntimeMessage::Settled { seq } => {
+                for finished in self.rounds.settled(id, seq) {
+                    self.report_finished(finished);
                 }
             }
             RuntimeMessage::Restart { rid, path, reason, chain, .. } => {
+                if let AppState::Restarting { .. } | AppState::Stopping { .. } = self.state {
+                    // Already on its way: the other processes were told to go too.
+                    if let (Some(rid), Some(connection)) = (rid, self.connections.get_mut(&id)) {
+                        connection.send(&protocol::ack(rid));
+                    }
+                    return;
+                }
                 let why = match reason.as_str() {
                     "declined" => format!("{} declined updates", self.reporter.path(&path)),
                     "declined-dependency" => format!(
@@ -344,11 +402,26 @@ impl Session {
                         format!("no module accepts the update ({})", names.join(" -> "))
                     }
                 };
+                let process = &self.connections[&id].process;
+                let why = match &process.role {
+                    Some(role) => format!("{why} in {role} {}", process.pid),
+                    None => why,
+                };
                 if self.launch.restart {
                     self.reporter.info(&format!("restarting: {why}"));
                     self.state = AppState::Restarting { deadline: Instant::now() + EXIT_GRACE };
+                    // The whole app restarts, from the process hotnode started: a forked process
+                    // cannot be replaced alone, its parent holds it (its IPC channel, its
+                    // `Worker` object and the listeners on them). Every other process runs its
+                    // dispose handlers and exits; the app's own start forks them again.
+                    let reload = protocol::reload_message(Path::new(&path));
+                    for (other, connection) in &mut self.connections {
+                        if *other != id {
+                            connection.send(&reload);
+                        }
+                    }
                     if let (Some(rid), Some(connection)) = (rid, self.connections.get_mut(&id)) {
-                        let _ = connection.writer.write_all(protocol::ack(rid).as_bytes());
+                        connection.send(&protocol::ack(rid));
                     }
                 } else {
                     self.reporter
@@ -360,7 +433,8 @@ impl Session {
                 self.reporter.info(&format!("{} invalidated itself{message}", self.reporter.path(&path)));
             }
             RuntimeMessage::Custom { event, data } => {
-                self.reporter.verbose(&format!("custom event {event}: {data}"));
+                let pid = self.connections[&id].process.pid;
+                self.reporter.verbose(&format!("custom event {event} from process {pid}: {data}"));
                 let line = format!("{}\n", serde_json::json!({ "type": "custom", "event": event, "data": data }));
                 for (other, connection) in &mut self.connections {
                     if *other != id {
@@ -492,8 +566,7 @@ impl Session {
     fn send_update(&mut self, changed: &[PathBuf]) {
         let mut newly_sent = Vec::new();
         let mut load_failures = Vec::new();
-        // In manual mode the app applies whenever it chooses: the runtime's own time is the one to print.
-        self.update_started = (!self.launch.manual_apply).then(Instant::now);
+        let seq = self.rounds.next_seq();
         let mut messages: Vec<(u64, String)> = Vec::new();
         for (&id, connection) in self.connections.iter_mut() {
             let mut payloads: Vec<Arc<str>> = Vec::new();
@@ -520,10 +593,12 @@ impl Session {
                 continue;
             }
             let jsons: Vec<&str> = payloads.iter().map(|p| &**p).collect();
-            messages.push((id, protocol::update_message(&jsons)));
+            messages.push((id, protocol::update_message(seq, &jsons)));
         }
-        if messages.is_empty() {
-            self.update_started = None;
+        // In manual mode the app applies whenever it chooses: each `updated` stands alone, with
+        // the runtime's own time.
+        if !self.launch.manual_apply {
+            self.rounds.open(seq, messages.iter().map(|(id, _)| *id), Instant::now());
         }
         // Watch the new modules' folders before the app can run them: a save right after the
         // app printed their first output must be seen.
@@ -562,6 +637,26 @@ impl Session {
             let _ = connection.writer.write_all(line.as_bytes());
         }
         self.broken.insert(err.path().to_path_buf(), message);
+    }
+
+    /// The terminal lines for an update every process is done with.
+    fn report_finished(&self, finished: Finished) {
+        if finished.is_empty() {
+            return;
+        }
+        for failure in &finished.failed {
+            self.reporter.error_block(
+                &format!("update failed in {}: {}", self.reporter.path(&failure.id), failure.message),
+                &failure.stack,
+            );
+        }
+        if finished.took == 0 {
+            return;
+        }
+        let ms = finished.started.map_or(finished.ms, |t| t.elapsed().as_secs_f64() * 1000.0);
+        let processes = self.connections.len().max(finished.took);
+        let processes = (processes > 1).then_some((finished.took, processes));
+        self.reporter.updated(&finished.changed, finished.reevaluated, &finished.accepted, ms, processes);
     }
 
     fn names(&self, paths: &[PathBuf]) -> String {

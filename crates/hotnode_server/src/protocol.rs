@@ -34,13 +34,32 @@ pub struct FailedModule {
     pub stack: String,
 }
 
+/// Who a runtime's process is, from its hello.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct ProcessInfo {
+    pub pid: u32,
+    /// The app process that forked it; none for the process hotnode started.
+    #[serde(default)]
+    pub parent: Option<u32>,
+    /// "cluster worker" or "forked process", for the terminal.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// The app start (hotnode's count) whose process tree it belongs to.
+    #[serde(default)]
+    pub generation: u64,
+    /// The module it runs.
+    #[serde(default)]
+    pub entry: Option<String>,
+}
+
 /// Runtime -> hotnode.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum RuntimeMessage {
     Hello {
         token: String,
-        pid: u32,
+        #[serde(flatten)]
+        process: ProcessInfo,
     },
     /// The entry and its static imports have evaluated.
     Started {
@@ -55,6 +74,10 @@ pub enum RuntimeMessage {
     /// `module.hot.check()`: answered (with an ack) once every change hotnode has seen was sent.
     Check {
         rid: u64,
+    },
+    /// Every update up to `seq` is done with in this process (its `updated` came first).
+    Settled {
+        seq: u64,
     },
     Updated {
         changed: Vec<String>,
@@ -100,9 +123,10 @@ pub fn reload_message(path: &std::path::Path) -> String {
     format!("{}\n", serde_json::json!({ "type": "reload", "path": path.to_string_lossy() }))
 }
 
-/// `{"type":"update","modules":[...]}`: new code of modules the process holds.
-pub fn update_message(modules: &[&str]) -> String {
-    format!("{{\"type\":\"update\",\"modules\":[{}]}}\n", modules.join(","))
+/// `{"type":"update","seq":N,"modules":[...]}`: new code of modules the process holds; the
+/// process answers `settled` with `seq` when it is done with it.
+pub fn update_message(seq: u64, modules: &[&str]) -> String {
+    format!("{{\"type\":\"update\",\"seq\":{seq},\"modules\":[{}]}}\n", modules.join(","))
 }
 
 /// `{"type":"error","err":{...}}`, Vite's error payload, for a file that does not transform.
@@ -127,6 +151,14 @@ mod tests {
         .unwrap();
         assert!(matches!(m, RuntimeMessage::Restart { .. }));
         assert!(serde_json::from_str::<RuntimeMessage>(r#"{"type":"nope"}"#).is_err());
+        let m: RuntimeMessage = serde_json::from_str(
+            r#"{"type":"hello","token":"t","pid":9,"parent":8,"role":"cluster worker","generation":2,"entry":"/a.js"}"#,
+        )
+        .unwrap();
+        let RuntimeMessage::Hello { process, .. } = m else { panic!("not a hello") };
+        assert_eq!((process.pid, process.parent, process.generation), (9, Some(8), 2));
+        let m: RuntimeMessage = serde_json::from_str(r#"{"type":"hello","token":"t","pid":9}"#).unwrap();
+        assert!(matches!(m, RuntimeMessage::Hello { process: ProcessInfo { parent: None, .. }, .. }));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::protocol::RuntimeMessage;
+use crate::protocol::{ProcessInfo, RuntimeMessage};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SocketError {
@@ -26,7 +26,7 @@ pub enum ConnectionEvent {
     /// A runtime presented the token.
     Connected {
         id: u64,
-        pid: u32,
+        process: ProcessInfo,
         writer: UnixStream,
     },
     Message {
@@ -101,16 +101,18 @@ fn read_connection(id: u64, stream: UnixStream, token: &str, sink: &dyn Fn(Conne
     };
     let mut lines = BufReader::new(stream).lines();
     // The first line must be the hello with the session token; anything else ends the connection.
-    let pid = match lines.next() {
+    let process = match lines.next() {
         Some(Ok(line)) => match serde_json::from_str::<RuntimeMessage>(&line) {
-            Ok(RuntimeMessage::Hello { token: given, pid }) if constant_time_eq(given.as_bytes(), token.as_bytes()) => {
-                pid
+            Ok(RuntimeMessage::Hello { token: given, process })
+                if constant_time_eq(given.as_bytes(), token.as_bytes()) =>
+            {
+                process
             }
             _ => return,
         },
         _ => return,
     };
-    sink(ConnectionEvent::Connected { id, pid, writer });
+    sink(ConnectionEvent::Connected { id, process, writer });
     for line in lines {
         let Ok(line) = line else { break };
         if line.is_empty() {
@@ -152,7 +154,7 @@ mod tests {
         let tx = std::sync::Mutex::new(tx);
         let dir = socket.serve(move |event| {
             let label = match event {
-                ConnectionEvent::Connected { pid, .. } => format!("connected {pid}"),
+                ConnectionEvent::Connected { process, .. } => format!("connected {}", process.pid),
                 ConnectionEvent::Message { .. } => "message".into(),
                 ConnectionEvent::Malformed { .. } => "malformed".into(),
                 ConnectionEvent::Closed { .. } => "closed".into(),

@@ -1,0 +1,226 @@
+//! One update across the processes of a session. hotnode sends an update to every process that
+//! holds a changed module; each process answers `updated` (what it re-evaluated, if anything)
+//! and then `settled`. The terminal line is printed once per update, when every process it went
+//! to has settled or gone, and says how many of them took it.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use hotnode_server::protocol::FailedModule;
+
+/// What one process reported for an update.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub changed: Vec<String>,
+    pub reevaluated: usize,
+    pub accepted: Vec<String>,
+    pub failed: Vec<FailedModule>,
+    /// The process's own time for the update.
+    pub ms: f64,
+}
+
+impl Outcome {
+    /// The process runs new code (a failure that no boundary accepted leaves it on the old).
+    fn took(&self) -> bool {
+        self.failed.is_empty() || !self.accepted.is_empty()
+    }
+}
+
+/// An update every process is done with, the outcomes merged.
+#[derive(Debug, Default)]
+pub struct Finished {
+    pub started: Option<Instant>,
+    /// Processes that reported new code running.
+    pub took: usize,
+    pub changed: Vec<String>,
+    pub reevaluated: usize,
+    pub accepted: Vec<String>,
+    /// Each failure once, however many processes reported it.
+    pub failed: Vec<FailedModule>,
+    pub ms: f64,
+}
+
+impl Finished {
+    pub fn merge(started: Option<Instant>, outcomes: Vec<Outcome>) -> Self {
+        let mut finished = Finished { started, ..Finished::default() };
+        for outcome in outcomes {
+            finished.took += usize::from(outcome.took());
+            finished.reevaluated += outcome.reevaluated;
+            finished.ms = finished.ms.max(outcome.ms);
+            for path in outcome.changed {
+                push_once(&mut finished.changed, path);
+            }
+            for path in outcome.accepted {
+                push_once(&mut finished.accepted, path);
+            }
+            for failure in outcome.failed {
+                if !finished.failed.iter().any(|f| f.id == failure.id && f.message == failure.message) {
+                    finished.failed.push(failure);
+                }
+            }
+        }
+        finished
+    }
+
+    /// Nothing to report: every process that got the update had it coalesced into a later one.
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty() && self.failed.is_empty()
+    }
+}
+
+struct Round {
+    seq: u64,
+    started: Instant,
+    awaiting: HashSet<u64>,
+    outcomes: Vec<Outcome>,
+}
+
+#[derive(Default)]
+pub struct Rounds {
+    last_seq: u64,
+    open: Vec<Round>,
+    /// Outcomes a process reported before its `settled` said which update they belong to.
+    held: HashMap<u64, Vec<Outcome>>,
+}
+
+impl Rounds {
+    /// The number for the next update message.
+    pub fn next_seq(&mut self) -> u64 {
+        self.last_seq += 1;
+        self.last_seq
+    }
+
+    /// Waits for `processes` to settle update `seq`.
+    pub fn open(&mut self, seq: u64, processes: impl IntoIterator<Item = u64>, started: Instant) {
+        let awaiting: HashSet<u64> = processes.into_iter().collect();
+        if !awaiting.is_empty() {
+            self.open.push(Round { seq, started, awaiting, outcomes: Vec::new() });
+        }
+    }
+
+    /// An `updated` from a process. Held until its `settled` when an update waits for it;
+    /// otherwise (an invalidation, an update the app applied itself) it stands alone.
+    pub fn updated(&mut self, process: u64, outcome: Outcome) -> Option<Finished> {
+        if self.open.iter().any(|r| r.awaiting.contains(&process)) {
+            self.held.entry(process).or_default().push(outcome);
+            None
+        } else {
+            Some(Finished::merge(None, vec![outcome]))
+        }
+    }
+
+    /// A process is done with every update up to `seq`. A process applies updates that arrive
+    /// together as one, so what it reported belongs to the newest of them.
+    pub fn settled(&mut self, process: u64, seq: u64) -> Vec<Finished> {
+        self.release(process, seq)
+    }
+
+    /// A process exited (or restarts): it settles nothing more.
+    pub fn closed(&mut self, process: u64) -> Vec<Finished> {
+        self.release(process, u64::MAX)
+    }
+
+    fn release(&mut self, process: u64, seq: u64) -> Vec<Finished> {
+        let held = self.held.remove(&process).unwrap_or_default();
+        let newest =
+            self.open.iter_mut().filter(|r| r.seq <= seq && r.awaiting.contains(&process)).max_by_key(|r| r.seq);
+        if let Some(round) = newest {
+            round.outcomes.extend(held);
+        }
+        for round in self.open.iter_mut().filter(|r| r.seq <= seq) {
+            round.awaiting.remove(&process);
+        }
+        let (done, open): (Vec<Round>, Vec<Round>) =
+            std::mem::take(&mut self.open).into_iter().partition(|r| r.awaiting.is_empty());
+        self.open = open;
+        done.into_iter().map(|r| Finished::merge(Some(r.started), r.outcomes)).collect()
+    }
+}
+
+fn push_once(list: &mut Vec<String>, item: String) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(changed: &str, accepted: &[&str], failed: &[&str]) -> Outcome {
+        Outcome {
+            changed: vec![changed.into()],
+            reevaluated: 2,
+            accepted: accepted.iter().map(|a| a.to_string()).collect(),
+            failed: failed
+                .iter()
+                .map(|f| FailedModule { id: f.to_string(), message: "boom".into(), stack: String::new() })
+                .collect(),
+            ms: 1.0,
+        }
+    }
+
+    #[test]
+    fn an_update_finishes_when_every_process_it_went_to_has_settled() {
+        let mut rounds = Rounds::default();
+        let seq = rounds.next_seq();
+        rounds.open(seq, [1, 2, 3], Instant::now());
+        assert!(rounds.updated(1, outcome("/a", &["/r"], &[])).is_none());
+        assert!(rounds.settled(1, seq).is_empty());
+        assert!(rounds.updated(2, outcome("/a", &["/r"], &[])).is_none());
+        assert!(rounds.settled(2, seq).is_empty());
+        // Process 3 does not hold a module the update replaces: it settles without an outcome.
+        let finished = rounds.settled(3, seq);
+        assert_eq!(finished.len(), 1);
+        let finished = &finished[0];
+        assert_eq!((finished.took, finished.reevaluated), (2, 4));
+        assert_eq!((finished.changed.clone(), finished.accepted.clone()), (vec!["/a".into()], vec!["/r".into()]));
+    }
+
+    #[test]
+    fn a_process_that_exits_counts_as_settled() {
+        let mut rounds = Rounds::default();
+        let seq = rounds.next_seq();
+        rounds.open(seq, [1, 2], Instant::now());
+        rounds.updated(1, outcome("/a", &["/r"], &[]));
+        assert!(rounds.settled(1, seq).is_empty());
+        let finished = rounds.closed(2);
+        assert_eq!(finished.len(), 1);
+        assert_eq!(finished[0].took, 1);
+    }
+
+    #[test]
+    fn updates_applied_together_report_under_the_newest() {
+        let mut rounds = Rounds::default();
+        let (first, second) = (rounds.next_seq(), rounds.next_seq());
+        rounds.open(first, [1], Instant::now());
+        rounds.open(second, [1], Instant::now());
+        rounds.updated(1, outcome("/a", &["/r"], &[]));
+        let finished = rounds.settled(1, second);
+        assert_eq!(finished.len(), 2);
+        let reported: Vec<bool> = finished.iter().map(|f| f.is_empty()).collect();
+        let newest = finished.iter().position(|f| !f.is_empty()).unwrap();
+        assert_eq!(reported.iter().filter(|e| !**e).count(), 1);
+        assert_eq!(finished[newest].took, 1);
+    }
+
+    #[test]
+    fn the_same_failure_in_two_processes_is_reported_once_and_neither_took_it() {
+        let mut rounds = Rounds::default();
+        let seq = rounds.next_seq();
+        rounds.open(seq, [1, 2], Instant::now());
+        rounds.updated(1, outcome("/a", &[], &["/a"]));
+        rounds.updated(2, outcome("/a", &[], &["/a"]));
+        rounds.settled(1, seq);
+        let finished = rounds.settled(2, seq);
+        assert_eq!((finished[0].took, finished[0].failed.len()), (0, 1));
+    }
+
+    #[test]
+    fn an_outcome_no_update_waits_for_stands_alone() {
+        let mut rounds = Rounds::default();
+        let finished = rounds.updated(7, outcome("/a", &["/a"], &[])).expect("reported at once");
+        assert_eq!(finished.took, 1);
+        assert!(finished.started.is_none());
+    }
+}

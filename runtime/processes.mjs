@@ -1,0 +1,94 @@
+// @ts-check
+/**
+ * Processes the app forks join the session. `child_process.fork()` of an app module starts the
+ * hotnode runtime with that module as its entry, so the child attaches to the same socket,
+ * receives every update and applies it to its own live graph. `cluster.fork()` forks through
+ * `child_process.fork` with the primary's entry, so cluster workers join the same way.
+ *
+ * This must run before anything loads `node:cluster`: the cluster primary keeps the `fork` it
+ * finds when it is first loaded.
+ */
+import childProcess from "node:child_process";
+import { syncBuiltinESMExports } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The variables that carry the session to a process. */
+export const SESSION_VARIABLES = ["HOTNODE_SOCKET", "HOTNODE_TOKEN", "HOTNODE_RESTART", "HOTNODE_APPLY", "HOTNODE_GENERATION"];
+
+/**
+ * @typedef {{ modulePath: string, args: string[], options: Record<string, any> }} ForkCall
+ */
+
+/**
+ * Node's `fork(modulePath[, args][, options])` with its optional arguments sorted out.
+ * @param {unknown} modulePath
+ * @param {unknown} [args]
+ * @param {unknown} [options]
+ * @returns {ForkCall | null} null when the call is not one this can read (node reports it)
+ */
+export function readForkCall(modulePath, args, options) {
+  let file = modulePath instanceof URL ? (modulePath.protocol === "file:" ? fileURLToPath(modulePath) : null) : modulePath;
+  if (typeof file !== "string") return null;
+  if (args != null && typeof args === "object" && !Array.isArray(args)) {
+    options = args;
+    args = [];
+  }
+  if (args != null && !Array.isArray(args)) return null;
+  if (options != null && typeof options !== "object") return null;
+  return { modulePath: file, args: /** @type {string[]} */ (args ?? []), options: /** @type {Record<string, any>} */ (options ?? {}) };
+}
+
+/**
+ * A module of the app (not a package's script): hotnode serves everything outside `node_modules`.
+ * @param {string} file an absolute path
+ */
+export function isAppModule(file) {
+  return !file.split(path.sep).includes("node_modules");
+}
+
+/**
+ * The fork that runs `call` under the runtime: the runtime's main with the module as its first
+ * argument, and the session in the environment (also when the app passes an `env` of its own).
+ * @param {ForkCall} call
+ * @param {{ runtimeMain: string, session: Record<string, string>, parentPid: number }} context
+ * @returns {ForkCall | null} null when the module is not the app's (it forks as it would without hotnode)
+ */
+export function hotFork(call, context) {
+  const cwd = typeof call.options.cwd === "string" ? call.options.cwd : process.cwd();
+  const file = path.resolve(cwd, call.modulePath);
+  if (!isAppModule(file)) return null;
+  const env = { ...(call.options.env ?? process.env) };
+  Object.assign(env, context.session);
+  env.HOTNODE_PARENT = String(context.parentPid);
+  // cluster forks its workers with NODE_UNIQUE_ID: a worker, not a plain child.
+  env.HOTNODE_ROLE = "NODE_UNIQUE_ID" in env ? "cluster worker" : "forked process";
+  return { modulePath: context.runtimeMain, args: [file, ...call.args], options: { ...call.options, env } };
+}
+
+/**
+ * Makes every `child_process.fork()` of an app module (and so every `cluster.fork()`) a process
+ * of this session.
+ * @param {string} runtimeMain
+ */
+export function joinForks(runtimeMain) {
+  /** @type {Record<string, string>} */
+  const session = {};
+  for (const name of SESSION_VARIABLES) {
+    const value = process.env[name];
+    if (value !== undefined) session[name] = value;
+  }
+  const nativeFork = childProcess.fork;
+  /** @type {typeof childProcess.fork} */
+  const fork = /** @type {any} */ (
+    function fork(/** @type {any} */ modulePath, /** @type {any} */ args, /** @type {any} */ options) {
+      const call = readForkCall(modulePath, args, options);
+      const hot = call && hotFork(call, { runtimeMain, session, parentPid: process.pid });
+      if (!hot) return nativeFork.apply(childProcess, /** @type {any} */ (arguments));
+      return nativeFork.call(childProcess, hot.modulePath, hot.args, hot.options);
+    }
+  );
+  childProcess.fork = fork;
+  // `import { fork } from "node:child_process"` reads the builtin's named exports.
+  syncBuiltinESMExports();
+}
