@@ -2,10 +2,13 @@
 //! waits for lines with a deadline.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub fn repo_root() -> PathBuf {
@@ -35,6 +38,17 @@ impl TempApp {
         app
     }
 
+    /// A copy of a folder of the repository (an example app), so the test can edit it.
+    pub fn copy_of(name: &str, folder: &Path) -> Self {
+        let app = Self::new(name, &[]);
+        copy_folder(folder, &app.dir);
+        app
+    }
+
+    pub fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.dir.join(path)).unwrap()
+    }
+
     pub fn write(&self, path: &str, text: &str) {
         self.write_bytes(path, text.as_bytes());
     }
@@ -43,6 +57,21 @@ impl TempApp {
         let full = self.dir.join(path);
         std::fs::create_dir_all(full.parent().unwrap()).unwrap();
         std::fs::write(full, bytes).unwrap();
+    }
+}
+
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "node_modules" {
+                copy_folder(&entry.path(), &target);
+            }
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
     }
 }
 
@@ -65,9 +94,14 @@ pub struct Running {
 }
 
 pub fn hotnode(app: &TempApp, args: &[&str]) -> Running {
+    hotnode_with_env(app, args, &[])
+}
+
+pub fn hotnode_with_env(app: &TempApp, args: &[&str], env: &[(&str, &str)]) -> Running {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hotnode"))
         .args(args)
         .current_dir(&app.dir)
+        .envs(env.iter().copied())
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -169,4 +203,80 @@ impl Drop for Running {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// One `GET` on a fresh connection; the body of a 200 response, or what went wrong.
+pub fn http_get(port: u16, path: &str) -> Result<String, String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("connect: {e}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .map_err(|e| format!("write: {e}"))?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).map_err(|e| format!("read: {e}"))?;
+    match response.split_once("\r\n\r\n") {
+        Some((head, body)) if head.starts_with("HTTP/1.1 200") => Ok(body.to_string()),
+        _ => Err(format!("bad response: {response:?}")),
+    }
+}
+
+/// Requests sent continuously by a few client threads until stopped (or `limit` in all).
+pub struct Load {
+    stop: Arc<AtomicBool>,
+    clients: Vec<JoinHandle<LoadReport>>,
+}
+
+#[derive(Default, Debug)]
+pub struct LoadReport {
+    pub ok: usize,
+    pub failed: Vec<String>,
+    pub bodies: Vec<String>,
+}
+
+impl Load {
+    pub fn start(port: u16, clients: usize, limit: usize) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let per_client = limit / clients.max(1);
+        let clients = (0..clients)
+            .map(|_| {
+                let stop = Arc::clone(&stop);
+                std::thread::spawn(move || {
+                    let mut report = LoadReport::default();
+                    while !stop.load(Ordering::Relaxed) && report.ok + report.failed.len() < per_client {
+                        match http_get(port, "/") {
+                            Ok(body) => {
+                                report.ok += 1;
+                                report.bodies.push(body);
+                            }
+                            Err(err) => report.failed.push(err),
+                        }
+                    }
+                    report
+                })
+            })
+            .collect();
+        Self { stop, clients }
+    }
+
+    pub fn stop(self) -> LoadReport {
+        self.stop.store(true, Ordering::Relaxed);
+        let mut total = LoadReport::default();
+        for client in self.clients {
+            let report = client.join().unwrap();
+            total.ok += report.ok;
+            total.failed.extend(report.failed);
+            total.bodies.extend(report.bodies);
+        }
+        total
+    }
+}
+
+/// Whether a process exists (a zombie counts as gone only once reaped).
+pub fn process_alive(pid: i32) -> bool {
+    // SAFETY: kill(2) with signal 0 only checks that the pid exists.
+    unsafe { libc::kill(pid, 0) == 0 }
 }
