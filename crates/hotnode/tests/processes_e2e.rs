@@ -33,11 +33,14 @@ fn a_handler_edit_reaches_both_cluster_workers_under_load_without_a_failed_reque
     let app = TempApp::copy_of("cluster", &repo_root().join("examples/cluster-server"));
     let port = free_port();
     let port_text = port.to_string();
-    let mut run = hotnode_with_env(&app, &["src/main.ts"], &[("PORT", &port_text), ("WORKERS", "2")]);
+    let mut run = hotnode_with_env(&app, &["--verbose", "src/main.ts"], &[("PORT", &port_text), ("WORKERS", "2")]);
     // The custom event round trip: each worker's `worker:ready` reaches the primary, whose
-    // `primary:welcome` reaches the workers.
+    // `primary:welcome` reaches the workers; hotnode prints each event with --verbose.
     run.expect("welcomed by primary");
     run.expect("welcomed by primary");
+    for event in ["custom event worker:ready from process", "custom event primary:welcome from process"] {
+        run.line_with(event);
+    }
 
     let load = Load::start(port, 2, 200_000);
     std::thread::sleep(Duration::from_millis(300));
@@ -115,8 +118,9 @@ fn wait_gone(pids: &[i32], what: &str) {
 fn a_forked_child_is_hot_and_an_update_it_cannot_take_restarts_the_whole_app() {
     let app = fork_app("fork");
     let mut run = hotnode(&app, &["main.ts"]);
-    let (parent, child) = parent_and_child(&run.expect("\"job\":\"one\""));
-    run.expect(&format!("forked process {child} started worker.ts"));
+    run.expect_each(&["\"job\":\"one\"", "started worker.ts"]);
+    let (parent, child) = parent_and_child(&run.line_with("\"job\":\"one\""));
+    run.line_with(&format!("forked process {child} started worker.ts"));
 
     app.write("job.ts", "export const job = () => \"two\";\n");
     run.expect_each(&[
@@ -128,10 +132,14 @@ fn a_forked_child_is_hot_and_an_update_it_cannot_take_restarts_the_whole_app() {
     // worker.ts is the child's entry and accepts nothing: the child cannot take it hot, so the
     // app restarts from the process hotnode started (whose dispose runs), and forks again.
     app.write("worker.ts", &app.read("worker.ts").replace("job: job()", "job: `${job()}!`"));
-    run.expect(&format!("no module accepts the update (worker.ts) in forked process {child}"));
-    run.expect(&format!("OUT parent {parent} disposed"));
-    let again = run.expect("\"job\":\"two!\"");
-    let (new_parent, new_child) = parent_and_child(&again);
+    run.expect_each(&[
+        &format!("no module accepts the update (worker.ts) in forked process {child}"),
+        &format!("OUT parent {parent} disposed"),
+        "\"job\":\"two!\"",
+    ]);
+    let output = run.output();
+    assert!(output.find(" disposed") < output.find("\"two!\""), "the old parent was disposed before the new one ran");
+    let (new_parent, new_child) = parent_and_child(&run.line_with("\"job\":\"two!\""));
     assert_ne!(new_parent, parent, "a new parent process");
     wait_gone(&[parent, child], "the first start's processes are still running");
 

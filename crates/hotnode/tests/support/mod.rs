@@ -176,6 +176,24 @@ impl Running {
         }
     }
 
+    /// The first line that contains `needle`, wherever the cursor is (waiting for it, as for
+    /// `expect`); the cursor does not move.
+    pub fn line_with(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let (lock, cvar) = &*self.output;
+        let mut state = lock.lock().unwrap();
+        loop {
+            if let Some(line) = state.lines.iter().find(|l| l.contains(needle)) {
+                return line.clone();
+            }
+            let now = Instant::now();
+            if now >= deadline || state.closed == 2 {
+                panic!("no line containing {needle:?}; output so far:\n{}", state.lines.join("\n"));
+            }
+            state = cvar.wait_timeout(state, deadline - now).unwrap().0;
+        }
+    }
+
     /// Every line so far.
     pub fn output(&self) -> String {
         self.output.0.lock().unwrap().lines.join("\n")
