@@ -160,3 +160,31 @@ fn a_forked_child_ends_when_hotnode_is_killed() {
     run.child.wait().unwrap();
     wait_gone(&[parent, child], "a process outlived a killed hotnode");
 }
+
+#[test]
+fn an_edit_no_process_can_take_restarts_the_cluster_on_the_same_port() {
+    let app = TempApp::copy_of("cluster-restart", &repo_root().join("examples/cluster-server"));
+    let port = free_port();
+    let port_text = port.to_string();
+    let mut run = hotnode_with_env(&app, &["src/main.ts"], &[("PORT", &port_text), ("WORKERS", "2")]);
+    run.expect("welcomed by primary");
+    run.expect("welcomed by primary");
+    let mut before = BTreeSet::new();
+    while before.len() < 2 {
+        before.extend(http_get(port, "/").ok().as_deref().and_then(worker_pid));
+    }
+    // main.ts is every process's entry and accepts nothing.
+    app.write("src/main.ts", &format!("{}// edited\n", app.read("src/main.ts")));
+    run.expect("restarting: no module accepts the update (src/main.ts)");
+    run.expect("welcomed by primary");
+    run.expect("welcomed by primary");
+    let mut after = BTreeSet::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while after.len() < 2 {
+        assert!(Instant::now() < deadline, "two new workers should serve the port");
+        after.extend(http_get(port, "/").ok().as_deref().and_then(worker_pid));
+    }
+    assert!(before.is_disjoint(&after), "new workers: {before:?} then {after:?}");
+    let before: Vec<i32> = before.into_iter().map(|pid| pid as i32).collect();
+    wait_gone(&before, "a worker of the first start is still running");
+}

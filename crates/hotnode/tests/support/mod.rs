@@ -293,8 +293,12 @@ impl Load {
     }
 }
 
-/// Whether a process exists (a zombie counts as gone only once reaped).
+/// Whether a process is running: it exists and is not a zombie (an orphan's zombie waits for
+/// whichever process reaps orphans here, which may be slow or never).
 pub fn process_alive(pid: i32) -> bool {
-    // SAFETY: kill(2) with signal 0 only checks that the pid exists.
-    unsafe { libc::kill(pid, 0) == 0 }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name, which is in parentheses and may contain spaces.
+        Ok(stat) => stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next()) != Some("Z"),
+        Err(_) => false,
+    }
 }
