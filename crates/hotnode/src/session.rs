@@ -204,7 +204,7 @@ impl Session {
         }
         for (id, rid) in std::mem::take(&mut self.pending_checks) {
             if let Some(connection) = self.connections.get_mut(&id) {
-                let _ = connection.writer.write_all(protocol::ack(rid).as_bytes());
+                connection.send(&protocol::ack(rid));
             }
         }
     }
@@ -438,7 +438,7 @@ impl Session {
                 let line = format!("{}\n", serde_json::json!({ "type": "custom", "event": event, "data": data }));
                 for (other, connection) in &mut self.connections {
                     if *other != id {
-                        let _ = connection.writer.write_all(line.as_bytes());
+                        connection.send(&line);
                     }
                 }
             }
@@ -468,7 +468,7 @@ impl Session {
         let jsons: Vec<&str> = payloads.iter().map(|p| &**p).collect();
         let reply = protocol::modules_reply(rid, &target_json, &jsons);
         if let Some(connection) = self.connections.get_mut(&id) {
-            let _ = connection.writer.write_all(reply.as_bytes());
+            connection.send(&reply);
         }
     }
 
@@ -552,7 +552,7 @@ impl Session {
             AppState::Running if !self.connections.is_empty() => {
                 let line = protocol::reload_message(path);
                 for connection in self.connections.values_mut() {
-                    let _ = connection.writer.write_all(line.as_bytes());
+                    connection.send(&line);
                 }
             }
             AppState::Crashed => {
@@ -605,7 +605,7 @@ impl Session {
         self.track_sent(&newly_sent, load_failures);
         for (id, message) in messages {
             if let Some(connection) = self.connections.get_mut(&id) {
-                let _ = connection.writer.write_all(message.as_bytes());
+                connection.send(&message);
             }
         }
     }
@@ -634,7 +634,7 @@ impl Session {
         self.reporter.info("the app keeps running; the file is applied at its next good save");
         let line = protocol::error_message(&err.to_vite_error());
         for connection in self.connections.values_mut() {
-            let _ = connection.writer.write_all(line.as_bytes());
+            connection.send(&line);
         }
         self.broken.insert(err.path().to_path_buf(), message);
     }
