@@ -8,14 +8,14 @@ use std::time::Instant;
 
 use hotnode_server::protocol::FailedModule;
 
-/// What one process reported for an update.
-#[derive(Debug, Clone)]
+/// What one process reported for an update (or, in `Finished`, all of them together).
+#[derive(Debug, Clone, Default)]
 pub struct Outcome {
     pub changed: Vec<String>,
     pub reevaluated: usize,
     pub accepted: Vec<String>,
     pub failed: Vec<FailedModule>,
-    /// The process's own time for the update.
+    /// The process's own time for the update (the longest, merged).
     pub ms: f64,
 }
 
@@ -26,36 +26,33 @@ impl Outcome {
     }
 }
 
-/// An update every process is done with, the outcomes merged.
+/// An update every process is done with.
 #[derive(Debug, Default)]
 pub struct Finished {
     pub started: Option<Instant>,
     /// Processes that reported new code running.
     pub took: usize,
-    pub changed: Vec<String>,
-    pub reevaluated: usize,
-    pub accepted: Vec<String>,
-    /// Each failure once, however many processes reported it.
-    pub failed: Vec<FailedModule>,
-    pub ms: f64,
+    /// The outcomes merged: paths and failures each once, re-evaluations summed.
+    pub total: Outcome,
 }
 
 impl Finished {
     pub fn merge(started: Option<Instant>, outcomes: Vec<Outcome>) -> Self {
         let mut finished = Finished { started, ..Finished::default() };
+        let total = &mut finished.total;
         for outcome in outcomes {
             finished.took += usize::from(outcome.took());
-            finished.reevaluated += outcome.reevaluated;
-            finished.ms = finished.ms.max(outcome.ms);
+            total.reevaluated += outcome.reevaluated;
+            total.ms = total.ms.max(outcome.ms);
             for path in outcome.changed {
-                push_once(&mut finished.changed, path);
+                push_once(&mut total.changed, path);
             }
             for path in outcome.accepted {
-                push_once(&mut finished.accepted, path);
+                push_once(&mut total.accepted, path);
             }
             for failure in outcome.failed {
-                if !finished.failed.iter().any(|f| f.id == failure.id && f.message == failure.message) {
-                    finished.failed.push(failure);
+                if !total.failed.iter().any(|f| f.id == failure.id && f.message == failure.message) {
+                    total.failed.push(failure);
                 }
             }
         }
@@ -64,7 +61,7 @@ impl Finished {
 
     /// Nothing to report: every process that got the update had it coalesced into a later one.
     pub fn is_empty(&self) -> bool {
-        self.changed.is_empty() && self.failed.is_empty()
+        self.total.changed.is_empty() && self.total.failed.is_empty()
     }
 }
 
@@ -173,8 +170,11 @@ mod tests {
         let finished = rounds.settled(3, seq);
         assert_eq!(finished.len(), 1);
         let finished = &finished[0];
-        assert_eq!((finished.took, finished.reevaluated), (2, 4));
-        assert_eq!((finished.changed.clone(), finished.accepted.clone()), (vec!["/a".into()], vec!["/r".into()]));
+        assert_eq!((finished.took, finished.total.reevaluated), (2, 4));
+        assert_eq!(
+            (finished.total.changed.clone(), finished.total.accepted.clone()),
+            (vec!["/a".into()], vec!["/r".into()])
+        );
     }
 
     #[test]
@@ -213,7 +213,7 @@ mod tests {
         rounds.updated(2, outcome("/a", &[], &["/a"]));
         rounds.settled(1, seq);
         let finished = rounds.settled(2, seq);
-        assert_eq!((finished[0].took, finished[0].failed.len()), (0, 1));
+        assert_eq!((finished[0].took, finished[0].total.failed.len()), (0, 1));
     }
 
     #[test]

@@ -644,7 +644,8 @@ impl Session {
         if finished.is_empty() {
             return;
         }
-        for failure in &finished.failed {
+        let total = &finished.total;
+        for failure in &total.failed {
             self.reporter.error_block(
                 &format!("update failed in {}: {}", self.reporter.path(&failure.id), failure.message),
                 &failure.stack,
@@ -653,10 +654,10 @@ impl Session {
         if finished.took == 0 {
             return;
         }
-        let ms = finished.started.map_or(finished.ms, |t| t.elapsed().as_secs_f64() * 1000.0);
+        let ms = finished.started.map_or(total.ms, |t| t.elapsed().as_secs_f64() * 1000.0);
         let processes = self.connections.len().max(finished.took);
         let processes = (processes > 1).then_some((finished.took, processes));
-        self.reporter.updated(&finished.changed, finished.reevaluated, &finished.accepted, ms, processes);
+        self.reporter.updated(&total.changed, total.reevaluated, &total.accepted, ms, processes);
     }
 
     fn names(&self, paths: &[PathBuf]) -> String {
