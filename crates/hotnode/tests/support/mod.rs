@@ -136,59 +136,49 @@ impl Running {
     }
 
     pub fn expect_within(&mut self, needle: &str, timeout: Duration) -> String {
-        let deadline = Instant::now() + timeout;
-        let (lock, cvar) = &*self.output;
-        let mut state = lock.lock().unwrap();
-        loop {
-            if let Some(offset) = state.lines[self.cursor..].iter().position(|l| l.contains(needle)) {
-                self.cursor += offset + 1;
-                return state.lines[self.cursor - 1].clone();
-            }
-            let now = Instant::now();
-            if now >= deadline || state.closed == 2 {
-                panic!("no line containing {needle:?}; output so far:\n{}", state.lines.join("\n"));
-            }
-            state = cvar.wait_timeout(state, deadline - now).unwrap().0;
-        }
+        let cursor = self.cursor;
+        let (index, line) = self.wait_for(timeout, &format!("no line containing {needle:?}"), |lines| {
+            let offset = lines[cursor..].iter().position(|l| l.contains(needle))?;
+            Some((cursor + offset, lines[cursor + offset].clone()))
+        });
+        self.cursor = index + 1;
+        line
     }
 
     /// Waits until each needle has appeared after the last matched line, in any order: lines
     /// from the app's stdout and from hotnode's stderr travel through different pipes, so their
     /// relative order is not fixed.
     pub fn expect_each(&mut self, needles: &[&str]) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let (lock, cvar) = &*self.output;
-        let mut state = lock.lock().unwrap();
-        loop {
-            let found: Vec<Option<usize>> = needles
-                .iter()
-                .map(|needle| state.lines[self.cursor..].iter().position(|l| l.contains(needle)))
-                .collect();
-            if found.iter().all(Option::is_some) {
-                self.cursor += found.iter().flatten().max().map_or(0, |last| last + 1);
-                return;
-            }
-            let now = Instant::now();
-            if now >= deadline || state.closed == 2 {
-                panic!("not all of {needles:?} appeared; output so far:\n{}", state.lines.join("\n"));
-            }
-            state = cvar.wait_timeout(state, deadline - now).unwrap().0;
-        }
+        let cursor = self.cursor;
+        let last = self.wait_for(Duration::from_secs(10), &format!("not all of {needles:?} appeared"), |lines| {
+            let found: Option<Vec<usize>> =
+                needles.iter().map(|needle| lines[cursor..].iter().position(|l| l.contains(needle))).collect();
+            found.map(|found| found.into_iter().max().map_or(cursor, |last| cursor + last + 1))
+        });
+        self.cursor = last;
     }
 
     /// The first line that contains `needle`, wherever the cursor is (waiting for it, as for
     /// `expect`); the cursor does not move.
     pub fn line_with(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        self.wait_for(Duration::from_secs(10), &format!("no line containing {needle:?}"), |lines| {
+            lines.iter().find(|l| l.contains(needle)).cloned()
+        })
+    }
+
+    /// Waits until `find` finds something in the lines so far; panics with `missing` and the
+    /// output when the time is up or hotnode's output has ended.
+    fn wait_for<T>(&self, timeout: Duration, missing: &str, mut find: impl FnMut(&[String]) -> Option<T>) -> T {
+        let deadline = Instant::now() + timeout;
         let (lock, cvar) = &*self.output;
         let mut state = lock.lock().unwrap();
         loop {
-            if let Some(line) = state.lines.iter().find(|l| l.contains(needle)) {
-                return line.clone();
+            if let Some(found) = find(&state.lines) {
+                return found;
             }
             let now = Instant::now();
             if now >= deadline || state.closed == 2 {
-                panic!("no line containing {needle:?}; output so far:\n{}", state.lines.join("\n"));
+                panic!("{missing}; output so far:\n{}", state.lines.join("\n"));
             }
             state = cvar.wait_timeout(state, deadline - now).unwrap().0;
         }
