@@ -16,16 +16,24 @@ export class Channel {
     /** @type {(message: any) => void} */
     this.onMessage = () => {};
     this.closed = false;
-    let buffer = "";
+    // A start-up reply carries thousands of modules in one line of megabytes: the pieces of an
+    // unfinished line are kept apart and joined once, and only each new chunk is searched, so
+    // reading a line costs its length (appending to one string and searching it from the start
+    // on every chunk was quadratic: 65 ms of a 2,000-module start).
+    /** @type {string[]} */
+    let pieces = [];
     socket.setEncoding("utf8");
-    socket.on("data", (chunk) => {
-      buffer += chunk;
+    socket.on("data", (/** @type {string} */ chunk) => {
+      let start = 0;
       let newline;
-      while ((newline = buffer.indexOf("\n")) !== -1) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
+      while ((newline = chunk.indexOf("\n", start)) !== -1) {
+        pieces.push(chunk.slice(start, newline));
+        const line = pieces.length === 1 ? pieces[0] : pieces.join("");
+        pieces = [];
+        start = newline + 1;
         if (line) this.dispatch(line);
       }
+      if (start < chunk.length) pieces.push(start === 0 ? chunk : chunk.slice(start));
     });
     /** @type {() => void} */
     this.onClose = () => {};
