@@ -81,6 +81,10 @@ pub struct Options {
     /// The node binary to run
     #[arg(long, value_name = "PATH", env = "HOTNODE_NODE", default_value = "node")]
     pub node: String,
+    /// Transform every file afresh: neither read nor write the transform cache on disk
+    /// (in `$HOTNODE_CACHE_DIR`, else `$XDG_CACHE_HOME/hotnode` or `~/.cache/hotnode`)
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -132,7 +136,8 @@ const NODE_VALUE_OPTIONS: &[&str] = &[
     "--cpu-prof-dir",
     "--heap-prof-dir",
 ];
-const HOTNODE_FLAGS: &[&str] = &["-q", "--quiet", "--verbose", "--no-restart", "-h", "--help", "-V", "--version"];
+const HOTNODE_FLAGS: &[&str] =
+    &["-q", "--quiet", "--verbose", "--no-restart", "--no-cache", "-h", "--help", "-V", "--version"];
 const HOTNODE_VALUE_OPTIONS: &[&str] = &["--node-arg", "--node", "--watch", "--apply"];
 
 /// Splits the command line and parses hotnode's own options. `Err` carries clap's error

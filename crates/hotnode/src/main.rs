@@ -13,6 +13,7 @@ use anyhow::Context;
 use hotnode_server::resolve::Resolver;
 use hotnode_server::socket::ControlSocket;
 use hotnode_server::store::ModuleStore;
+use hotnode_server::transform_cache::TransformCache;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::SignalsInfo;
 use signal_hook::iterator::exfiltrator::WithOrigin;
@@ -43,7 +44,11 @@ fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
     let runtime_main = runtime_files::materialize().context("cannot write the hotnode runtime to its cache folder")?;
     let socket = ControlSocket::create()?;
     let reporter = Reporter::new(invocation.options.quiet, invocation.options.verbose);
-    let store = ModuleStore::new(Resolver::new(&invocation.conditions()));
+    let cache = match invocation.options.no_cache {
+        true => TransformCache::disabled(),
+        false => TransformCache::open(&runtime_files::cache_root(), &runtime_files::build_id()),
+    };
+    let store = ModuleStore::with_cache(Resolver::new(&invocation.conditions()), cache);
     let launch = Launch {
         node: invocation.options.node.clone(),
         node_args: invocation.node_args.clone(),

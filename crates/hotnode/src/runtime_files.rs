@@ -46,12 +46,34 @@ pub fn materialize() -> io::Result<PathBuf> {
     Ok(main)
 }
 
-fn cache_root() -> PathBuf {
+/// hotnode's folder for what it keeps between runs: `$HOTNODE_CACHE_DIR`, else the user's
+/// cache folder.
+pub fn cache_root() -> PathBuf {
+    if let Some(dir) = std::env::var_os("HOTNODE_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
     let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
         .unwrap_or_else(std::env::temp_dir);
     base.join("hotnode")
+}
+
+/// What tells this build of hotnode from every other: its version, and the size and time of
+/// its executable (a rebuild of the same version may transform differently). Transform cache
+/// entries of one build are never read by another.
+pub fn build_id() -> String {
+    let exe = std::env::current_exe().and_then(std::fs::metadata);
+    let (size, modified) = match exe {
+        Ok(meta) => {
+            let modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+            (meta.len(), modified.map_or(0, |d| d.as_nanos()))
+        }
+        Err(_) => (0, 0),
+    };
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (size, modified, FILES).hash(&mut hasher);
+    format!("{}-{:016x}", env!("CARGO_PKG_VERSION"), hasher.finish())
 }
 
 #[cfg(test)]

@@ -353,6 +353,7 @@ impl Session {
         match message {
             RuntimeMessage::Hello { .. } => {}
             RuntimeMessage::Started { modules, ms } => {
+                self.store.app_started();
                 let process = &self.connections[&id].process;
                 match &process.role {
                     None => {

@@ -5,4 +5,5 @@ pub mod protocol;
 pub mod resolve;
 pub mod socket;
 pub mod store;
+pub mod transform_cache;
 pub mod watch;

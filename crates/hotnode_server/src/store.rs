@@ -1,16 +1,19 @@
 //! The module store: every app module hotnode has read, transformed once per content, with its
 //! specifiers resolved and its payload serialized, keyed by absolute path. A save that leaves
-//! the content as it was changes nothing.
+//! the content as it was changes nothing. The modules a fetch needs are read and transformed on
+//! all cores, and their transforms are taken from (and stored in) the disk cache; a re-read
+//! after a save transforms on the spot, off the cache, since an edit is new content.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use hotnode_transform::{JsxSettings, ModuleFormat, TransformError, TransformOptions, transform};
 
 use crate::protocol::{ModulePayload, TargetJson};
 use crate::resolve::{ImportKind, Resolver, Target, file_url};
+use crate::transform_cache::{CacheKey, TransformCache};
 
 pub struct StoredModule {
     /// The payload as the runtime receives it, serialized once.
@@ -100,11 +103,28 @@ pub enum Refresh {
 pub struct ModuleStore {
     resolver: Resolver,
     modules: HashMap<PathBuf, StoredModule>,
+    cache: TransformCache,
+}
+
+/// Whether a build may use the disk cache.
+#[derive(Clone, Copy)]
+enum Caching {
+    Use,
+    Skip,
 }
 
 impl ModuleStore {
     pub fn new(resolver: Resolver) -> Self {
-        Self { resolver, modules: HashMap::new() }
+        Self::with_cache(resolver, TransformCache::disabled())
+    }
+
+    pub fn with_cache(resolver: Resolver, cache: TransformCache) -> Self {
+        Self { resolver, modules: HashMap::new(), cache }
+    }
+
+    /// The app has started: the disk cache may write now.
+    pub fn app_started(&self) {
+        self.cache.start_writing();
     }
 
     pub fn contains(&self, path: &Path) -> bool {
@@ -128,8 +148,7 @@ impl ModuleStore {
     /// The stored module, reading and transforming it if it is not stored yet.
     pub fn load(&mut self, path: &Path) -> Result<&StoredModule, LoadError> {
         if !self.modules.contains_key(path) {
-            let source = read_source(path)?;
-            let module = self.build(path, &source)?;
+            let module = self.read_and_build(path)?;
             self.modules.insert(path.to_path_buf(), module);
         }
         Ok(&self.modules[path])
@@ -148,7 +167,7 @@ impl ModuleStore {
         if content_hash(&source) == stored.hash {
             return Refresh::Unchanged;
         }
-        match self.build(path, &source) {
+        match self.build(path, &source, Caching::Skip) {
             Ok(module) => {
                 self.modules.insert(path.to_path_buf(), module);
                 Refresh::Changed
@@ -169,7 +188,7 @@ impl ModuleStore {
         let mut changed = Vec::new();
         for path in candidates {
             let Ok(source) = read_source(&path) else { continue };
-            let Ok(module) = self.build(&path, &source) else { continue };
+            let Ok(module) = self.build(&path, &source, Caching::Skip) else { continue };
             if self.modules.get(&path).is_some_and(|old| old.json != module.json) {
                 self.modules.insert(path.clone(), module);
                 changed.push(path);
@@ -179,12 +198,17 @@ impl ModuleStore {
     }
 
     /// `root` and every app module it loads statically that is not in `sent`, each once (added
-    /// to `sent`), and the modules that failed to load.
+    /// to `sent`) and in import order, and the modules that failed to load (each once).
     pub fn closure(&mut self, root: &Path, sent: &mut HashSet<PathBuf>) -> Closure {
+        let mut failed = self.load_reachable(root, sent);
         let mut out = Closure::default();
         let mut stack = vec![root.to_path_buf()];
         while let Some(path) = stack.pop() {
             if sent.contains(&path) {
+                continue;
+            }
+            if let Some(failure) = failed.get_mut(&path) {
+                out.failures.extend(failure.take());
                 continue;
             }
             match self.load(&path) {
@@ -194,20 +218,62 @@ impl ModuleStore {
                     sent.insert(path.clone());
                     out.paths.push(path);
                 }
-                Err(err) => out.failures.push(err),
+                Err(err) => {
+                    out.failures.push(err);
+                    failed.insert(path, None);
+                }
             }
         }
         out
     }
 
-    fn build(&self, path: &Path, source: &str) -> Result<StoredModule, LoadError> {
+    /// Reads and builds, on all cores, every module reachable from `root` through static
+    /// imports that is neither stored nor in `sent`. Returns the ones that failed.
+    fn load_reachable(&mut self, root: &Path, sent: &HashSet<PathBuf>) -> HashMap<PathBuf, Option<LoadError>> {
+        let walk = Walk { store: self, sent, seen: Mutex::default(), built: Mutex::default() };
+        rayon::scope(|scope| walk.visit(scope, root.to_path_buf()));
+        let built = walk.built.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut failed = HashMap::new();
+        for (path, result) in built {
+            match result {
+                Ok(module) => {
+                    self.modules.insert(path, module);
+                }
+                Err(err) => {
+                    failed.insert(path, Some(err));
+                }
+            }
+        }
+        failed
+    }
+
+    fn read_and_build(&self, path: &Path) -> Result<StoredModule, LoadError> {
+        let source = read_source(path)?;
+        self.build(path, &source, Caching::Use)
+    }
+
+    fn build(&self, path: &Path, source: &str, caching: Caching) -> Result<StoredModule, LoadError> {
         let url = file_url(path);
         let mut options = TransformOptions::new(path, url.clone(), self.format_of(path));
         self.apply_tsconfig(path, &mut options);
-        // A panic in the transform on some input must not take the session down with it.
-        let out = std::panic::catch_unwind(|| transform(source, &options))
-            .map_err(|panic| LoadError::Internal { path: path.to_path_buf(), message: panic_message(&*panic) })?
-            .map_err(|error| LoadError::Transform { path: path.to_path_buf(), error })?;
+        let key = CacheKey::of(source, &options);
+        let cached = match caching {
+            Caching::Use => self.cache.get(key),
+            Caching::Skip => None,
+        };
+        let out = match cached {
+            Some(out) => out,
+            None => {
+                // A panic in the transform on some input must not take the session down with it.
+                let out = std::panic::catch_unwind(|| transform(source, &options))
+                    .map_err(|panic| LoadError::Internal { path: path.to_path_buf(), message: panic_message(&*panic) })?
+                    .map_err(|error| LoadError::Transform { path: path.to_path_buf(), error })?;
+                if let Caching::Use = caching {
+                    self.cache.put(key, &out);
+                }
+                out
+            }
+        };
 
         let mut deps = BTreeMap::new();
         let mut names = BTreeMap::new();
@@ -266,6 +332,41 @@ impl ModuleStore {
             fragment_factory: c.jsx_fragment_factory.clone(),
             import_source: c.jsx_import_source.clone(),
         };
+    }
+}
+
+/// The parallel part of [`ModuleStore::closure`]: a task per module, each spawning its
+/// dependencies' tasks, so a wide import tree keeps every core busy.
+struct Walk<'a> {
+    store: &'a ModuleStore,
+    sent: &'a HashSet<PathBuf>,
+    seen: Mutex<HashSet<PathBuf>>,
+    built: Mutex<Vec<(PathBuf, Result<StoredModule, LoadError>)>>,
+}
+
+impl<'a> Walk<'a> {
+    fn visit<'s>(&'s self, scope: &rayon::Scope<'s>, path: PathBuf)
+    where
+        'a: 's,
+    {
+        let first_visit = self.seen.lock().is_ok_and(|mut seen| seen.insert(path.clone()));
+        if !first_visit || self.sent.contains(&path) {
+            return;
+        }
+        let deps = match self.store.modules.get(&path) {
+            Some(module) => module.static_deps.clone(),
+            None => {
+                let result = self.store.read_and_build(&path);
+                let deps = result.as_ref().map(|m| m.static_deps.clone()).unwrap_or_default();
+                if let Ok(mut built) = self.built.lock() {
+                    built.push((path, result));
+                }
+                deps
+            }
+        };
+        for dep in deps {
+            scope.spawn(move |scope| self.visit(scope, dep));
+        }
     }
 }
 
@@ -346,6 +447,71 @@ mod tests {
         assert_eq!(main["format"], "esm");
         let again = store.closure(&dir.join("main.ts"), &mut sent);
         assert!(again.payloads.is_empty(), "nothing is sent twice");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_wide_closure_loaded_on_all_cores_keeps_import_order_and_names_each_failure_once() {
+        let mut files: Vec<(String, String)> = vec![("package.json".into(), r#"{"type":"module"}"#.into())];
+        let imports: String = (0..40).map(|i| format!("import './m{i}.js';\n")).collect();
+        files.push(("main.js".into(), format!("{imports}import './broken.js';\n")));
+        for i in 0..40 {
+            // Every module also imports the broken one and its neighbour: shared dependencies
+            // reached from many tasks at once.
+            files.push((format!("m{i}.js"), format!("import './m{}.js';\nimport './broken.js';\n", (i + 1) % 40)));
+        }
+        files.push(("broken.js".into(), "export const = ;\n".into()));
+        let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+        let dir = app("wide", &borrowed);
+        let mut store = ModuleStore::new(Resolver::new(&[]));
+        let mut sent = HashSet::new();
+        let closure = store.closure(&dir.join("main.js"), &mut sent);
+        let mut expected = vec![dir.join("main.js")];
+        expected.extend((0..40).map(|i| dir.join(format!("m{i}.js"))));
+        assert_eq!(closure.paths, expected, "depth-first import order, as a sequential walk gives");
+        assert_eq!(closure.failures.len(), 1, "the broken module is reported once");
+        assert_eq!(closure.failures[0].path(), dir.join("broken.js"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_second_store_takes_unchanged_files_from_the_disk_cache_and_transforms_edited_ones() {
+        let dir =
+            app("disk-cache", &[("package.json", r#"{"type":"module"}"#), ("a.ts", "export const a: number = 1;\n")]);
+        let path = dir.join("a.ts");
+        let cache_root = dir.join("cache");
+        let mut first = ModuleStore::with_cache(Resolver::new(&[]), TransformCache::open(&cache_root, "test"));
+        first.load(&path).unwrap();
+        first.app_started();
+        let entries = || -> Vec<PathBuf> {
+            let build = cache_root.join("transforms-test");
+            let Ok(folders) = std::fs::read_dir(&build) else { return Vec::new() };
+            folders
+                .flatten()
+                .flat_map(|f| std::fs::read_dir(f.path()).into_iter().flatten().flatten())
+                .map(|e| e.path())
+                .collect()
+        };
+        for _ in 0..200 {
+            if !entries().is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let [entry] = entries().try_into().expect("one entry written");
+        // Marks the stored output: a store that shows the mark read it instead of transforming.
+        let stored = std::fs::read_to_string(&entry).unwrap();
+        std::fs::write(&entry, stored.replace("const a = 1", "const a = 1 /* from the cache */")).unwrap();
+
+        let mut second = ModuleStore::with_cache(Resolver::new(&[]), TransformCache::open(&cache_root, "test"));
+        second.load(&path).unwrap();
+        assert!(payload(&second, &path)["code"].as_str().unwrap().contains("from the cache"));
+
+        std::fs::write(&path, "export const a: number = 2;\n").unwrap();
+        let mut third = ModuleStore::with_cache(Resolver::new(&[]), TransformCache::open(&cache_root, "test"));
+        third.load(&path).unwrap();
+        let code = payload(&third, &path)["code"].as_str().unwrap().to_string();
+        assert!(code.contains("const a = 2") && !code.contains("from the cache"));
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -6,7 +6,7 @@
 use oxc::ast::ast::*;
 use oxc::ast_visit::{Visit, walk};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StaticImport {
     pub specifier: String,
     /// Imported binding names (`default`, `*` for a namespace or a star re-export); empty for a
@@ -14,7 +14,7 @@ pub struct StaticImport {
     pub names: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ModuleFacts {
     /// `import`/`export ... from` declarations left after type-only imports were removed.
     pub imports: Vec<StaticImport>,

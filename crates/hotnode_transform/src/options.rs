@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 /// How Node would run a file: decided by the server from the extension and the nearest
 /// `package.json` `"type"`, because the transform must not read files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ModuleFormat {
     Esm,

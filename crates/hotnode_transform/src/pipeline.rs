@@ -17,7 +17,7 @@ use crate::options::{ModuleFormat, TransformOptions};
 
 /// A module ready for the runtime: the function body (with `//# sourceURL` and an inline,
 /// wrapper-shifted source map) and its static facts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Transformed {
     pub code: String,
     pub facts: ModuleFacts,
