@@ -8,19 +8,12 @@
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import v8 from "node:v8";
 import { Channel } from "./channel.mjs";
 import { Engine } from "./engine.mjs";
 import { installHelpers } from "./helpers.mjs";
 import { joinForks } from "./processes.mjs";
 
 process.setSourceMapsEnabled(true);
-// Every version of a module is compiled with `new Function`, whose source V8's compilation
-// cache keeps alive through ordinary garbage collections: 1,000 updates of a 64 KB module
-// grew the app by 200 MB that only a memory-pressure GC would give back. Without the cache
-// each old version goes with its last reference. Nothing else here compiles the same source
-// twice, and the cache only ever saves a repeated compile of an identical source.
-v8.setFlagsFromString("--no-compilation-cache");
 installHelpers(globalThis);
 joinForks(fileURLToPath(import.meta.url));
 
