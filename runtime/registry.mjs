@@ -86,10 +86,29 @@ export class ModuleRecord {
     this.module = null;
     /** Disposed because nothing imported it any more (webpack's "disposed" module). */
     this.pruned = false;
+    /** @type {Function | null} `code` compiled: an importer re-evaluated by an update runs the same code again */
+    this.compiled = null;
+  }
+
+  /**
+   * The function the current code compiles to, compiled once: re-evaluating the 100 unchanged
+   * importers of a changed module then costs no compile (and no source-map parse) each.
+   */
+  compile() {
+    if (!this.compiled) {
+      this.compiled =
+        this.format === "cjs-interop"
+          ? new Function(...CJS_PARAMS, ...ESM_PARAMS, this.code)
+          : this.format === "cjs"
+            ? new Function(...CJS_PARAMS, this.code)
+            : new AsyncFunction(...ESM_PARAMS, this.code);
+    }
+    return this.compiled;
   }
 
   /** @param {ModulePayload} payload */
   setCode(payload) {
+    if (payload.code !== this.code || payload.format !== this.format) this.compiled = null;
     this.url = payload.url;
     this.format = payload.format;
     this.code = payload.code;
@@ -351,7 +370,7 @@ export class Registry {
 
   /** @param {ModuleRecord} record @param {Instance} instance */
   async runEsm(record, instance) {
-    const fn = new AsyncFunction(...ESM_PARAMS, record.code);
+    const fn = record.compile();
     const meta = this.importMeta(record, instance.hot);
     const exports = instance.exports;
     await fn(
@@ -388,7 +407,7 @@ export class Registry {
     try {
       if (record.format === "cjs-interop") {
         Object.defineProperty(module.exports, "__esModule", { value: true });
-        const fn = new Function(...CJS_PARAMS, ...ESM_PARAMS, record.code);
+        const fn = record.compile();
         const exports = module.exports;
         fn.call(
           exports,
@@ -404,7 +423,7 @@ export class Registry {
           (/** @type {any} */ from) => exportAll(from, exports),
         );
       } else {
-        const fn = new Function(...CJS_PARAMS, record.code);
+        const fn = record.compile();
         fn.call(module.exports, module.exports, require, module, filename, dirname);
       }
       module.loaded = true;

@@ -178,3 +178,26 @@ test("require() of an app module from CommonJS evaluates it once; a throwing one
   assert.equal(t.engine.registry.records.get("/bad.cjs")?.state, "errored");
   assert.equal(t.engine.registry.running.size, 0);
 });
+
+test("an unchanged importer re-evaluated by an update runs its compiled code again; the changed module is compiled anew", async () => {
+  log = [];
+  const exportV = (/** @type {string} */ value) =>
+    `Object.defineProperty(__vite_ssr_exports__, "v", { enumerable: true, configurable: true, get() { return v; } }); const v = ${value};`;
+  const t = app({
+    "/main.js": {
+      deps: { "./mid.js": "/mid.js" },
+      code: `const m = await __vite_ssr_import__("./mid.js");
+        __vite_ssr_import_meta__.hot.accept("./mid.js", (ns) => __log("mid " + ns.v));`,
+    },
+    "/mid.js": { deps: { "./leaf.js": "/leaf.js" }, code: `const l = await __vite_ssr_import__("./leaf.js"); ${exportV("l.v * 10")}` },
+    "/leaf.js": { code: exportV("1") },
+  });
+  await t.engine.boot("/main.js");
+  const records = t.engine.registry.records;
+  const midBefore = /** @type {any} */ (records.get("/mid.js")).compiled;
+  const leafBefore = /** @type {any} */ (records.get("/leaf.js")).compiled;
+  await t.edit("/leaf.js", exportV("2"));
+  assert.deepEqual(log, ["mid 20"], "mid ran again, with the new leaf");
+  assert.equal(/** @type {any} */ (records.get("/mid.js")).compiled, midBefore);
+  assert.notEqual(/** @type {any} */ (records.get("/leaf.js")).compiled, leafBefore);
+});
