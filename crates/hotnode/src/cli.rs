@@ -230,9 +230,9 @@ mod tests {
 
     #[test]
     fn run_subcommand_node_arg_and_double_dash() {
-        let inv = parse_line("hotnode run --node-arg --trace-warnings --no-restart -- -C dev main.js");
+        let inv = parse_line("hotnode run --node-arg --trace-warnings --no-restart --no-cache -- -C dev main.js");
         assert_eq!(inv.node_args, ["--trace-warnings", "-C", "dev"]);
-        assert!(inv.options.no_restart);
+        assert!(inv.options.no_restart && inv.options.no_cache);
         assert_eq!(inv.conditions(), ["dev"]);
         assert!(inv.app_args.is_empty());
     }

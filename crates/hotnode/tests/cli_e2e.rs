@@ -253,3 +253,56 @@ fn a_module_added_by_an_edit_in_a_new_folder_is_watched_too() {
     app.write("handlers/users.js", "export const users = 'users v2';\n");
     run.expect("OUT routes users v2");
 }
+
+/// Transform cache entries (not the runtime folder, which shares the cache root).
+fn cache_entries(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let builds = std::fs::read_dir(root).into_iter().flatten().flatten();
+    let builds = builds.filter(|b| b.file_name().to_string_lossy().starts_with("transforms-"));
+    let folders = builds.flat_map(|b| std::fs::read_dir(b.path()).into_iter().flatten().flatten());
+    folders.flat_map(|f| std::fs::read_dir(f.path()).into_iter().flatten().flatten()).map(|e| e.path()).collect()
+}
+
+#[test]
+fn a_start_fills_the_transform_cache_the_next_start_reads_it_and_no_cache_leaves_it_alone() {
+    let app = TempApp::new(
+        "disk-cache",
+        &[
+            ("package.json", ESM),
+            ("main.ts", "import { a } from './a.js';\nconsole.log('OUT a ' + a);\nsetInterval(() => {}, 1000);\n"),
+            ("a.ts", "export const a: number = 1;\n"),
+        ],
+    );
+    let cache = TempApp::new("disk-cache-root", &[]);
+    let env = [("HOTNODE_CACHE_DIR", cache.dir.to_str().unwrap())];
+
+    let mut run = support::hotnode_with_env(&app, &["--no-cache", "main.ts"], &env);
+    run.expect("OUT a 1");
+    run.expect("started main.ts");
+    drop(run);
+    assert!(cache_entries(&cache.dir).is_empty(), "--no-cache writes no entry");
+
+    let mut run = support::hotnode_with_env(&app, &["main.ts"], &env);
+    run.expect("OUT a 1");
+    run.expect("started main.ts");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while cache_entries(&cache.dir).len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(run);
+    let entries = cache_entries(&cache.dir);
+    assert_eq!(entries.len(), 2, "one entry per module, written once the app has started");
+
+    // A mark in the stored output of a.ts shows that the next start reads it instead of
+    // transforming the file again.
+    let marked = entries.iter().find(|e| std::fs::read_to_string(e).unwrap().contains("const a = 1")).unwrap();
+    let text = std::fs::read_to_string(marked).unwrap();
+    std::fs::write(marked, text.replace("const a = 1", "const a = 41")).unwrap();
+    let mut run = support::hotnode_with_env(&app, &["main.ts"], &env);
+    run.expect("OUT a 41");
+    drop(run);
+
+    // A changed file has another key: it is transformed afresh.
+    app.write("a.ts", "export const a: number = 2;\n");
+    let mut run = support::hotnode_with_env(&app, &["main.ts"], &env);
+    run.expect("OUT a 2");
+}
