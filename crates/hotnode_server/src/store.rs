@@ -256,19 +256,19 @@ impl ModuleStore {
         let url = file_url(path);
         let mut options = TransformOptions::new(path, url.clone(), self.format_of(path));
         self.apply_tsconfig(path, &mut options);
-        let key = CacheKey::of(source, &options);
-        let cached = match caching {
-            Caching::Use => self.cache.get(key),
+        // The key is only worked out where the cache is used: a save's re-read pays nothing for it.
+        let key = match caching {
+            Caching::Use => Some(CacheKey::of(source, &options)),
             Caching::Skip => None,
         };
-        let out = match cached {
+        let out = match key.and_then(|key| self.cache.get(key)) {
             Some(out) => out,
             None => {
                 // A panic in the transform on some input must not take the session down with it.
                 let out = std::panic::catch_unwind(|| transform(source, &options))
                     .map_err(|panic| LoadError::Internal { path: path.to_path_buf(), message: panic_message(&*panic) })?
                     .map_err(|error| LoadError::Transform { path: path.to_path_buf(), error })?;
-                if let Caching::Use = caching {
+                if let Some(key) = key {
                     self.cache.put(key, &out);
                 }
                 out
