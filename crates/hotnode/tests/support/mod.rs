@@ -45,6 +45,17 @@ impl TempApp {
         app
     }
 
+    /// A copy of `examples/<name>` whose `node_modules` is the examples workspace's, installed
+    /// from the registry with its lockfile (once; see [`examples_node_modules`]).
+    pub fn copy_of_example(name: &str) -> Self {
+        static COPIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let node_modules = examples_node_modules();
+        let copy = COPIES.fetch_add(1, Ordering::Relaxed);
+        let app = Self::copy_of(&format!("{name}-{copy}"), &repo_root().join("examples").join(name));
+        std::os::unix::fs::symlink(node_modules, app.dir.join("node_modules")).unwrap();
+        app
+    }
+
     pub fn read(&self, path: &str) -> String {
         std::fs::read_to_string(self.dir.join(path)).unwrap()
     }
@@ -291,4 +302,28 @@ pub fn process_alive(pid: i32) -> bool {
         Ok(stat) => stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next()) != Some("Z"),
         Err(_) => false,
     }
+}
+
+/// `examples/node_modules`, installed with `npm ci` from `examples/package-lock.json` the first
+/// time a test needs it: the frameworks the examples use come from the npm registry. A stamp
+/// holding the lockfile it was installed from saves the install on later runs.
+pub fn examples_node_modules() -> PathBuf {
+    static INSTALLED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            let examples = repo_root().join("examples");
+            let lockfile = std::fs::read(examples.join("package-lock.json")).expect("examples/package-lock.json");
+            let stamp = examples.join("node_modules/.hotnode-installed-from");
+            if std::fs::read(&stamp).ok().as_deref() != Some(&lockfile[..]) {
+                let status = Command::new("npm")
+                    .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                    .current_dir(&examples)
+                    .status()
+                    .expect("npm runs (it comes with node)");
+                assert!(status.success(), "npm ci in examples/ failed ({status})");
+                std::fs::write(&stamp, &lockfile).unwrap();
+            }
+            examples.join("node_modules")
+        })
+        .clone()
 }
