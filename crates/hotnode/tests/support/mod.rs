@@ -109,16 +109,25 @@ pub fn hotnode(app: &TempApp, args: &[&str]) -> Running {
 }
 
 pub fn hotnode_with_env(app: &TempApp, args: &[&str], env: &[(&str, &str)]) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hotnode"))
-        .args(args)
-        .current_dir(&app.dir)
-        .envs(env.iter().copied())
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hotnode"));
+    command.args(args).current_dir(&app.dir).envs(env.iter().copied());
+    run_command(command)
+}
+
+/// Starts `command` (hotnode, or something that runs it, such as `npx hotnode`) with its output
+/// collected line by line.
+pub fn run_command(mut command: Command) -> Running {
+    use std::os::unix::process::CommandExt;
+    // Its own process group, so that dropping it ends whatever it started too (npx starts
+    // hotnode as a child).
+    let mut child = command
+        .process_group(0)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("hotnode starts");
+        .expect("the command starts");
     let output = Arc::new((Mutex::new(Lines::default()), Condvar::new()));
     for stream in [
         Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
@@ -200,16 +209,29 @@ impl Running {
         self.output.0.lock().unwrap().lines.join("\n")
     }
 
+    /// Sends `signal` to the process group: the command and what it started (as a terminal
+    /// does for Ctrl-C).
+    pub fn signal_group(&self, signal: i32) {
+        // SAFETY: kill(2) on the process group this test started.
+        unsafe { libc::kill(-(self.child.id() as i32), signal) };
+    }
+
     pub fn signal(&self, signal: i32) {
         // SAFETY: kill(2) on our own child.
         unsafe { libc::kill(self.child.id() as i32, signal) };
     }
 
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
+        self.wait_end(timeout).and_then(|status| status.code())
+    }
+
+    /// The exit status once the command has ended (by exiting or by a signal), `None` if it
+    /// is still running after `timeout`.
+    pub fn wait_end(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
+                return Some(status);
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -219,6 +241,8 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
+        // SAFETY: kill(2) on the process group this test started.
+        unsafe { libc::kill(-(self.child.id() as i32), libc::SIGKILL) };
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
