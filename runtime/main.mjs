@@ -12,6 +12,7 @@ import { Channel } from "./channel.mjs";
 import { Engine } from "./engine.mjs";
 import { installHelpers } from "./helpers.mjs";
 import { joinForks } from "./processes.mjs";
+import { UNRESOLVED } from "./registry.mjs";
 
 process.setSourceMapsEnabled(true);
 installHelpers(globalThis);
@@ -38,6 +39,7 @@ const channel = await Channel.connect(socketPath, {
   role,
   generation: Number(process.env.HOTNODE_GENERATION) || 0,
   entry,
+  node: process.versions.node,
 });
 if (parent) {
   // hotnode ends the process it started when it exits; a forked process ends with the session
@@ -63,6 +65,16 @@ channel.onMessage = (message) => {
       break;
   }
 };
-await engine.boot(entry);
+try {
+  await engine.boot(entry);
+} catch (err) {
+  // An import that names nothing, at start-up: the message says which and where. Left to node,
+  // it would come after an echo of the runtime's line that threw it.
+  if (err && typeof err === "object" && UNRESOLVED in err) {
+    console.error(/** @type {Error} */ (err).stack);
+    process.exit(1);
+  }
+  throw err;
+}
 // performance.now() counts from the process's start: what the user waited for.
 channel.send({ type: "started", modules: engine.registry.evaluatedCount, ms: Math.round(performance.now()) });

@@ -11,6 +11,26 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import v8 from "node:v8";
 import { HotContext } from "./hot-context.mjs";
 
+const RUNTIME_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+/** Marks the error of an import that names nothing (see `unresolved`). */
+export const UNRESOLVED = Symbol("hotnode.unresolved");
+
+/**
+ * The error of an import that names nothing: node's code, hotnode's message (the specifier and
+ * the importer), and a stack of the app's frames only: the runtime's frames would only hide
+ * where the import is.
+ * @param {string} message
+ */
+function unresolved(message) {
+  const err = new Error(message);
+  const frames = (err.stack ?? "").split("\n").slice(1);
+  const app = frames.filter((line) => !line.includes(RUNTIME_DIR) && !line.includes("node:internal"));
+  err.stack = [`Error [ERR_MODULE_NOT_FOUND]: ${message}`, ...app].join("\n");
+  Object.assign(err, { code: "ERR_MODULE_NOT_FOUND", [UNRESOLVED]: true });
+  return err;
+}
+
 // Every version of a module is compiled with `new Function`, whose source V8's compilation
 // cache keeps alive through ordinary garbage collections: 1,000 updates of a 64 KB module
 // grew the app by 200 MB that only a memory-pressure GC would give back. Without the cache
@@ -218,11 +238,7 @@ export class Registry {
    */
   async importFrom(instance, importer, specifier) {
     const target = await this.resolve(importer, specifier);
-    if ("error" in target) {
-      const err = new Error(target.error);
-      Object.assign(err, { code: "ERR_MODULE_NOT_FOUND" });
-      throw err;
-    }
+    if ("error" in target) throw unresolved(target.error);
     if ("external" in target) return import(target.external);
     const dep = this.records.get(target.id);
     if (!dep) throw new Error(`hotnode did not send ${target.id}`);

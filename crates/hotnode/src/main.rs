@@ -2,6 +2,7 @@
 
 mod app_process;
 mod cli;
+mod node_version;
 mod report;
 mod rounds;
 mod runtime_files;
@@ -64,7 +65,9 @@ fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
     let (session, events) = Session::new(launch, store, reporter)?;
     let tx = std::sync::Mutex::new(session.sender());
     let socket_dir = socket.serve(move |event| {
-        let _ = tx.lock().map(|tx| tx.send(Event::Connection(event)));
+        if let Ok(tx) = tx.lock() {
+            let _ = tx.send(Event::Connection(event));
+        }
     });
     let signals_tx = session.sender();
     // A signal from the terminal (Ctrl-C) reaches the whole foreground process group, the app

@@ -17,6 +17,7 @@ use hotnode_server::store::{Closure, LoadError, ModuleStore, Refresh};
 use hotnode_server::watch::{Batch, Batcher, Change, FileWatcher};
 
 use crate::app_process::{AppProcess, Exit, Launch, signal_process};
+use crate::node_version;
 use crate::report::Reporter;
 use crate::rounds::{Finished, Outcome, Rounds};
 
@@ -92,6 +93,11 @@ pub struct Session {
     deferred: VecDeque<Event>,
     /// `module.hot.check()` requests (connection, request id) waiting for their answer.
     pending_checks: Vec<(u64, u64)>,
+    /// Whether the process of the current start has said hello (the runtime is running).
+    root_attached: bool,
+    /// hotnode's exit code once the app has stopped, when something no change can fix (a node
+    /// too old) ended the session.
+    fatal: Option<i32>,
 }
 
 impl Session {
@@ -103,7 +109,9 @@ impl Session {
         let (tx, rx) = mpsc::channel();
         let files_tx = Mutex::new(tx.clone());
         let watcher = FileWatcher::new(move |path, change| {
-            let _ = files_tx.lock().map(|tx| tx.send(Event::File(path, change)));
+            if let Ok(tx) = files_tx.lock() {
+                let _ = tx.send(Event::File(path, change));
+            }
         })?;
         let mut watcher = watcher;
         for path in &launch.watch {
@@ -124,6 +132,8 @@ impl Session {
             batcher: Batcher::new(BATCH_QUIET, BATCH_MAX_WAIT),
             deferred: VecDeque::new(),
             pending_checks: Vec::new(),
+            root_attached: false,
+            fatal: None,
         };
         Ok((session, rx))
     }
@@ -222,10 +232,13 @@ impl Session {
 
     fn start_app(&mut self) -> Result<(), i32> {
         self.generation += 1;
+        self.root_attached = false;
         let generation = self.generation;
         let tx = Mutex::new(self.events.clone());
         match AppProcess::spawn(&self.launch, generation, move |exit| {
-            let _ = tx.lock().map(|tx| tx.send(Event::AppExited { generation, exit }));
+            if let Ok(tx) = tx.lock() {
+                let _ = tx.send(Event::AppExited { generation, exit });
+            }
         }) {
             Ok(app) => {
                 self.app = Some(app);
@@ -249,6 +262,18 @@ impl Session {
         // next start from listening.
         for connection in self.connections.values() {
             signal_process(connection.process.pid, libc::SIGTERM);
+        }
+        if let Some(code) = self.fatal {
+            return Some(code);
+        }
+        if !self.root_attached
+            && matches!(self.state, AppState::Running | AppState::Crashed)
+            && let Some(problem) = node_version::probe(&self.launch.node)
+        {
+            // It ended before the runtime ran: a node that cannot run hotnode's runtime, which
+            // no change of the app will fix.
+            self.reporter.error(&problem);
+            return Some(1);
         }
         match self.state {
             AppState::Restarting { .. } => {
@@ -324,6 +349,16 @@ impl Session {
                     return;
                 }
                 self.reporter.verbose(&format!("process {} attached", process.pid));
+                if process.parent.is_none() {
+                    self.root_attached = true;
+                    if let Some(problem) =
+                        process.node.as_deref().and_then(|version| node_version::problem(&self.launch.node, version))
+                    {
+                        self.reporter.error(&problem);
+                        self.fatal = Some(1);
+                        self.on_signal(libc::SIGTERM, true);
+                    }
+                }
                 self.connections.insert(id, Connection { writer, process, sent: HashSet::new() });
             }
             ConnectionEvent::Message { id, message } => {

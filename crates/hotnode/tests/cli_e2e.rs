@@ -306,3 +306,85 @@ fn a_start_fills_the_transform_cache_the_next_start_reads_it_and_no_cache_leaves
     let mut run = support::hotnode_with_env(&app, &["main.ts"], &env);
     run.expect("OUT a 2");
 }
+
+#[test]
+fn env_files_and_node_options_work_as_with_node() {
+    let app = TempApp::new(
+        "habits",
+        &[
+            ("package.json", ESM),
+            (".env", "GREETING=from-dotenv\n# a comment\nQUOTED=\"two words\"\n"),
+            ("preload.cjs", "console.log('OUT preloaded by NODE_OPTIONS');\n"),
+            (
+                "main.js",
+                "console.log(`OUT env ${process.env.GREETING} ${process.env.QUOTED}`);\nsetInterval(() => {}, 1000);\n",
+            ),
+        ],
+    );
+    let preload = app.dir.join("preload.cjs");
+    let node_options = format!("--require {}", preload.display());
+    let mut run = support::hotnode_with_env(&app, &["--env-file=.env", "main.js"], &[("NODE_OPTIONS", &node_options)]);
+    run.expect_each(&["OUT preloaded by NODE_OPTIONS", "OUT env from-dotenv two words"]);
+}
+
+#[test]
+fn a_node_too_old_or_not_node_at_all_is_a_clear_error() {
+    let app = TempApp::new(
+        "old-node",
+        &[
+            ("package.json", ESM),
+            ("main.js", "console.log('OUT ran');\nsetInterval(() => {}, 1000);\n"),
+            // A node 18 that cannot run the runtime: it ends before saying hello.
+            ("node18", "#!/bin/sh\necho v18.19.0\nexit 1\n"),
+            // A node 18 that runs it: the runtime's hello gives its version away.
+            (
+                "fake18.mjs",
+                "Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '18.20.0' } });\n",
+            ),
+            ("runs18", "#!/bin/sh\nexec node --import \"$(dirname \"$0\")/fake18.mjs\" \"$@\"\n"),
+            ("notnode", "#!/bin/sh\necho hello\n"),
+        ],
+    );
+    for script in ["node18", "runs18", "notnode"] {
+        let path = app.dir.join(script);
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    }
+    for (node, message) in [
+        ("./node18", "hotnode needs Node.js 20 or later; ./node18 is v18.19.0"),
+        ("./runs18", "hotnode needs Node.js 20 or later; ./runs18 is v18.20.0"),
+        ("./notnode", "./notnode does not look like Node.js"),
+        ("./nowhere/node", "cannot run node (./nowhere/node)"),
+    ] {
+        let mut run = hotnode(&app, &["--node", node, "main.js"]);
+        assert_eq!(run.wait_exit(Duration::from_secs(10)), Some(1), "{node}: {}", run.output());
+        assert!(run.output().contains(message), "{node}: {}", run.output());
+    }
+}
+
+#[test]
+fn an_import_of_a_package_that_is_not_installed_names_the_package_and_the_importer() {
+    let app = TempApp::new(
+        "missing-package",
+        &[
+            ("package.json", ESM),
+            ("main.js", "import \"./lib.js\";\nsetInterval(() => {}, 1000);\n"),
+            ("lib.js", "import pad from \"left-padx\";\nexport default pad;\n"),
+        ],
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    let line = run.expect("Cannot find package");
+    let lib = app.dir.join("lib.js");
+    assert_eq!(
+        line,
+        format!(
+            "Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'left-padx' imported from {}; is it installed?",
+            lib.display()
+        )
+    );
+    run.expect(&format!("at async eval ({}:1:1)", lib.display()));
+    run.expect("app exited with code 1; waiting for a change");
+    assert!(!run.output().contains("registry.mjs"), "no runtime frame: {}", run.output());
+    // The fix is a save away.
+    app.write("lib.js", "export default (s) => s;\nconsole.log('OUT fixed');\n");
+    run.expect("OUT fixed");
+}

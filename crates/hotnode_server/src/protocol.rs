@@ -50,6 +50,9 @@ pub struct ProcessInfo {
     /// The module it runs.
     #[serde(default)]
     pub entry: Option<String>,
+    /// `process.versions.node`.
+    #[serde(default)]
+    pub node: Option<String>,
 }
 
 /// Runtime -> hotnode.

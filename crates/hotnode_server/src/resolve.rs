@@ -31,6 +31,27 @@ pub struct Resolver {
     cjs: OxcResolver,
 }
 
+/// Node's words for a specifier that names nothing: a package that is not installed anywhere
+/// above the importer, or a module (a relative path, or a subpath of an installed package).
+fn not_found(importer: &Path, specifier: &str) -> String {
+    let importer_text = importer.display();
+    let bare = !(specifier.starts_with('.') || specifier.starts_with('/') || specifier.starts_with("file:"));
+    if bare {
+        let mut parts = specifier.splitn(3, '/');
+        let package = match (parts.next(), parts.next()) {
+            (Some(scope), Some(name)) if scope.starts_with('@') => format!("{scope}/{name}"),
+            (Some(name), _) => name.to_string(),
+            _ => specifier.to_string(),
+        };
+        let installed = importer.ancestors().any(|dir| dir.join("node_modules").join(&package).is_dir());
+        if !installed {
+            let import = if package == specifier { String::new() } else { format!(" (import '{specifier}')") };
+            return format!("Cannot find package '{package}'{import} imported from {importer_text}; is it installed?");
+        }
+    }
+    format!("Cannot find module '{specifier}' imported from {importer_text}")
+}
+
 impl Resolver {
     /// `conditions` are the user's extra `--conditions` (node's flag), applied to both kinds.
     pub fn new(conditions: &[String]) -> Self {
@@ -50,9 +71,7 @@ impl Resolver {
         match resolver.resolve_file(importer, specifier) {
             Ok(resolution) => classify(resolution.into_path_buf()),
             Err(oxc_resolver::ResolveError::Builtin { resolved, .. }) => Target::External(resolved),
-            Err(oxc_resolver::ResolveError::NotFound(_)) => {
-                Target::Missing(format!("Cannot find module '{specifier}' imported from {}", importer.display()))
-            }
+            Err(oxc_resolver::ResolveError::NotFound(_)) => Target::Missing(not_found(importer, specifier)),
             Err(err) => {
                 Target::Missing(format!("Cannot resolve '{specifier}' imported from {}: {err}", importer.display()))
             }
@@ -136,6 +155,30 @@ pub fn file_url(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_package_is_named_as_a_package_and_a_missing_file_as_a_module() {
+        let dir = std::env::temp_dir().join(format!("hotnode-resolve-missing-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("node_modules/present")).unwrap();
+        let importer = dir.join("main.js");
+        std::fs::write(&importer, "").unwrap();
+        let resolver = Resolver::new(&[]);
+        let message = |specifier: &str| match resolver.resolve(&importer, specifier, ImportKind::Import) {
+            Target::Missing(message) => message.replace(&dir.display().to_string(), "<dir>"),
+            other => panic!("{specifier} resolved: {other:?}"),
+        };
+        assert_eq!(
+            message("left-padx"),
+            "Cannot find package 'left-padx' imported from <dir>/main.js; is it installed?"
+        );
+        assert_eq!(
+            message("@scope/gone/sub"),
+            "Cannot find package '@scope/gone' (import '@scope/gone/sub') imported from <dir>/main.js; is it installed?"
+        );
+        assert_eq!(message("present/nothing"), "Cannot find module 'present/nothing' imported from <dir>/main.js");
+        assert_eq!(message("./later.js"), "Cannot find module './later.js' imported from <dir>/main.js");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 
     #[test]
     fn file_urls_match_node_pathtofileurl() {
