@@ -75,7 +75,7 @@ fn route_edits_are_hot_under_load(example: &str, file: &str, text: &str) {
 
 #[test]
 fn express_route_edits_are_hot_under_load() {
-    route_edits_are_hot_under_load("express-server", "src/greeting.ts", "Hello from");
+    route_edits_are_hot_under_load("express-server", "src/routes.ts", "Hello from express");
 }
 
 #[test]
