@@ -388,3 +388,27 @@ fn an_import_of_a_package_that_is_not_installed_names_the_package_and_the_import
     app.write("lib.js", "export default (s) => s;\nconsole.log('OUT fixed');\n");
     run.expect("OUT fixed");
 }
+
+#[test]
+fn an_uncaught_error_at_start_shows_the_typescript_line_in_esm_and_commonjs() {
+    let lib = "interface A { x: number }\nconst a: A = { x: 1 };\nexport function boom(): never {\n  throw new Error(\"boom \" + a.x);\n}\n";
+    let app = TempApp::new(
+        "uncaught-ts",
+        &[
+            ("package.json", ESM),
+            ("lib.ts", lib),
+            ("main.ts", "import { boom } from \"./lib.js\";\nboom();\n"),
+            ("legacy.cts", &format!("{}boom();\n", lib.replace("export function", "function"))),
+        ],
+    );
+    for (entry, caller) in [("main.ts", "main.ts:2:5"), ("legacy.cts", "legacy.cts:6:1")] {
+        let file = if entry == "main.ts" { "lib.ts" } else { "legacy.cts" };
+        let mut run = hotnode(&app, &[entry]);
+        // node's echo of the throwing line is the TypeScript line, then the mapped stack.
+        run.expect(&format!("{}:4", app.dir.join(file).display()));
+        run.expect("  throw new Error(\"boom \" + a.x);");
+        run.expect(&format!("at boom ({}:4:9)", app.dir.join(file).display()));
+        run.expect(&app.dir.join(caller).display().to_string());
+        run.expect("app exited with code 1; waiting for a change");
+    }
+}
