@@ -29,10 +29,13 @@ pub fn probe(node: &str) -> Option<String> {
     let output = Command::new(node).arg("--version").stdin(Stdio::null()).stderr(Stdio::null()).output();
     match output {
         Ok(output) => problem(node, &String::from_utf8_lossy(&output.stdout)),
-        Err(err) => Some(format!(
-            "cannot run node ({node}): {err}. Install Node.js {MIN_MAJOR} or later, or name it with --node PATH."
-        )),
+        Err(err) => Some(cannot_run(node, &err)),
     }
+}
+
+/// The message for a node binary that does not start at all.
+pub fn cannot_run(node: &str, err: &std::io::Error) -> String {
+    format!("cannot run node ({node}): {err}. Install Node.js {MIN_MAJOR} or later, or name it with --node PATH.")
 }
 
 #[cfg(test)]

@@ -246,10 +246,7 @@ impl Session {
                 Ok(())
             }
             Err(err) => {
-                self.reporter.error(&format!(
-                    "cannot run node ({}): {err}. Install Node.js 20 or later, or name it with --node PATH.",
-                    self.launch.node
-                ));
+                self.reporter.error(&node_version::cannot_run(&self.launch.node, &err));
                 Err(1)
             }
         }
