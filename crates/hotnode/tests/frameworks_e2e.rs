@@ -16,14 +16,19 @@ fn pid_in(body: &str) -> u32 {
 
 /// Requests `path` until the body contains `marker`; the body and how long it took.
 fn poll_until(port: u16, path: &str, marker: &str, timeout: Duration) -> (String, Duration) {
+    poll_for(port, path, timeout, &format!("a response with {marker:?}"), |body| body.contains(marker))
+}
+
+/// Requests `path` until `done` takes the body (`what` says what was awaited, for the failure).
+fn poll_for(port: u16, path: &str, timeout: Duration, what: &str, done: impl Fn(&str) -> bool) -> (String, Duration) {
     let started = Instant::now();
     loop {
         if let Ok(body) = http_get(port, path)
-            && body.contains(marker)
+            && done(&body)
         {
             return (body, started.elapsed());
         }
-        assert!(started.elapsed() < timeout, "no response with {marker:?} on {path} within {timeout:?}");
+        assert!(started.elapsed() < timeout, "no {what} on {path} within {timeout:?}");
         std::thread::sleep(Duration::from_millis(1));
     }
 }
@@ -155,17 +160,9 @@ fn nest_dependency_injection_works_and_an_edit_rebootstraps_in_process() {
     for edit in 1..=2 {
         let written = Instant::now();
         app.write("restart-trigger.txt", &edit.to_string());
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            assert!(Instant::now() < deadline, "no new process after the restart");
-            if let Ok(body) = http_get(port, "/")
-                && pid_in(&body) != pid
-            {
-                pid = pid_in(&body);
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        }
+        let (body, _) =
+            poll_for(port, "/", Duration::from_secs(20), "new process after the restart", |body| pid_in(body) != pid);
+        pid = pid_in(&body);
         restarts.push(written.elapsed());
         run.expect("nest listening on");
     }
