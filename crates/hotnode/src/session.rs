@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use hotnode_server::protocol::{self, ProcessInfo, RuntimeMessage, TargetJson};
 use hotnode_server::resolve::Target;
 use hotnode_server::socket::ConnectionEvent;
-use hotnode_server::store::{Closure, LoadError, ModuleStore, Refresh};
+use hotnode_server::store::{self, Closure, LoadError, ModuleStore, Refresh};
 use hotnode_server::watch::{Batch, Batcher, Change, FileWatcher};
 
 use crate::app_process::{AppProcess, Exit, Launch, signal_process};
@@ -30,6 +30,8 @@ const EXIT_GRACE: Duration = Duration::from_secs(5);
 const BATCH_QUIET: Duration = Duration::ZERO;
 /// A batch that keeps growing (a checkout of many files) closes after this long.
 const BATCH_MAX_WAIT: Duration = Duration::from_millis(50);
+/// How long a module's file must stay deleted before hotnode says so.
+const DELETED_GRACE: Duration = Duration::from_millis(300);
 
 pub enum Event {
     File(PathBuf, Change),
@@ -98,6 +100,8 @@ pub struct Session {
     /// hotnode's exit code once the app has stopped, when something no change can fix (a node
     /// too old) ended the session.
     fatal: Option<i32>,
+    /// Modules whose file was deleted, with when to say so if it is still gone.
+    deleted: HashMap<PathBuf, Instant>,
 }
 
 impl Session {
@@ -108,7 +112,9 @@ impl Session {
     ) -> anyhow::Result<(Self, mpsc::Receiver<Event>)> {
         let (tx, rx) = mpsc::channel();
         let files_tx = Mutex::new(tx.clone());
-        let watcher = FileWatcher::new(move |path, change| {
+        // The socket's folder is private to this session: the watcher's marker file goes there.
+        let private_dir = launch.socket.parent().unwrap_or(Path::new("/tmp")).to_path_buf();
+        let watcher = FileWatcher::new(&private_dir, move |path, change| {
             if let Ok(tx) = files_tx.lock() {
                 let _ = tx.send(Event::File(path, change));
             }
@@ -134,6 +140,7 @@ impl Session {
             pending_checks: Vec::new(),
             root_attached: false,
             fatal: None,
+            deleted: HashMap::new(),
         };
         Ok((session, rx))
     }
@@ -148,12 +155,15 @@ impl Session {
             return code;
         }
         loop {
-            let timeout = match &self.state {
-                AppState::Restarting { deadline } | AppState::Stopping { deadline, .. } => {
-                    deadline.saturating_duration_since(Instant::now())
-                }
-                _ => Duration::from_secs(3600),
+            let state_deadline = match &self.state {
+                AppState::Restarting { deadline } | AppState::Stopping { deadline, .. } => Some(*deadline),
+                _ => None,
             };
+            let timeout = state_deadline
+                .into_iter()
+                .chain(self.deleted.values().copied())
+                .min()
+                .map_or(Duration::from_secs(3600), |deadline| deadline.saturating_duration_since(Instant::now()));
             let next = match self.deferred.pop_front() {
                 Some(event) => Ok(event),
                 None => events.recv_timeout(timeout),
@@ -312,6 +322,7 @@ impl Session {
     }
 
     fn on_deadline(&mut self) {
+        self.report_deleted();
         match self.state {
             AppState::Restarting { deadline } if Instant::now() >= deadline && self.app.is_none() => {
                 self.reporter.warn("a forked process did not exit in time; killing it");
@@ -333,6 +344,21 @@ impl Session {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Deleted modules whose grace is over and that are still gone.
+    fn report_deleted(&mut self) {
+        let now = Instant::now();
+        let due: Vec<PathBuf> = self.deleted.iter().filter(|(_, at)| **at <= now).map(|(p, _)| p.clone()).collect();
+        for path in due {
+            self.deleted.remove(&path);
+            if !path.exists() {
+                self.reporter.warn(&format!(
+                    "{} was deleted; its importers keep the last version until it is restored",
+                    self.reporter.path(&path)
+                ));
+            }
         }
     }
 
@@ -533,6 +559,18 @@ impl Session {
     /// transform cleanly are added to `changed` (each once).
     fn refresh_files(&mut self, batch: Batch, changed: &mut Vec<PathBuf>) {
         let mut appeared = false;
+        // Read first, then learn whether a writer was at work on any of these files when they
+        // were read (a formatter rewriting the file in place right after the save that brought
+        // it): such a read is half a file. It is dropped; the writer's close brings the file back.
+        let mut reads: HashMap<PathBuf, Result<String, LoadError>> = batch
+            .iter()
+            .filter(|(path, _)| self.store.contains(path) && path.exists())
+            .map(|(path, _)| (path.clone(), store::read_source(path)))
+            .collect();
+        if !reads.is_empty() {
+            self.watcher.sync();
+            reads.retain(|path, _| !self.watcher.being_written(path));
+        }
         for (path, change) in batch {
             let known = self.store.contains(&path) || self.broken.contains_key(&path);
             if !known {
@@ -548,19 +586,23 @@ impl Session {
                 continue;
             }
             if change == Change::Removed && !path.exists() {
-                self.reporter.warn(&format!(
-                    "{} was deleted; its importers keep the last version until it is restored",
-                    self.reporter.path(&path)
-                ));
+                // Said only if it is still gone a moment later: an editor that renames the old
+                // file away before writing the new one (vim) has not deleted anything.
+                self.deleted.entry(path).or_insert_with(|| Instant::now() + DELETED_GRACE);
                 continue;
             }
+            self.deleted.remove(&path);
             if !self.store.contains(&path) {
                 // A file that failed at its first load: the app needs a fresh start to import it.
                 self.broken.remove(&path);
                 push_once(changed, path);
                 continue;
             }
-            match self.store.refresh(&path) {
+            let Some(read) = reads.remove(&path) else {
+                // Being written (or gone again since the event): its next event brings it.
+                continue;
+            };
+            match self.store.refresh_with(&path, read) {
                 Refresh::Unchanged => {
                     self.broken.remove(&path);
                 }

@@ -29,8 +29,10 @@ pub struct StoredModule {
 pub enum LoadError {
     #[error("cannot read {}: {source}", .path.display())]
     Read { path: PathBuf, source: std::io::Error },
-    #[error("{} is not UTF-8 text", .path.display())]
+    #[error("{} is not UTF-8 text (a binary file, or another encoding)", .path.display())]
     NotText { path: PathBuf },
+    #[error("{} is not a regular file", .path.display())]
+    NotAFile { path: PathBuf },
     #[error("{}", describe_transform_error(.path, .error))]
     Transform { path: PathBuf, error: TransformError },
     /// The transform itself failed on this input (a bug to report, not the user's fault).
@@ -53,6 +55,7 @@ impl LoadError {
         match self {
             Self::Read { path, .. }
             | Self::NotText { path }
+            | Self::NotAFile { path }
             | Self::Transform { path, .. }
             | Self::Internal { path, .. } => path,
         }
@@ -157,10 +160,16 @@ impl ModuleStore {
     /// Re-reads a stored module after its file changed. On failure the stored version stays,
     /// so the next good save is compared against what the app runs.
     pub fn refresh(&mut self, path: &Path) -> Refresh {
+        self.refresh_with(path, read_source(path))
+    }
+
+    /// [`Self::refresh`] with the file already read (`read_source`), so the caller can decide
+    /// between the read and the build whether the content is whole.
+    pub fn refresh_with(&mut self, path: &Path, read: Result<String, LoadError>) -> Refresh {
         let Some(stored) = self.modules.get(path) else {
             return Refresh::Unchanged;
         };
-        let source = match read_source(path) {
+        let source = match read {
             Ok(source) => source,
             Err(err) => return Refresh::Failed(err),
         };
@@ -386,8 +395,19 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-fn read_source(path: &Path) -> Result<String, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: path.to_path_buf(), source })?;
+/// A module's text. Only a regular file is read: a FIFO or a device named `x.js` would block
+/// the read or never end. Text with a NUL byte in its first 8 KB is binary (git's test), even
+/// when it happens to be valid UTF-8.
+pub fn read_source(path: &Path) -> Result<String, LoadError> {
+    let read_error = |source| LoadError::Read { path: path.to_path_buf(), source };
+    let metadata = std::fs::metadata(path).map_err(read_error)?;
+    if !metadata.is_file() {
+        return Err(LoadError::NotAFile { path: path.to_path_buf() });
+    }
+    let bytes = std::fs::read(path).map_err(read_error)?;
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        return Err(LoadError::NotText { path: path.to_path_buf() });
+    }
     String::from_utf8(bytes).map_err(|_| LoadError::NotText { path: path.to_path_buf() })
 }
 

@@ -2,9 +2,18 @@
 //! writer closes it (close-after-write) or when it is renamed into place, never on a bare
 //! modify. Events are batched: a batch closes after a short quiet period, so a save of several
 //! files becomes one update without a fixed debounce on the latency of every save.
+//!
+//! A file can also be half-written when hotnode reads it after an earlier save's close: a
+//! formatter rewriting it in place right after the editor's save has already truncated it.
+//! The watcher keeps the files whose writer is still at work (a modify seen, its close not
+//! yet), and [`FileWatcher::sync`] makes that set current: it writes a marker file and waits
+//! for its event, which the kernel queues after every event of what happened before it. A read
+//! taken before `sync` whose file is then [`FileWatcher::being_written`] is dropped; that
+//! writer's close brings the file again.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
@@ -26,18 +35,59 @@ pub struct WatchError {
     source: notify::Error,
 }
 
+/// How long [`FileWatcher::sync`] waits for its marker before going on without it: a watcher
+/// that falls behind must slow an update down, never stop it.
+const SYNC_TIMEOUT: Duration = Duration::from_millis(200);
+
+/// What the event thread shares with the reader: files with a writer at work, and how many
+/// markers have come through.
+#[derive(Default)]
+struct Shared {
+    state: Mutex<SharedState>,
+    marker_seen: Condvar,
+}
+
+#[derive(Default)]
+struct SharedState {
+    writing: HashSet<PathBuf>,
+    markers: u64,
+}
+
 pub struct FileWatcher {
     inner: notify::RecommendedWatcher,
     dirs: HashSet<PathBuf>,
+    shared: Arc<Shared>,
+    marker: PathBuf,
+    markers_written: u64,
 }
 
 impl FileWatcher {
     /// Each finished write, rename into place or removal goes to `sink` as it happens, on
     /// notify's thread; the receiver batches them with [`Batcher`] (no extra thread hop).
-    pub fn new(sink: impl Fn(PathBuf, Change) + Send + 'static) -> Result<Self, WatchError> {
+    /// `private_dir` is a folder only hotnode writes to: [`Self::sync`] writes its marker there.
+    pub fn new(private_dir: &Path, sink: impl Fn(PathBuf, Change) + Send + 'static) -> Result<Self, WatchError> {
+        let shared = Arc::new(Shared::default());
+        let marker = private_dir.join("watch-marker");
+        let (events_shared, events_marker) = (Arc::clone(&shared), marker.clone());
         let inner = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
             let Ok(event) = event else { return };
+            if event.paths.first() == Some(&events_marker) {
+                if let EventKind::Access(AccessKind::Close(AccessMode::Write)) = event.kind
+                    && let Ok(mut state) = events_shared.state.lock()
+                {
+                    state.markers += 1;
+                    events_shared.marker_seen.notify_all();
+                }
+                return;
+            }
             let change = match event.kind {
+                EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => {
+                    // A write or a truncate: the file is half-written until its writer closes it.
+                    if let Ok(mut state) = events_shared.state.lock() {
+                        state.writing.extend(event.paths);
+                    }
+                    return;
+                }
                 EventKind::Access(AccessKind::Close(AccessMode::Write)) => Change::Written,
                 EventKind::Modify(ModifyKind::Name(RenameMode::To)) => Change::Written,
                 EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
@@ -52,12 +102,46 @@ impl FileWatcher {
                 EventKind::Modify(ModifyKind::Name(RenameMode::From)) | EventKind::Remove(_) => Change::Removed,
                 _ => return,
             };
+            // Closed, renamed or gone: no writer is at work on it any more.
+            if let Ok(mut state) = events_shared.state.lock() {
+                for path in &event.paths {
+                    state.writing.remove(path);
+                }
+            }
             for path in event.paths {
                 sink(path, change);
             }
         })
         .map_err(|source| WatchError { path: PathBuf::new(), source })?;
-        Ok(Self { inner, dirs: HashSet::new() })
+        let mut watcher = Self { inner, dirs: HashSet::new(), shared, marker, markers_written: 0 };
+        watcher.watch_folder_of(&watcher.marker.clone())?;
+        Ok(watcher)
+    }
+
+    /// Waits until every file event that happened before this call has been seen, so that
+    /// [`Self::being_written`] tells about reads taken before it.
+    pub fn sync(&mut self) {
+        if std::fs::write(&self.marker, b"").is_err() {
+            return;
+        }
+        self.markers_written += 1;
+        let deadline = Instant::now() + SYNC_TIMEOUT;
+        let Ok(mut state) = self.shared.state.lock() else { return };
+        while state.markers < self.markers_written {
+            let now = Instant::now();
+            if now >= deadline {
+                return;
+            }
+            match self.shared.marker_seen.wait_timeout(state, deadline - now) {
+                Ok((next, _)) => state = next,
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Whether a writer has modified `path` and not closed it yet (as of the last [`Self::sync`]).
+    pub fn being_written(&self, path: &Path) -> bool {
+        self.shared.state.lock().is_ok_and(|state| state.writing.contains(path))
     }
 
     /// Watches a path given with `--watch`: a folder recursively, a file through its folder.
@@ -153,8 +237,9 @@ mod tests {
         std::fs::write(&file, "old").unwrap();
         let (tx, rx) = mpsc::channel();
         let tx = std::sync::Mutex::new(tx);
+        let private = temp_dir("close-private");
         let mut watcher =
-            FileWatcher::new(move |path, change| tx.lock().unwrap().send((path, change)).unwrap()).unwrap();
+            FileWatcher::new(&private, move |path, change| tx.lock().unwrap().send((path, change)).unwrap()).unwrap();
         watcher.watch_folder_of(&file).unwrap();
         // A truncate-then-write save in chunks with a pause: nothing may be reported before close.
         let mut handle = std::fs::File::create(&file).unwrap();
@@ -172,7 +257,43 @@ mod tests {
         let seen: Vec<(PathBuf, Change)> =
             std::iter::from_fn(|| rx.recv_timeout(Duration::from_millis(500)).ok()).collect();
         assert!(seen.contains(&(file.clone(), Change::Written)), "{seen:?}");
+        assert!(
+            !seen.iter().any(|(path, _)| path.starts_with(&private)),
+            "the marker folder is hotnode's own: {seen:?}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&private).unwrap();
+    }
+
+    #[test]
+    fn after_sync_a_file_whose_writer_is_at_work_is_being_written() {
+        let dir = temp_dir("writing");
+        let private = temp_dir("writing-private");
+        let file = dir.join("a.js");
+        std::fs::write(&file, "export const a = 1;\n").unwrap();
+        let mut watcher = FileWatcher::new(&private, |_, _| {}).unwrap();
+        watcher.watch_folder_of(&file).unwrap();
+        watcher.sync();
+        assert!(!watcher.being_written(&file));
+        // A save in place has truncated the file and written half of it: a reader taking it now
+        // must learn, after sync, that the writer is not done.
+        let mut handle = std::fs::File::create(&file).unwrap();
+        handle.write_all(b"export const a = ").unwrap();
+        watcher.sync();
+        assert!(watcher.being_written(&file));
+        handle.write_all(b"2;\n").unwrap();
+        drop(handle);
+        watcher.sync();
+        assert!(!watcher.being_written(&file));
+        // A truncate alone counts too (a formatter's open with O_TRUNC, before it writes).
+        let handle = std::fs::OpenOptions::new().write(true).truncate(true).open(&file).unwrap();
+        watcher.sync();
+        assert!(watcher.being_written(&file));
+        drop(handle);
+        watcher.sync();
+        assert!(!watcher.being_written(&file));
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&private).unwrap();
     }
 
     #[test]
