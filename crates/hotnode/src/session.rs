@@ -14,7 +14,7 @@ use hotnode_server::protocol::{self, ProcessInfo, RuntimeMessage, TargetJson};
 use hotnode_server::resolve::Target;
 use hotnode_server::socket::ConnectionEvent;
 use hotnode_server::store::{self, Closure, LoadError, ModuleStore, Refresh};
-use hotnode_server::watch::{Batch, Batcher, Change, FileWatcher};
+use hotnode_server::watch::{Batch, Batcher, Change, FileWatcher, Stamp};
 
 use crate::app_process::{AppProcess, Exit, Launch, signal_process};
 use crate::node_version;
@@ -562,14 +562,14 @@ impl Session {
         // Read first, then learn whether a writer was at work on any of these files when they
         // were read (a formatter rewriting the file in place right after the save that brought
         // it): such a read is half a file. It is dropped; the writer's close brings the file back.
-        let mut reads: HashMap<PathBuf, Result<String, LoadError>> = batch
+        let mut reads: HashMap<PathBuf, (Stamp, Result<String, LoadError>)> = batch
             .iter()
             .filter(|(path, _)| self.store.contains(path) && path.exists())
-            .map(|(path, _)| (path.clone(), store::read_source(path)))
+            .map(|(path, _)| (path.clone(), (self.watcher.stamp(path), store::read_source(path))))
             .collect();
         if !reads.is_empty() {
             self.watcher.sync();
-            reads.retain(|path, _| !self.watcher.being_written(path));
+            reads.retain(|path, (stamp, _)| self.watcher.still(path, *stamp));
         }
         for (path, change) in batch {
             let known = self.store.contains(&path) || self.broken.contains_key(&path);
@@ -598,7 +598,7 @@ impl Session {
                 push_once(changed, path);
                 continue;
             }
-            let Some(read) = reads.remove(&path) else {
+            let Some((_, read)) = reads.remove(&path) else {
                 // Being written (or gone again since the event): its next event brings it.
                 continue;
             };

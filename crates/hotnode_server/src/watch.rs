@@ -6,10 +6,11 @@
 //! A file can also be half-written when hotnode reads it after an earlier save's close: a
 //! formatter rewriting it in place right after the editor's save has already truncated it.
 //! The watcher keeps the files whose writer is still at work (a modify seen, its close not
-//! yet), and [`FileWatcher::sync`] makes that set current: it writes a marker file and waits
-//! for its event, which the kernel queues after every event of what happened before it. A read
-//! taken before `sync` whose file is then [`FileWatcher::being_written`] is dropped; that
-//! writer's close brings the file again.
+//! yet) and counts every event of each file; [`FileWatcher::sync`] makes both current: it
+//! writes a marker file and waits for its event, which the kernel queues after the events of
+//! everything that happened before it. A read taken between [`FileWatcher::stamp`] and `sync`
+//! is whole only if [`FileWatcher::still`] says no writer touched the file in between; else it
+//! is dropped, and that writer's close brings the file again.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -50,8 +51,14 @@ struct Shared {
 #[derive(Default)]
 struct SharedState {
     writing: HashSet<PathBuf>,
+    /// Events seen per file: a read is whole if none came while it was taken.
+    events: HashMap<PathBuf, u64>,
     markers: u64,
 }
+
+/// A file's event count when a read of it began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp(u64);
 
 pub struct FileWatcher {
     inner: notify::RecommendedWatcher,
@@ -80,9 +87,22 @@ impl FileWatcher {
                 }
                 return;
             }
+            // Only what writers do counts: hotnode's own reads (open, access, close) must not.
+            let by_writer = match event.kind {
+                EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+                EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_)) => false,
+                _ => true,
+            };
+            if by_writer && let Ok(mut state) = events_shared.state.lock() {
+                for path in &event.paths {
+                    *state.events.entry(path.clone()).or_default() += 1;
+                }
+            }
             let change = match event.kind {
-                EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => {
-                    // A write or a truncate: the file is half-written until its writer closes it.
+                EventKind::Create(_) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => {
+                    // A new file, a write or a truncate: the file is half-written until its
+                    // writer closes it. (A write's own event comes after the write, so a file
+                    // created and written in one go counts as being written from its creation.)
                     if let Ok(mut state) = events_shared.state.lock() {
                         state.writing.extend(event.paths);
                     }
@@ -139,9 +159,19 @@ impl FileWatcher {
         }
     }
 
-    /// Whether a writer has modified `path` and not closed it yet (as of the last [`Self::sync`]).
-    pub fn being_written(&self, path: &Path) -> bool {
-        self.shared.state.lock().is_ok_and(|state| state.writing.contains(path))
+    /// Taken before reading `path`; see [`Self::still`].
+    pub fn stamp(&self, path: &Path) -> Stamp {
+        Stamp(self.shared.state.lock().map_or(0, |state| state.events.get(path).copied().unwrap_or(0)))
+    }
+
+    /// After [`Self::sync`]: whether a read of `path` begun at `stamp` saw a whole file, that is
+    /// no writer was at work on it and no event of it came since. When it says no, an event of
+    /// the file (its writer's close) is on its way.
+    pub fn still(&self, path: &Path, stamp: Stamp) -> bool {
+        self.shared
+            .state
+            .lock()
+            .is_ok_and(|state| !state.writing.contains(path) && state.events.get(path).copied().unwrap_or(0) == stamp.0)
     }
 
     /// Watches a path given with `--watch`: a folder recursively, a file through its folder.
@@ -266,7 +296,7 @@ mod tests {
     }
 
     #[test]
-    fn after_sync_a_file_whose_writer_is_at_work_is_being_written() {
+    fn a_read_is_whole_only_if_no_writer_touched_the_file_until_sync() {
         let dir = temp_dir("writing");
         let private = temp_dir("writing-private");
         let file = dir.join("a.js");
@@ -274,24 +304,45 @@ mod tests {
         let mut watcher = FileWatcher::new(&private, |_, _| {}).unwrap();
         watcher.watch_folder_of(&file).unwrap();
         watcher.sync();
-        assert!(!watcher.being_written(&file));
+        let whole_now = |watcher: &mut FileWatcher, act: &mut dyn FnMut()| {
+            let stamp = watcher.stamp(&file);
+            act();
+            watcher.sync();
+            watcher.still(&file, stamp)
+        };
+        assert!(whole_now(&mut watcher, &mut || {}));
         // A save in place has truncated the file and written half of it: a reader taking it now
         // must learn, after sync, that the writer is not done.
         let mut handle = std::fs::File::create(&file).unwrap();
         handle.write_all(b"export const a = ").unwrap();
-        watcher.sync();
-        assert!(watcher.being_written(&file));
-        handle.write_all(b"2;\n").unwrap();
+        assert!(!whole_now(&mut watcher, &mut || {}));
+        // The writer finishes between the read and the sync: the read may have been half.
+        assert!(!whole_now(&mut watcher, &mut || {
+            handle.write_all(b"2;\n").unwrap();
+            handle.sync_all().unwrap();
+        }));
         drop(handle);
         watcher.sync();
-        assert!(!watcher.being_written(&file));
+        assert!(whole_now(&mut watcher, &mut || {}));
         // A truncate alone counts too (a formatter's open with O_TRUNC, before it writes).
         let handle = std::fs::OpenOptions::new().write(true).truncate(true).open(&file).unwrap();
-        watcher.sync();
-        assert!(watcher.being_written(&file));
+        assert!(!whole_now(&mut watcher, &mut || {}));
         drop(handle);
         watcher.sync();
-        assert!(!watcher.being_written(&file));
+        assert!(whole_now(&mut watcher, &mut || {}));
+        // A new file is being written from its creation (its first write's event comes after the
+        // write).
+        let created = dir.join("b.js");
+        let handle = std::fs::File::create(&created).unwrap();
+        watcher.sync();
+        assert!(!watcher.still(&created, watcher.stamp(&created)));
+        drop(handle);
+        watcher.sync();
+        assert!(watcher.still(&created, watcher.stamp(&created)));
+        // hotnode's own reads are not a writer's work.
+        assert!(whole_now(&mut watcher, &mut || {
+            std::fs::read(&file).unwrap();
+        }));
         std::fs::remove_dir_all(&dir).unwrap();
         std::fs::remove_dir_all(&private).unwrap();
     }
