@@ -8,7 +8,7 @@
 import { performance } from "node:perf_hooks";
 import { EventBus } from "./events.mjs";
 import { planUpdate } from "./planner.mjs";
-import { Registry, createNamespace, isLazy } from "./registry.mjs";
+import { Registry, UNRESOLVED, createNamespace, isLazy } from "./registry.mjs";
 import { StatusController } from "./status.mjs";
 
 /**
@@ -722,6 +722,9 @@ function updatePayload(boundaries) {
 
 /** @param {unknown} err */
 export function describeError(err) {
+  // An import that names nothing: the message says it all (which specifier, which importer);
+  // the stack would only point at the importer's first line.
+  if (err instanceof Error && UNRESOLVED in err) return { message: err.message, stack: "" };
   if (err instanceof Error) return { message: err.message, stack: err.stack ?? String(err) };
   return { message: String(err), stack: String(err) };
 }

@@ -75,6 +75,10 @@ pub struct Options {
     /// anything the app reads but does not import
     #[arg(long = "watch", value_name = "PATH")]
     pub watch: Vec<PathBuf>,
+    /// The project root: only files under it are served as the app's code (default: the
+    /// workspace above the entry, else the entry's package)
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// Pass ARG to node (repeatable), for options hotnode cannot tell from an entry
     #[arg(long = "node-arg", value_name = "ARG", allow_hyphen_values = true)]
     pub node_args: Vec<String>,

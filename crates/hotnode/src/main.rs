@@ -11,6 +11,7 @@ mod session;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use hotnode_server::project_root;
 use hotnode_server::resolve::Resolver;
 use hotnode_server::socket::ControlSocket;
 use hotnode_server::store::ModuleStore;
@@ -49,7 +50,11 @@ fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
         true => TransformCache::disabled(),
         false => TransformCache::open(&runtime_files::cache_root(), &runtime_files::build_id()),
     };
-    let store = ModuleStore::with_cache(Resolver::new(&invocation.conditions()), cache);
+    let root = match &invocation.options.root {
+        Some(root) => std::fs::canonicalize(root).with_context(|| format!("cannot use --root {}", root.display()))?,
+        None => project_root::find(&entry),
+    };
+    let store = ModuleStore::with_cache(Resolver::new(&invocation.conditions()).with_root(root), cache);
     let launch = Launch {
         node: invocation.options.node.clone(),
         node_args: invocation.node_args.clone(),

@@ -29,6 +29,8 @@ pub enum ImportKind {
 pub struct Resolver {
     esm: OxcResolver,
     cjs: OxcResolver,
+    /// App modules must be under it (see `project_root`); `None`: anywhere.
+    root: Option<PathBuf>,
 }
 
 /// Node's words for a specifier that names nothing: a package that is not installed anywhere
@@ -52,12 +54,44 @@ fn not_found(importer: &Path, specifier: &str) -> String {
     format!("Cannot find module '{specifier}' imported from {importer_text}")
 }
 
+/// A relative specifier that names something that is there but is no module: a symlink loop,
+/// a folder without an index, a FIFO. Says what it is, where Node would only say "not found".
+fn not_loadable(importer: &Path, specifier: &str) -> Option<String> {
+    if !specifier.starts_with("./") && !specifier.starts_with("../") {
+        return None;
+    }
+    // Joined by components, so the message names `/app/loop.js`, not `/app/./loop.js`.
+    let mut path = importer.parent()?.to_path_buf();
+    for component in Path::new(specifier).components() {
+        match component {
+            std::path::Component::ParentDir => {
+                path.pop();
+            }
+            std::path::Component::Normal(name) => path.push(name),
+            _ => {}
+        }
+    }
+    std::fs::symlink_metadata(&path).ok()?;
+    let what = match std::fs::metadata(&path) {
+        Err(err) => format!("cannot be opened ({err})"),
+        Ok(meta) if meta.is_dir() => "is a folder with no index module".into(),
+        Ok(meta) if !meta.is_file() => "is not a regular file".into(),
+        Ok(_) => return None,
+    };
+    Some(format!("Cannot load '{specifier}' imported from {}: {} {what}", importer.display(), path.display()))
+}
+
 impl Resolver {
     /// `conditions` are the user's extra `--conditions` (node's flag), applied to both kinds.
     pub fn new(conditions: &[String]) -> Self {
         let esm = OxcResolver::new(options(&["node", "import"], conditions));
         let cjs = esm.clone_with_options(options(&["node", "require"], conditions));
-        Self { esm, cjs }
+        Self { esm, cjs, root: None }
+    }
+
+    /// Only files under `root` are app modules; an import of one outside it is an error.
+    pub fn with_root(self, root: PathBuf) -> Self {
+        Self { root: Some(root), ..self }
     }
 
     pub fn resolve(&self, importer: &Path, specifier: &str, kind: ImportKind) -> Target {
@@ -69,9 +103,21 @@ impl Resolver {
             ImportKind::Require => &self.cjs,
         };
         match resolver.resolve_file(importer, specifier) {
-            Ok(resolution) => classify(resolution.into_path_buf()),
+            Ok(resolution) => match classify(resolution.into_path_buf()) {
+                Target::App(path) if self.root.as_ref().is_some_and(|root| !path.starts_with(root)) => {
+                    Target::Missing(format!(
+                        "Cannot load '{specifier}' imported from {}: {} is outside the project root {} (hotnode serves only the project's files; --root widens it)",
+                        importer.display(),
+                        path.display(),
+                        self.root.as_deref().unwrap_or(Path::new("/")).display()
+                    ))
+                }
+                target => target,
+            },
             Err(oxc_resolver::ResolveError::Builtin { resolved, .. }) => Target::External(resolved),
-            Err(oxc_resolver::ResolveError::NotFound(_)) => Target::Missing(not_found(importer, specifier)),
+            Err(oxc_resolver::ResolveError::NotFound(_)) => {
+                Target::Missing(not_loadable(importer, specifier).unwrap_or_else(|| not_found(importer, specifier)))
+            }
             Err(err) => {
                 Target::Missing(format!("Cannot resolve '{specifier}' imported from {}: {err}", importer.display()))
             }
