@@ -9,6 +9,7 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use crate::protocol::{ProcessInfo, RuntimeMessage};
 
@@ -95,14 +96,22 @@ impl ControlSocket {
     }
 }
 
+/// The hello must come whole within this many bytes and this long, or the connection closes:
+/// a peer without the token can hold neither memory nor a thread.
+const HELLO_MAX_BYTES: usize = 64 * 1024;
+const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
+/// A message from the runtime longer than this is a broken runtime: the connection closes.
+const MESSAGE_MAX_BYTES: usize = 64 * 1024 * 1024;
+
 fn read_connection(id: u64, stream: UnixStream, token: &str, sink: &dyn Fn(ConnectionEvent)) {
     let Ok(writer) = stream.try_clone() else {
         return;
     };
-    let mut lines = BufReader::new(stream).lines();
+    let _ = stream.set_read_timeout(Some(HELLO_TIMEOUT));
+    let mut reader = BufReader::new(stream);
     // The first line must be the hello with the session token; anything else ends the connection.
-    let process = match lines.next() {
-        Some(Ok(line)) => match serde_json::from_str::<RuntimeMessage>(&line) {
+    let process = match read_line(&mut reader, HELLO_MAX_BYTES) {
+        Ok(Some(line)) => match serde_json::from_slice::<RuntimeMessage>(&line) {
             Ok(RuntimeMessage::Hello { token: given, process })
                 if constant_time_eq(given.as_bytes(), token.as_bytes()) =>
             {
@@ -112,18 +121,45 @@ fn read_connection(id: u64, stream: UnixStream, token: &str, sink: &dyn Fn(Conne
         },
         _ => return,
     };
+    let _ = reader.get_ref().set_read_timeout(None);
     sink(ConnectionEvent::Connected { id, process, writer });
-    for line in lines {
-        let Ok(line) = line else { break };
+    loop {
+        let line = match read_line(&mut reader, MESSAGE_MAX_BYTES) {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(error) => {
+                sink(ConnectionEvent::Malformed { id, error });
+                break;
+            }
+        };
         if line.is_empty() {
             continue;
         }
-        match serde_json::from_str::<RuntimeMessage>(&line) {
+        match serde_json::from_slice::<RuntimeMessage>(&line) {
             Ok(message) => sink(ConnectionEvent::Message { id, message }),
             Err(err) => sink(ConnectionEvent::Malformed { id, error: err.to_string() }),
         }
     }
     sink(ConnectionEvent::Closed { id });
+}
+
+/// One line without its newline; `None` at the end of the stream. A line longer than `max`
+/// bytes, or a read error, is an error (said in words).
+fn read_line(reader: &mut impl BufRead, max: usize) -> Result<Option<Vec<u8>>, String> {
+    let mut line = Vec::new();
+    let read = reader.take(max as u64 + 1).read_until(b'\n', &mut line).map_err(|err| err.to_string())?;
+    if read == 0 {
+        return Ok(None);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        return Ok(Some(line));
+    }
+    if line.len() > max {
+        return Err(format!("a message longer than {max} bytes"));
+    }
+    // The peer closed in the middle of a line: what came is all there is.
+    Ok(Some(line))
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -173,5 +209,16 @@ mod tests {
         assert_eq!(wait(), "closed");
         assert!(rx.recv_timeout(Duration::from_millis(100)).is_err(), "the wrong token got through");
         fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_line_is_bounded_and_a_cut_line_is_what_came() {
+        let mut long = BufReader::new(&b"0123456789\nabc"[..]);
+        assert!(read_line(&mut long, 4).unwrap_err().contains("longer than 4 bytes"));
+        let mut lines = BufReader::new(&b"{}\n\nlast"[..]);
+        assert_eq!(read_line(&mut lines, 100).unwrap(), Some(b"{}".to_vec()));
+        assert_eq!(read_line(&mut lines, 100).unwrap(), Some(Vec::new()));
+        assert_eq!(read_line(&mut lines, 100).unwrap(), Some(b"last".to_vec()));
+        assert_eq!(read_line(&mut lines, 100).unwrap(), None);
     }
 }
