@@ -41,6 +41,7 @@ const channel = await Channel.connect(socketPath, {
   entry,
   node: process.versions.node,
 });
+if (!parent) tellSignals(channel);
 if (parent) {
   // hotnode ends the process it started when it exits; a forked process ends with the session
   // too, through its own SIGTERM handling, so none outlives hotnode holding a port.
@@ -78,3 +79,23 @@ try {
 }
 // performance.now() counts from the process's start: what the user waited for.
 channel.send({ type: "started", modules: engine.registry.evaluatedCount, ms: Math.round(performance.now()) });
+
+/**
+ * hotnode sends a signal it got on to the app, unless the app got it too: a signal sent to the
+ * whole process group (npm, concurrently, a test's kill) reaches both. Saying so keeps the app
+ * from handling it twice. With no listener of the app's own, the process then ends by the signal,
+ * as node does by default.
+ * @param {Channel} channel
+ */
+function tellSignals(channel) {
+  for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM", "SIGHUP"])) {
+    const tell = () => {
+      channel.send({ type: "signal", signal });
+      if (process.listenerCount(signal) === 1) {
+        process.removeListener(signal, tell);
+        process.kill(process.pid, signal);
+      }
+    };
+    process.on(signal, tell);
+  }
+}

@@ -30,6 +30,9 @@ const EXIT_GRACE: Duration = Duration::from_secs(5);
 const BATCH_QUIET: Duration = Duration::ZERO;
 /// A batch that keeps growing (a checkout of many files) closes after this long.
 const BATCH_MAX_WAIT: Duration = Duration::from_millis(50);
+/// How long a signal sent to hotnode waits for the app's runtime to say it got the signal too
+/// (sent to the whole process group by npm, concurrently or a test) before hotnode sends it on.
+const FORWARD_WAIT: Duration = Duration::from_millis(250);
 /// How long a module's file must stay deleted before hotnode says so.
 const DELETED_GRACE: Duration = Duration::from_millis(300);
 
@@ -73,6 +76,8 @@ enum AppState {
     Stopping {
         deadline: Instant,
         signal: i32,
+        /// When to send the signal on to the app, unless its runtime says it got it first.
+        forward_at: Option<Instant>,
     },
 }
 
@@ -156,7 +161,10 @@ impl Session {
         }
         loop {
             let state_deadline = match &self.state {
-                AppState::Restarting { deadline } | AppState::Stopping { deadline, .. } => Some(*deadline),
+                AppState::Restarting { deadline } => Some(*deadline),
+                AppState::Stopping { deadline, forward_at, .. } => {
+                    Some(forward_at.map_or(*deadline, |at| at.min(*deadline)))
+                }
                 _ => None,
             };
             let timeout = state_deadline
@@ -309,20 +317,36 @@ impl Session {
     }
 
     fn on_signal(&mut self, signal: i32, forward: bool) -> Option<i32> {
-        match &self.app {
-            Some(app) => {
-                if forward {
-                    app.signal(signal);
-                }
-                self.state = AppState::Stopping { deadline: Instant::now() + EXIT_GRACE, signal };
+        let Some(app) = self.app.as_ref() else {
+            return Some(128 + signal);
+        };
+        let now = Instant::now();
+        // A signal sent to hotnode alone must reach the app; one sent to the whole group has
+        // reached it already, which only its runtime can tell: it says so, and hotnode waits
+        // a moment for that before sending the signal on (once is what the app expects).
+        let forward_at = match (forward, self.root_attached) {
+            (false, _) => None,
+            (true, true) => Some(now + FORWARD_WAIT),
+            (true, false) => {
+                app.signal(signal);
                 None
             }
-            None => Some(128 + signal),
-        }
+        };
+        self.state = AppState::Stopping { deadline: now + EXIT_GRACE, signal, forward_at };
+        None
     }
 
     fn on_deadline(&mut self) {
         self.report_deleted();
+        if let AppState::Stopping { signal, forward_at: Some(at), deadline } = self.state
+            && Instant::now() >= at
+        {
+            if let Some(app) = &self.app {
+                app.signal(signal);
+            }
+            self.state = AppState::Stopping { deadline, signal, forward_at: None };
+            return;
+        }
         match self.state {
             AppState::Restarting { deadline } if Instant::now() >= deadline && self.app.is_none() => {
                 self.reporter.warn("a forked process did not exit in time; killing it");
@@ -338,7 +362,7 @@ impl Session {
                     app.signal(libc::SIGKILL);
                 }
                 if let AppState::Stopping { signal, .. } = self.state {
-                    self.state = AppState::Stopping { deadline: Instant::now() + EXIT_GRACE, signal };
+                    self.state = AppState::Stopping { deadline: Instant::now() + EXIT_GRACE, signal, forward_at: None };
                 } else {
                     self.state = AppState::Restarting { deadline: Instant::now() + EXIT_GRACE };
                 }
@@ -490,6 +514,12 @@ impl Session {
             RuntimeMessage::Invalidate { path, message } => {
                 let message = message.map(|m| format!(": {m}")).unwrap_or_default();
                 self.reporter.info(&format!("{} invalidated itself{message}", self.reporter.path(&path)));
+            }
+            RuntimeMessage::Signal { .. } => {
+                let from_root = self.connections.get(&id).is_some_and(|c| c.process.parent.is_none());
+                if let (true, AppState::Stopping { forward_at, .. }) = (from_root, &mut self.state) {
+                    *forward_at = None;
+                }
             }
             RuntimeMessage::Custom { event, data } => {
                 let pid = self.connections[&id].process.pid;

@@ -103,6 +103,10 @@ pub enum RuntimeMessage {
         path: String,
         message: Option<String>,
     },
+    /// The process got a signal (SIGINT, SIGTERM, SIGHUP): hotnode need not send it on.
+    Signal {
+        signal: String,
+    },
     Custom {
         event: String,
         #[serde(default)]

@@ -1,0 +1,115 @@
+//! How hotnode and the app end: signals reach the app once and hotnode exits with the app's
+//! code; an app that will not stop is killed after a grace period; the app exiting on its own
+//! ends hotnode with its code, except a crash, which waits for a change; no node process
+//! outlives hotnode. (Forked processes and hung dispose handlers on restart: processes_e2e and
+//! cli_e2e.)
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::{TempApp, hotnode, process_alive};
+
+const ESM: &str = r#"{ "type": "module" }"#;
+
+fn app(name: &str, main: &str) -> TempApp {
+    TempApp::new(name, &[("package.json", ESM), ("main.js", main)])
+}
+
+fn pid_in(line: &str) -> i32 {
+    line.split_whitespace().last().unwrap().parse().unwrap()
+}
+
+fn wait_gone(pid: i32) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while process_alive(pid) {
+        assert!(Instant::now() < deadline, "node process {pid} outlived hotnode");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn ctrl_c_reaches_the_app_once_and_hotnode_exits_with_its_code() {
+    let app = app(
+        "sigint",
+        "let count = 0;\nprocess.on('SIGINT', () => { count += 1; console.log(`GOT SIGINT ${count}`); setTimeout(() => process.exit(3), 200); });\nconsole.log(`READY ${process.pid}`);\nsetInterval(() => {}, 1 << 30);\n",
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    let pid = pid_in(&run.expect("READY"));
+    // A terminal sends Ctrl-C to the whole foreground group: hotnode must not send it again.
+    run.signal_group(libc::SIGINT);
+    run.expect("GOT SIGINT 1");
+    assert_eq!(run.wait_exit(Duration::from_secs(10)), Some(3));
+    assert!(!run.output().contains("GOT SIGINT 2"), "the app got Ctrl-C twice:\n{}", run.output());
+    wait_gone(pid);
+}
+
+#[test]
+fn an_app_without_a_handler_ends_by_the_signal_and_hotnode_says_so_in_its_code() {
+    let app = app("sigint-default", "console.log(`READY ${process.pid}`);\nsetInterval(() => {}, 1 << 30);\n");
+    for to_group in [false, true] {
+        let mut run = hotnode(&app, &["main.js"]);
+        let pid = pid_in(&run.expect("READY"));
+        if to_group {
+            run.signal_group(libc::SIGINT);
+        } else {
+            run.signal(libc::SIGINT);
+        }
+        // 128 + SIGINT, as a shell reports a process a signal ended.
+        assert_eq!(run.wait_exit(Duration::from_secs(10)), Some(130), "to the group: {to_group}");
+        wait_gone(pid);
+    }
+}
+
+#[test]
+fn an_app_that_ignores_sigterm_is_killed_after_the_grace_period() {
+    let app = app(
+        "stubborn",
+        "process.on('SIGTERM', () => console.log('IGNORING SIGTERM'));\nconsole.log(`READY ${process.pid}`);\nsetInterval(() => {}, 1 << 30);\n",
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    let pid = pid_in(&run.expect("READY"));
+    let sent = Instant::now();
+    run.signal(libc::SIGTERM);
+    run.expect("IGNORING SIGTERM");
+    assert_eq!(run.wait_exit(Duration::from_secs(15)), Some(128 + libc::SIGKILL));
+    let took = sent.elapsed();
+    assert!(took < Duration::from_secs(8), "stopping took {took:?}");
+    run.expect("did not exit in time; killing it");
+    wait_gone(pid);
+}
+
+#[test]
+fn a_crash_waits_for_a_change_and_a_clean_exit_ends_hotnode_with_its_code() {
+    let app = app("exit-codes", "console.log(`RUN ${process.pid}`);\nprocess.exitCode = 4;\n");
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("RUN");
+    // A crash (a non-zero code) waits: the developer's next save starts the app again.
+    run.expect("app exited with code 4; waiting for a change");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(run.child.try_wait().unwrap().is_none(), "hotnode ended after a crash");
+    app.write("main.js", "console.log(`RUN ${process.pid}`);\nprocess.exitCode = 0;\n");
+    run.expect("starting the app again");
+    run.expect("RUN");
+    // Code 0 is the app's own decision: hotnode ends with it.
+    assert_eq!(run.wait_exit(Duration::from_secs(10)), Some(0));
+}
+
+#[test]
+fn a_signal_while_waiting_for_a_change_ends_hotnode() {
+    let app = app("crashed-signal", "throw new Error('boom');\n");
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("waiting for a change");
+    run.signal(libc::SIGTERM);
+    assert_eq!(run.wait_exit(Duration::from_secs(10)), Some(128 + libc::SIGTERM));
+}
+
+#[test]
+fn killing_hotnode_leaves_no_node_process() {
+    let app = app("killed", "console.log(`READY ${process.pid}`);\nsetInterval(() => {}, 1 << 30);\n");
+    let mut run = hotnode(&app, &["main.js"]);
+    let pid = pid_in(&run.expect("READY"));
+    run.signal(libc::SIGKILL);
+    run.child.wait().unwrap();
+    wait_gone(pid);
+}
