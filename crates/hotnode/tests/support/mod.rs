@@ -277,7 +277,25 @@ pub struct Load {
 pub struct LoadReport {
     pub ok: usize,
     pub failed: Vec<String>,
+    /// When each failure happened (in the order of `failed` per client).
+    pub failed_at: Vec<Instant>,
     pub bodies: Vec<String>,
+}
+
+impl LoadReport {
+    /// The spans in which requests failed: failures less than `gap` apart belong to one.
+    pub fn outages(&self, gap: Duration) -> Vec<Duration> {
+        let mut times = self.failed_at.clone();
+        times.sort();
+        let mut outages: Vec<(Instant, Instant)> = Vec::new();
+        for at in times {
+            match outages.last_mut() {
+                Some((_, end)) if at.duration_since(*end) < gap => *end = at,
+                _ => outages.push((at, at)),
+            }
+        }
+        outages.into_iter().map(|(start, end)| end - start).collect()
+    }
 }
 
 impl Load {
@@ -295,7 +313,13 @@ impl Load {
                                 report.ok += 1;
                                 report.bodies.push(body);
                             }
-                            Err(err) => report.failed.push(err),
+                            Err(err) => {
+                                report.failed.push(err);
+                                report.failed_at.push(Instant::now());
+                                // A server that is down refuses at once: retrying without a
+                                // pause would only count the same outage many times over.
+                                std::thread::sleep(Duration::from_millis(1));
+                            }
                         }
                     }
                     report
@@ -312,6 +336,7 @@ impl Load {
             let report = client.join().unwrap();
             total.ok += report.ok;
             total.failed.extend(report.failed);
+            total.failed_at.extend(report.failed_at);
             total.bodies.extend(report.bodies);
         }
         total
