@@ -8,7 +8,7 @@
 import { performance } from "node:perf_hooks";
 import { EventBus } from "./events.mjs";
 import { planUpdate } from "./planner.mjs";
-import { Registry, UNRESOLVED, createNamespace, isLazy } from "./registry.mjs";
+import { RUNTIME_DIR, Registry, UNRESOLVED, createNamespace, isLazy } from "./registry.mjs";
 import { StatusController } from "./status.mjs";
 
 /**
@@ -725,6 +725,18 @@ export function describeError(err) {
   // An import that names nothing: the message says it all (which specifier, which importer);
   // the stack would only point at the importer's first line.
   if (err instanceof Error && UNRESOLVED in err) return { message: err.message, stack: "" };
-  if (err instanceof Error) return { message: err.message, stack: err.stack ?? String(err) };
+  if (err instanceof Error) return { message: err.message, stack: appFrames(err.stack ?? String(err)) };
   return { message: String(err), stack: String(err) };
+}
+
+/**
+ * A stack without the runtime's own frames and node's internals: what is left is where in the
+ * app the error came from.
+ * @param {string} stack
+ */
+function appFrames(stack) {
+  return stack
+    .split("\n")
+    .filter((line) => !/^\s+at /.test(line) || !(line.includes(RUNTIME_DIR) || line.includes("node:internal")))
+    .join("\n");
 }

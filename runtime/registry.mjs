@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import v8 from "node:v8";
 import { HotContext } from "./hot-context.mjs";
 
-const RUNTIME_DIR = path.dirname(fileURLToPath(import.meta.url));
+export const RUNTIME_DIR = path.dirname(fileURLToPath(import.meta.url));
 
 /** Marks the error of an import that names nothing (see `unresolved`). */
 export const UNRESOLVED = Symbol("hotnode.unresolved");
@@ -164,6 +164,8 @@ export class Registry {
     this.evaluatedCount = 0;
     /** @type {Map<ModuleRecord, Instance>} evaluations under way */
     this.running = new Map();
+    /** @type {Set<ModuleRecord>} modules whose first evaluation threw (see `retryErrored`) */
+    this.errored = new Set();
   }
 
   /**
@@ -544,6 +546,23 @@ export class Registry {
     if (record.state !== "evaluating") return;
     record.state = "errored";
     record.error = err;
+    this.errored.add(record);
+  }
+
+  /**
+   * Before an update: modules whose first evaluation threw are evaluated afresh at their next
+   * import. Not only the one that threw: its importers errored with its error, and an update
+   * that fixes it carries their code unchanged (or not at all).
+   */
+  retryErrored() {
+    for (const record of this.errored) {
+      if (record.state === "errored") {
+        record.state = "new";
+        record.error = undefined;
+        record.evaluation = null;
+      }
+    }
+    this.errored.clear();
   }
 
   /** @param {ModuleRecord} record @param {HotContext} hot */

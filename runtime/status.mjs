@@ -207,6 +207,7 @@ export class StatusController {
     const changed = [];
     /** @type {ModulePayload[]} the code in place before, put back if a manual apply aborts */
     const before = [];
+    this.engine.registry.retryErrored();
     for (const payload of prepared.values()) {
       const current = this.engine.registry.records.get(payload.id);
       if (current) before.push({ id: current.id, url: current.url, format: current.format, code: current.code, deps: current.deps, names: current.names });

@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hotnode_server::protocol::{self, ProcessInfo, RuntimeMessage, TargetJson};
+use hotnode_server::protocol::{self, FailedModule, ProcessInfo, RuntimeMessage, TargetJson};
 use hotnode_server::resolve::Target;
 use hotnode_server::socket::ConnectionEvent;
 use hotnode_server::store::{self, Closure, LoadError, ModuleStore, Refresh};
@@ -107,6 +107,8 @@ pub struct Session {
     fatal: Option<i32>,
     /// Modules whose file was deleted, with when to say so if it is still gone.
     deleted: HashMap<PathBuf, Instant>,
+    /// Modules a failed update left unapplied (see `note_unapplied`).
+    unapplied: Vec<PathBuf>,
 }
 
 impl Session {
@@ -146,6 +148,7 @@ impl Session {
             root_attached: false,
             fatal: None,
             deleted: HashMap::new(),
+            unapplied: Vec::new(),
         };
         Ok((session, rx))
     }
@@ -371,6 +374,33 @@ impl Session {
         }
     }
 
+    /// Keeps what a failed update left unapplied, so the next update carries it again: a fix
+    /// of the module that threw (or of a dependency that failed to load) must bring in the
+    /// edit of its importer that failed on it, not lose it. A clean update of them clears them.
+    fn note_unapplied(
+        &mut self,
+        changed: &[String],
+        reevaluated: &[String],
+        accepted: &[String],
+        failed: &[FailedModule],
+    ) {
+        if self.launch.manual_apply {
+            return;
+        }
+        if failed.is_empty() {
+            self.unapplied.retain(|p| !changed.iter().chain(reevaluated).any(|c| Path::new(c) == p));
+            return;
+        }
+        // Nothing accepted: none of the update's changes runs. Else only the failed ones.
+        let left: Vec<&String> = match accepted.is_empty() {
+            true => changed.iter().collect(),
+            false => failed.iter().map(|f| &f.id).collect(),
+        };
+        for path in left {
+            push_once(&mut self.unapplied, PathBuf::from(path));
+        }
+    }
+
     /// Deleted modules whose grace is over and that are still gone.
     fn report_deleted(&mut self) {
         let now = Instant::now();
@@ -454,6 +484,7 @@ impl Session {
             }
             RuntimeMessage::Check { rid } => self.pending_checks.push((id, rid)),
             RuntimeMessage::Updated { changed, reevaluated, accepted, failed, ms } => {
+                self.note_unapplied(&changed, &reevaluated, &accepted, &failed);
                 let outcome = Outcome { changed, reevaluated: reevaluated.len(), accepted, failed, ms };
                 if let Some(finished) = self.rounds.updated(id, outcome) {
                     self.report_finished(finished);
@@ -580,7 +611,15 @@ impl Session {
                 self.reporter.info(&format!("{} changed: starting the app again", self.names(&changed)));
                 let _ = self.start_app();
             }
-            AppState::Running => self.send_update(&changed),
+            AppState::Running => {
+                let mut changed = changed;
+                for path in &self.unapplied {
+                    if self.store.contains(path) {
+                        push_once(&mut changed, path.clone());
+                    }
+                }
+                self.send_update(&changed)
+            }
             AppState::Restarting { .. } | AppState::Stopping { .. } => {}
         }
     }
@@ -623,8 +662,13 @@ impl Session {
             }
             self.deleted.remove(&path);
             if !self.store.contains(&path) {
-                // A file that failed at its first load: the app needs a fresh start to import it.
+                // A file that failed at its first load: the update of its importers failed on
+                // it, so they go again (the file travels with them as a new dependency); a
+                // crashed app starts again.
                 self.broken.remove(&path);
+                for importer in self.store.importers_of(&path) {
+                    push_once(changed, importer);
+                }
                 push_once(changed, path);
                 continue;
             }
@@ -635,6 +679,11 @@ impl Session {
             match self.store.refresh_with(&path, read) {
                 Refresh::Unchanged => {
                     self.broken.remove(&path);
+                    // A save of a module whose update failed retries it, even as it was (what
+                    // it threw on may have been outside the code).
+                    if self.unapplied.contains(&path) {
+                        push_once(changed, path);
+                    }
                 }
                 Refresh::Changed => {
                     self.broken.remove(&path);

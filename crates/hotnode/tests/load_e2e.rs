@@ -77,7 +77,12 @@ fn keep_alive_client(port: u16, stop: Arc<AtomicBool>) -> JoinHandle<(usize, Vec
 }
 
 fn pids(report: &LoadReport) -> std::collections::BTreeSet<String> {
-    report.bodies.iter().filter_map(|b| b.split("pid ").nth(1)).map(|p| p.trim_end_matches([')', '\n']).to_string()).collect()
+    report
+        .bodies
+        .iter()
+        .filter_map(|b| b.split("pid ").nth(1))
+        .map(|p| p.trim_end_matches([')', '\n']).to_string())
+        .collect()
 }
 
 #[test]

@@ -185,6 +185,12 @@ impl ModuleStore {
         }
     }
 
+    /// Stored modules that load `path` statically. A scan of the store: only for the rare
+    /// file that failed at its first load and was then fixed, never on a plain save.
+    pub fn importers_of(&self, path: &Path) -> Vec<PathBuf> {
+        self.modules.iter().filter(|(_, m)| m.static_deps.iter().any(|d| d == path)).map(|(p, _)| p.clone()).collect()
+    }
+
     /// A file appeared: specifiers that did not resolve may now. Rebuilds the modules that had
     /// one (and forgets the resolver's cached misses); returns those whose payload changed.
     pub fn retry_unresolved(&mut self) -> Vec<PathBuf> {

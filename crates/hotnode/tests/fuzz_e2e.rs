@@ -1,0 +1,298 @@
+//! A fuzzer of edit sequences against a real app: random mixes of good edits, syntax errors,
+//! modules that throw, deleted and restored files, imports added and removed (cycles among
+//! them). After each edit, once hotnode and the app are quiet: hotnode is alive, has not
+//! panicked, and has named the file of every error the edit made. At the end every file is made
+//! good again, and the app must run exactly what is on disk.
+//!
+//! `cargo test` runs a fixed seed and a few cases. More, with a fresh seed each run:
+//! `HOTNODE_FUZZ_CASES=200 HOTNODE_FUZZ_SEED=random cargo test --release --test fuzz_e2e -- --nocapture`
+//! (`HOTNODE_FUZZ_OPS` sets the longest sequence; a failure prints the shortest failing one).
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
+use support::{Running, TempApp, hotnode};
+
+const MODULES: usize = 5;
+const MAIN: &str =
+    "import \"./m0.js\";\nimport \"./m1.js\";\nimport.meta.hot.accept();\nsetInterval(() => {}, 1 << 30);\n";
+
+#[derive(Debug, Clone)]
+enum Op {
+    /// A good version importing the modules in the mask, accepting itself or not.
+    Good {
+        m: usize,
+        imports: u8,
+        accept: bool,
+    },
+    SyntaxError {
+        m: usize,
+    },
+    Throws {
+        m: usize,
+    },
+    Delete {
+        m: usize,
+    },
+    Restore {
+        m: usize,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Content {
+    Good { version: usize, imports: u8, accept: bool },
+    Syntax { imports: u8 },
+    Throws { imports: u8 },
+}
+
+impl Content {
+    fn imports(&self) -> u8 {
+        match self {
+            Content::Good { imports, .. } | Content::Syntax { imports } | Content::Throws { imports } => *imports,
+        }
+    }
+
+    fn render(&self, m: usize) -> String {
+        let mut text: String = (0..MODULES)
+            .filter(|j| *j != m && self.imports() & (1 << j) != 0)
+            .map(|j| format!("import \"./m{j}.js\";\n"))
+            .collect();
+        match self {
+            Content::Good { version, accept, .. } => {
+                text += &format!("console.log(\"RAN m{m} v{version}\");\n");
+                if *accept {
+                    text += "import.meta.hot.accept();\n";
+                }
+            }
+            Content::Syntax { .. } => text += "export const = ;\n",
+            Content::Throws { .. } => text += &format!("throw new Error(\"m{m} throws\");\n"),
+        }
+        text
+    }
+}
+
+/// The disk as the test wrote it.
+struct Model {
+    files: Vec<Option<Content>>,
+    deleted: Vec<Option<Content>>,
+    next_version: usize,
+    /// Modules the app has loaded at some point (hotnode watches and reports those).
+    known: BTreeSet<usize>,
+}
+
+impl Model {
+    fn new() -> Self {
+        let files = (0..MODULES).map(|_| Some(Content::Good { version: 0, imports: 0, accept: true })).collect();
+        Self { files, deleted: vec![None; MODULES], next_version: 1, known: BTreeSet::new() }
+    }
+
+    fn version(&mut self) -> usize {
+        self.next_version += 1;
+        self.next_version
+    }
+
+    /// Modules the app imports from main, through files that exist and parse.
+    fn reachable(&self) -> BTreeSet<usize> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![0, 1];
+        while let Some(m) = stack.pop() {
+            let Some(content) = &self.files[m] else { continue };
+            if !seen.insert(m) || matches!(content, Content::Syntax { .. }) {
+                continue;
+            }
+            stack.extend((0..MODULES).filter(|j| *j != m && content.imports() & (1 << j) != 0));
+        }
+        seen
+    }
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let m = 0..MODULES;
+    prop_oneof![
+        4 => (m.clone(), any::<u8>(), any::<bool>()).prop_map(|(m, imports, accept)| Op::Good { m, imports: imports & 0b11111, accept }),
+        1 => m.clone().prop_map(|m| Op::SyntaxError { m }),
+        1 => m.clone().prop_map(|m| Op::Throws { m }),
+        1 => m.clone().prop_map(|m| Op::Delete { m }),
+        1 => m.prop_map(|m| Op::Restore { m }),
+    ]
+}
+
+fn env_number(name: &str, default: u32) -> u32 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Waits until nothing new has been printed for `idle` (at least `min` in all); the lines that
+/// came since line `from`.
+fn quiet(run: &Running, from: usize, idle: Duration, min: Duration) -> Vec<String> {
+    let started = Instant::now();
+    let mut last = run.output();
+    let mut since = Instant::now();
+    while since.elapsed() < idle || started.elapsed() < min {
+        assert!(started.elapsed() < Duration::from_secs(20), "hotnode never went quiet:\n{last}");
+        std::thread::sleep(Duration::from_millis(20));
+        let now = run.output();
+        if now != last {
+            last = now;
+            since = Instant::now();
+        }
+    }
+    last.lines().skip(from).map(String::from).collect()
+}
+
+fn check_sequence(ops: &[Op], case: usize) -> Result<(), TestCaseError> {
+    let mut model = Model::new();
+    let mut files: Vec<(String, String)> =
+        vec![("package.json".into(), r#"{ "type": "module" }"#.into()), ("main.js".into(), MAIN.into())];
+    for (m, content) in model.files.iter().enumerate() {
+        files.push((format!("m{m}.js"), content.as_ref().unwrap().render(m)));
+    }
+    let file_refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let app = TempApp::new(&format!("fuzz-{case}"), &file_refs);
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect_each(&["RAN m0 v0", "RAN m1 v0"]);
+    model.known.extend(model.reachable());
+    let idle = Duration::from_millis(150);
+
+    for op in ops {
+        let from = run.output().lines().count();
+        let before: Vec<Option<String>> = (0..MODULES).map(|m| model.files[m].as_ref().map(|c| c.render(m))).collect();
+        let mut made_bad: Option<(usize, &str)> = None;
+        match *op {
+            Op::Good { m, imports, accept } => {
+                let version = model.version();
+                model.files[m] = Some(Content::Good { version, imports, accept });
+            }
+            Op::SyntaxError { m } => {
+                let imports = model.files[m].as_ref().map_or(0, Content::imports);
+                model.files[m] = Some(Content::Syntax { imports });
+                made_bad = Some((m, "syntax"));
+            }
+            Op::Throws { m } => {
+                let imports = model.files[m].as_ref().map_or(0, Content::imports);
+                model.files[m] = Some(Content::Throws { imports });
+                made_bad = Some((m, "throws"));
+            }
+            Op::Delete { m } => {
+                if let Some(content) = model.files[m].take() {
+                    model.deleted[m] = Some(content);
+                    made_bad = Some((m, "deleted"));
+                }
+            }
+            Op::Restore { m } => {
+                if model.files[m].is_none() {
+                    model.files[m] = model.deleted[m].take();
+                }
+            }
+        }
+        for (m, before) in before.iter().enumerate() {
+            let after = model.files[m].as_ref().map(|c| c.render(m));
+            if after != *before {
+                let path = app.dir.join(format!("m{m}.js"));
+                match after {
+                    Some(text) => app.write(&format!("m{m}.js"), &text),
+                    None => std::fs::remove_file(path).unwrap(),
+                }
+            }
+        }
+        // A deletion is reported after its grace period.
+        let min = if matches!(made_bad, Some((_, "deleted"))) { Duration::from_millis(600) } else { idle };
+        let lines = quiet(&run, from, idle, min);
+        prop_assert!(run.child.try_wait().unwrap().is_none(), "hotnode ended after {op:?}:\n{}", run.output());
+        prop_assert!(!lines.iter().any(|l| l.contains("panicked")), "hotnode panicked after {op:?}:\n{}", run.output());
+        if let Some((m, how)) = made_bad {
+            let changed = model.files[m].as_ref().map(|c| c.render(m)) != before[m];
+            let must_say = match how {
+                "throws" => model.known.contains(&m) && model.reachable().contains(&m),
+                _ => model.known.contains(&m),
+            };
+            let named = lines.iter().any(|l| l.contains(&format!("m{m}.js")) || l.contains(&format!("m{m} throws")));
+            prop_assert!(!changed || !must_say || named, "nothing named m{m}.js after {op:?}:\n{}", run.output());
+        }
+        model.known.extend(model.reachable());
+    }
+
+    // Make every file good again; the app must then run the disk's code.
+    let from = run.output().lines().count();
+    for m in 0..MODULES {
+        if !matches!(model.files[m], Some(Content::Good { .. })) {
+            let imports = model.files[m].as_ref().or(model.deleted[m].as_ref()).map_or(0, Content::imports);
+            let version = model.version();
+            let content = Content::Good { version, imports, accept: false };
+            app.write(&format!("m{m}.js"), &content.render(m));
+            model.files[m] = Some(content);
+        }
+    }
+    quiet(&run, from, Duration::from_millis(300), Duration::from_millis(300));
+    let output = run.output();
+    for m in model.reachable() {
+        let Some(Content::Good { version, .. }) = model.files[m] else { unreachable!() };
+        let last = output.lines().rfind(|l| l.starts_with(&format!("RAN m{m} ")));
+        let expected = format!("RAN m{m} v{version}");
+        prop_assert_eq!(last, Some(expected.as_str()), "m{} after {:?}:\n{}", m, ops, output);
+    }
+    Ok(())
+}
+
+#[test]
+fn random_edit_sequences_end_with_the_app_running_the_disks_code() {
+    let cases = env_number("HOTNODE_FUZZ_CASES", 6);
+    let max_ops = env_number("HOTNODE_FUZZ_OPS", 10) as usize;
+    let seed: [u8; 32] = match std::env::var("HOTNODE_FUZZ_SEED").as_deref() {
+        Ok("random") => std::array::from_fn(|_| rand_byte()),
+        Ok(number) => {
+            let n: u64 = number.parse().expect("HOTNODE_FUZZ_SEED is a number or `random`");
+            std::array::from_fn(|i| n.to_le_bytes()[i % 8])
+        }
+        Err(_) => [7; 32],
+    };
+    eprintln!("fuzz seed: {}", seed.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let config = Config { cases, max_shrink_iters: 64, failure_persistence: None, ..Config::default() };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+    let case = std::sync::atomic::AtomicUsize::new(0);
+    let result = runner.run(&proptest::collection::vec(op(), 1..=max_ops), |ops| {
+        check_sequence(&ops, case.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    });
+    if let Err(err) = result {
+        panic!("{err}");
+    }
+}
+
+/// The shortest failing sequences the fuzzer found, each a bug fixed since: they run every time.
+#[test]
+fn sequences_the_fuzzer_found_stay_fixed() {
+    use Op::*;
+    let found: [&[Op]; 4] = [
+        // An importer's update failed on a new dependency with a syntax error; fixing the
+        // dependency must apply the importer.
+        &[SyntaxError { m: 2 }, Good { m: 0, imports: 0b1100, accept: false }],
+        // The same with a dependency that throws.
+        &[Throws { m: 2 }, Good { m: 0, imports: 0b100, accept: false }],
+        // Saving a module whose update failed, with the same content, retries it.
+        &[Throws { m: 1 }, Delete { m: 1 }, Throws { m: 1 }],
+        // A dependency two levels down throws: the one between errored with its error and must be
+        // evaluated afresh when the bottom one is fixed.
+        &[
+            Throws { m: 3 },
+            Good { m: 2, imports: 0b1000, accept: false },
+            Good { m: 0, imports: 0b10100, accept: false },
+        ],
+    ];
+    for (case, ops) in found.iter().enumerate() {
+        if let Err(err) = check_sequence(ops, 1000 + case) {
+            panic!("{ops:?}: {err}");
+        }
+    }
+}
+
+/// A byte from the OS (for `HOTNODE_FUZZ_SEED=random`).
+fn rand_byte() -> u8 {
+    use std::io::Read;
+    let mut byte = [0u8];
+    std::fs::File::open("/dev/urandom").unwrap().read_exact(&mut byte).unwrap();
+    byte[0]
+}
