@@ -374,9 +374,9 @@ impl Session {
         }
     }
 
-    /// Keeps what a failed update left unapplied, so the next update carries it again: a fix
-    /// of the module that threw (or of a dependency that failed to load) must bring in the
-    /// edit of its importer that failed on it, not lose it. A clean update of them clears them.
+    /// Keeps what a failed update left unapplied, so that a fix of what it failed on (a
+    /// dependency that threw or failed to load) brings it in: the edit of the importer must not
+    /// be lost. A clean update of them clears them.
     fn note_unapplied(
         &mut self,
         changed: &[String],
@@ -612,11 +612,13 @@ impl Session {
                 let _ = self.start_app();
             }
             AppState::Running => {
+                // What a failed update left goes again when this change is below it (a fix of
+                // what it failed on); an unrelated update does not retry it.
                 let mut changed = changed;
-                for path in &self.unapplied {
-                    if self.store.contains(path) {
-                        push_once(&mut changed, path.clone());
-                    }
+                let retry: Vec<PathBuf> =
+                    self.unapplied.iter().filter(|u| self.store.depends_on(u, &changed)).cloned().collect();
+                for path in retry {
+                    push_once(&mut changed, path);
                 }
                 self.send_update(&changed)
             }

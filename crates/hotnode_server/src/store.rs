@@ -191,6 +191,25 @@ impl ModuleStore {
         self.modules.iter().filter(|(_, m)| m.static_deps.iter().any(|d| d == path)).map(|(p, _)| p.clone()).collect()
     }
 
+    /// Whether `module` loads one of `paths` statically, directly or through other modules.
+    /// Walks `module`'s static closure: only for a module a failed update left unapplied.
+    pub fn depends_on(&self, module: &Path, paths: &[PathBuf]) -> bool {
+        let mut seen = HashSet::new();
+        let mut stack = vec![module];
+        while let Some(path) = stack.pop() {
+            let Some(stored) = self.modules.get(path) else { continue };
+            for dep in &stored.static_deps {
+                if paths.contains(dep) {
+                    return true;
+                }
+                if seen.insert(dep.as_path()) {
+                    stack.push(dep);
+                }
+            }
+        }
+        false
+    }
+
     /// A file appeared: specifiers that did not resolve may now. Rebuilds the modules that had
     /// one (and forgets the resolver's cached misses); returns those whose payload changed.
     pub fn retry_unresolved(&mut self) -> Vec<PathBuf> {
@@ -555,6 +574,36 @@ mod tests {
         std::fs::write(&path, "export const a = 2;\n").unwrap();
         assert!(matches!(store.refresh(&path), Refresh::Changed));
         assert!(payload(&store, &path)["code"].as_str().unwrap().contains("const a = 2"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn importers_and_dependencies_follow_static_imports_through_cycles() {
+        let dir = app(
+            "depends",
+            &[
+                ("package.json", r#"{"type":"module"}"#),
+                ("main.js", "import './a.js';\n"),
+                ("a.js", "import './b.js';\n"),
+                ("b.js", "import './a.js';\nimport './c.js';\n"),
+                ("c.js", "export {};\n"),
+                ("other.js", "export {};\n"),
+            ],
+        );
+        let [main, a, b, c, other] = ["main.js", "a.js", "b.js", "c.js", "other.js"].map(|f| dir.join(f));
+        let mut store = ModuleStore::new(Resolver::new(&[]));
+        store.closure(&main, &mut HashSet::new());
+        store.load(&other).unwrap();
+        assert!(store.depends_on(&main, std::slice::from_ref(&c)));
+        assert!(store.depends_on(&a, std::slice::from_ref(&a)), "through the cycle");
+        assert!(!store.depends_on(&main, std::slice::from_ref(&other)));
+        assert!(!store.depends_on(&c, std::slice::from_ref(&main)));
+        assert_eq!(store.importers_of(&c), vec![b.clone()]);
+        let mut importers_of_a = store.importers_of(&a);
+        importers_of_a.sort();
+        let mut expected = vec![main.clone(), b.clone()];
+        expected.sort();
+        assert_eq!(importers_of_a, expected);
         std::fs::remove_dir_all(dir).unwrap();
     }
 
