@@ -101,7 +101,7 @@ fn an_entry_that_is_a_folder_is_one_line_with_its_path() {
     let app = TempApp::new("entry-folder", &[("package.json", ESM), ("src/main.js", "")]);
     let mut run = hotnode(&app, &["src"]);
     assert_eq!(run.wait_exit(Duration::from_secs(10)), Some(1));
-    let output = run.output();
+    let output = run.final_output();
     assert_eq!(output.lines().count(), 1, "{output}");
     assert!(output.contains("the entry src is a folder"), "{output}");
 }

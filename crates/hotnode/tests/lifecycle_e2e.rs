@@ -40,7 +40,8 @@ fn ctrl_c_reaches_the_app_once_and_hotnode_exits_with_its_code() {
     run.signal_group(libc::SIGINT);
     run.expect("GOT SIGINT 1");
     assert_eq!(run.wait_exit(Duration::from_secs(10)), Some(3));
-    assert!(!run.output().contains("GOT SIGINT 2"), "the app got Ctrl-C twice:\n{}", run.output());
+    let output = run.final_output();
+    assert!(!output.contains("GOT SIGINT 2"), "the app got Ctrl-C twice:\n{output}");
     wait_gone(pid);
 }
 

@@ -204,6 +204,19 @@ impl Running {
         }
     }
 
+    /// Every line, once the command has closed its stdout and stderr (it has ended).
+    pub fn final_output(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let (lock, cvar) = &*self.output;
+        let mut state = lock.lock().unwrap();
+        while state.closed < 2 {
+            let now = Instant::now();
+            assert!(now < deadline, "the output did not end:\n{}", state.lines.join("\n"));
+            state = cvar.wait_timeout(state, deadline - now).unwrap().0;
+        }
+        state.lines.join("\n")
+    }
+
     /// Every line so far.
     pub fn output(&self) -> String {
         self.output.0.lock().unwrap().lines.join("\n")
