@@ -357,7 +357,8 @@ fn a_node_too_old_or_not_node_at_all_is_a_clear_error() {
     ] {
         let mut run = hotnode(&app, &["--node", node, "main.js"]);
         assert_eq!(run.wait_exit(Duration::from_secs(10)), Some(1), "{node}: {}", run.output());
-        assert!(run.output().contains(message), "{node}: {}", run.output());
+        let output = run.final_output();
+        assert!(output.contains(message), "{node}: {output}");
     }
 }
 
