@@ -56,6 +56,36 @@ struct SharedState {
     markers: u64,
 }
 
+impl SharedState {
+    /// What a writer did to `paths`: every event of a writer counts (hotnode's own reads, an
+    /// open, access or close-nowrite, must not); a new file, a write or a truncate leaves the
+    /// file half-written until a close, rename or removal. (A write's event comes after the
+    /// write, so a file created and written in one go counts as being written from its
+    /// creation.)
+    fn note(&mut self, kind: &EventKind, paths: &[PathBuf]) {
+        let writing = match kind {
+            EventKind::Access(AccessKind::Close(AccessMode::Write))
+            | EventKind::Modify(ModifyKind::Name(_))
+            | EventKind::Remove(_) => Some(false),
+            EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_)) => return,
+            EventKind::Create(_) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => Some(true),
+            _ => None,
+        };
+        for path in paths {
+            *self.events.entry(path.clone()).or_default() += 1;
+            match writing {
+                Some(true) => {
+                    self.writing.insert(path.clone());
+                }
+                Some(false) => {
+                    self.writing.remove(path);
+                }
+                None => {}
+            }
+        }
+    }
+}
+
 /// A file's event count when a read of it began.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp(u64);
@@ -87,27 +117,10 @@ impl FileWatcher {
                 }
                 return;
             }
-            // Only what writers do counts: hotnode's own reads (open, access, close) must not.
-            let by_writer = match event.kind {
-                EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
-                EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_)) => false,
-                _ => true,
-            };
-            if by_writer && let Ok(mut state) = events_shared.state.lock() {
-                for path in &event.paths {
-                    *state.events.entry(path.clone()).or_default() += 1;
-                }
+            if let Ok(mut state) = events_shared.state.lock() {
+                state.note(&event.kind, &event.paths);
             }
             let change = match event.kind {
-                EventKind::Create(_) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => {
-                    // A new file, a write or a truncate: the file is half-written until its
-                    // writer closes it. (A write's own event comes after the write, so a file
-                    // created and written in one go counts as being written from its creation.)
-                    if let Ok(mut state) = events_shared.state.lock() {
-                        state.writing.extend(event.paths);
-                    }
-                    return;
-                }
                 EventKind::Access(AccessKind::Close(AccessMode::Write)) => Change::Written,
                 EventKind::Modify(ModifyKind::Name(RenameMode::To)) => Change::Written,
                 EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
@@ -122,12 +135,6 @@ impl FileWatcher {
                 EventKind::Modify(ModifyKind::Name(RenameMode::From)) | EventKind::Remove(_) => Change::Removed,
                 _ => return,
             };
-            // Closed, renamed or gone: no writer is at work on it any more.
-            if let Ok(mut state) = events_shared.state.lock() {
-                for path in &event.paths {
-                    state.writing.remove(path);
-                }
-            }
             for path in event.paths {
                 sink(path, change);
             }
