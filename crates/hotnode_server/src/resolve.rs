@@ -103,16 +103,14 @@ impl Resolver {
             ImportKind::Require => &self.cjs,
         };
         match resolver.resolve_file(importer, specifier) {
-            Ok(resolution) => match classify(resolution.into_path_buf()) {
-                Target::App(path) if self.root.as_ref().is_some_and(|root| !path.starts_with(root)) => {
-                    Target::Missing(format!(
-                        "Cannot load '{specifier}' imported from {}: {} is outside the project root {} (hotnode serves only the project's files; --root widens it)",
-                        importer.display(),
-                        path.display(),
-                        self.root.as_deref().unwrap_or(Path::new("/")).display()
-                    ))
-                }
-                target => target,
+            Ok(resolution) => match (classify(resolution.into_path_buf()), &self.root) {
+                (Target::App(path), Some(root)) if !path.starts_with(root) => Target::Missing(format!(
+                    "Cannot load '{specifier}' imported from {}: {} is outside the project root {} (hotnode serves only the project's files; --root widens it)",
+                    importer.display(),
+                    path.display(),
+                    root.display()
+                )),
+                (target, _) => target,
             },
             Err(oxc_resolver::ResolveError::Builtin { resolved, .. }) => Target::External(resolved),
             Err(oxc_resolver::ResolveError::NotFound(_)) => {
