@@ -169,22 +169,16 @@ export class Registry {
   }
 
   /**
-   * New code for a module: returns the record if a live instance must be replaced. A module
-   * whose first evaluation threw is evaluated afresh, from the new code, at its next import
-   * (instead of rethrowing the old error forever).
+   * New code for a module: returns the record if a live instance must be replaced. (A module
+   * whose first evaluation threw was made new by `retryErrored` before the update: it is
+   * evaluated afresh, from the new code, at its next import.)
    * @param {ModulePayload} payload
    * @returns {ModuleRecord | null}
    */
   takeCode(payload) {
     this.accept(payload);
     const record = /** @type {ModuleRecord} */ (this.records.get(payload.id));
-    if (record.state === "evaluated") return record;
-    if (record.state === "errored") {
-      record.state = "new";
-      record.error = undefined;
-      record.evaluation = null;
-    }
-    return null;
+    return record.state === "evaluated" ? record : null;
   }
 
   /** @param {ModulePayload} payload */
