@@ -678,7 +678,7 @@ impl Session {
                 // Being written (or gone again since the event): its next event brings it.
                 continue;
             };
-            match self.store.refresh_with(&path, read) {
+            match self.store.refresh(&path, read) {
                 Refresh::Unchanged => {
                     self.broken.remove(&path);
                     // A save of a module whose update failed retries it, even as it was (what

@@ -157,15 +157,11 @@ impl ModuleStore {
         Ok(&self.modules[path])
     }
 
-    /// Re-reads a stored module after its file changed. On failure the stored version stays,
-    /// so the next good save is compared against what the app runs.
-    pub fn refresh(&mut self, path: &Path) -> Refresh {
-        self.refresh_with(path, read_source(path))
-    }
-
-    /// [`Self::refresh`] with the file already read (`read_source`), so the caller can decide
-    /// between the read and the build whether the content is whole.
-    pub fn refresh_with(&mut self, path: &Path, read: Result<String, LoadError>) -> Refresh {
+    /// Takes a stored module's file as read again after a change (`read` is `read_source`'s,
+    /// taken by the caller, which decides between the read and this whether it is whole). On
+    /// failure the stored version stays, so the next good save is compared against what the
+    /// app runs.
+    pub fn refresh(&mut self, path: &Path, read: Result<String, LoadError>) -> Refresh {
         let Some(stored) = self.modules.get(path) else {
             return Refresh::Unchanged;
         };
@@ -567,12 +563,12 @@ mod tests {
         let mut store = ModuleStore::new(Resolver::new(&[]));
         store.load(&path).unwrap();
         std::fs::write(&path, "export const a = 1;\n").unwrap();
-        assert!(matches!(store.refresh(&path), Refresh::Unchanged));
+        assert!(matches!(store.refresh(&path, read_source(&path)), Refresh::Unchanged));
         std::fs::write(&path, "export const a = ;\n").unwrap();
-        assert!(matches!(store.refresh(&path), Refresh::Failed(LoadError::Transform { .. })));
+        assert!(matches!(store.refresh(&path, read_source(&path)), Refresh::Failed(LoadError::Transform { .. })));
         assert!(payload(&store, &path)["code"].as_str().unwrap().contains("const a = 1"));
         std::fs::write(&path, "export const a = 2;\n").unwrap();
-        assert!(matches!(store.refresh(&path), Refresh::Changed));
+        assert!(matches!(store.refresh(&path, read_source(&path)), Refresh::Changed));
         assert!(payload(&store, &path)["code"].as_str().unwrap().contains("const a = 2"));
         std::fs::remove_dir_all(dir).unwrap();
     }
