@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use support::{Load, LoadReport, Running, TempApp, free_port, hotnode_with_env, http_get, repo_root};
+use support::{Load, LoadReport, Running, TempApp, free_port, hotnode_with_env, http_get};
 
 fn stress() -> usize {
     std::env::var("HOTNODE_STRESS").ok().and_then(|s| s.parse().ok()).unwrap_or(1usize).max(1)
@@ -26,7 +26,7 @@ fn greeting(k: usize) -> String {
 }
 
 fn start(name: &str) -> (TempApp, Running, u16) {
-    let app = TempApp::copy_of(name, &repo_root().join("examples/hello-server"));
+    let app = TempApp::copy_of(name, &support::fixture("hello-server"));
     let port = free_port();
     let mut run = hotnode_with_env(&app, &["src/main.ts"], &[("PORT", &port.to_string())]);
     run.expect("listening on");

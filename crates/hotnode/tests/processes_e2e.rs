@@ -7,7 +7,7 @@ mod support;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use support::{Load, TempApp, free_port, hotnode, hotnode_with_env, http_get, process_alive, repo_root};
+use support::{Load, TempApp, free_port, hotnode, hotnode_with_env, http_get, process_alive};
 
 /// The pid in a response of the cluster example ("Hello from worker 123 (request #4)").
 fn worker_pid(body: &str) -> Option<u32> {
@@ -30,7 +30,7 @@ fn wait_until_all_serve(port: u16, pids: &BTreeSet<u32>, marker: &str) {
 
 #[test]
 fn a_handler_edit_reaches_both_cluster_workers_under_load_without_a_failed_request() {
-    let app = TempApp::copy_of("cluster", &repo_root().join("examples/cluster-server"));
+    let app = TempApp::copy_of("cluster", &support::fixture("cluster-server"));
     let port = free_port();
     let port_text = port.to_string();
     let mut run = hotnode_with_env(&app, &["--verbose", "src/main.ts"], &[("PORT", &port_text), ("WORKERS", "2")]);
@@ -163,7 +163,7 @@ fn a_forked_child_ends_when_hotnode_is_killed() {
 
 #[test]
 fn an_edit_no_process_can_take_restarts_the_cluster_on_the_same_port() {
-    let app = TempApp::copy_of("cluster-restart", &repo_root().join("examples/cluster-server"));
+    let app = TempApp::copy_of("cluster-restart", &support::fixture("cluster-server"));
     let port = free_port();
     let port_text = port.to_string();
     let mut run = hotnode_with_env(&app, &["src/main.ts"], &[("PORT", &port_text), ("WORKERS", "2")]);

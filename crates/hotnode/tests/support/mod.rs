@@ -15,11 +15,17 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
 
-/// `shared/` sits beside the repository (CI clones main with it there).
-pub fn shared_dir() -> PathBuf {
+/// The project's shared folder beside the repository, where there is one (a developer's
+/// checkout and CI have it; a clone alone does not, and needs nothing from it).
+pub fn shared_dir() -> Option<PathBuf> {
     let dir = repo_root().join("../shared");
-    assert!(dir.join("conformance/run").is_file(), "expected the shared folder at {}", dir.display());
-    dir
+    dir.join("conformance/run").is_file().then(|| dir.canonicalize().unwrap())
+}
+
+/// `crates/hotnode/tests/fixtures/<name>`: an app the tests copy and edit. The examples the
+/// README points users at have a fixture each, so a user's edit of an example changes no test.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
 pub struct TempApp {
@@ -45,13 +51,15 @@ impl TempApp {
         app
     }
 
-    /// A copy of `examples/<name>` whose `node_modules` is the examples workspace's, installed
-    /// from the registry with its lockfile (once; see [`examples_node_modules`]).
+    /// A copy of the fixture of `examples/<name>` (`tests/fixtures/<name>`: the example as the
+    /// tests know it, which a user trying the examples cannot change), whose `node_modules` is the
+    /// examples workspace's, installed from the registry with its lockfile (once; see
+    /// [`examples_node_modules`]).
     pub fn copy_of_example(name: &str) -> Self {
         static COPIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let node_modules = examples_node_modules();
         let copy = COPIES.fetch_add(1, Ordering::Relaxed);
-        let app = Self::copy_of(&format!("{name}-{copy}"), &repo_root().join("examples").join(name));
+        let app = Self::copy_of(&format!("{name}-{copy}"), &fixture(name));
         std::os::unix::fs::symlink(node_modules, app.dir.join("node_modules")).unwrap();
         app
     }
@@ -92,16 +100,44 @@ impl Drop for TempApp {
     }
 }
 
+/// The two pipes a command writes to. Lines of one pipe arrive in the order they were written;
+/// between the two pipes there is no order at all (the app's stdout and hotnode's stderr race).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stream {
+    Stdout = 0,
+    Stderr = 1,
+}
+
 #[derive(Default)]
 struct Lines {
-    lines: Vec<String>,
+    lines: Vec<(Stream, String)>,
     closed: usize,
 }
+
+impl Lines {
+    fn text(&self) -> String {
+        self.lines.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>().join("\n")
+    }
+}
+
+/// How long a wait for output may take. Generous, since a loaded two-core machine can take
+/// seconds to start node; a passing test never waits that long. `HOTNODE_TEST_WAIT_SCALE`
+/// multiplies it (a slower machine).
+pub fn patience(base: Duration) -> Duration {
+    let scale = std::env::var("HOTNODE_TEST_WAIT_SCALE").ok().and_then(|s| s.parse::<f64>().ok()).unwrap_or(1.0);
+    base.mul_f64(scale.max(1.0))
+}
+
+/// The default wait for a line.
+const LINE_WAIT: Duration = Duration::from_secs(30);
 
 pub struct Running {
     pub child: Child,
     output: Arc<(Mutex<Lines>, Condvar)>,
-    cursor: usize,
+    /// Per stream, the index (into all lines) after the last line matched in that stream: a
+    /// wait looks at each stream from its own cursor, so what it finds never depends on how
+    /// the two streams interleaved.
+    cursor: [usize; 2],
 }
 
 pub fn hotnode(app: &TempApp, args: &[&str]) -> Running {
@@ -129,16 +165,16 @@ pub fn run_command(mut command: Command) -> Running {
         .spawn()
         .expect("the command starts");
     let output = Arc::new((Mutex::new(Lines::default()), Condvar::new()));
-    for stream in [
-        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-        Box::new(child.stderr.take().unwrap()),
+    for (which, stream) in [
+        (Stream::Stdout, Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>),
+        (Stream::Stderr, Box::new(child.stderr.take().unwrap())),
     ] {
         let output = Arc::clone(&output);
         std::thread::spawn(move || {
             for line in BufReader::new(stream).lines() {
                 let Ok(line) = line else { break };
                 let (lock, cvar) = &*output;
-                lock.lock().unwrap().lines.push(line);
+                lock.lock().unwrap().lines.push((which, line));
                 cvar.notify_all();
             }
             let (lock, cvar) = &*output;
@@ -146,49 +182,66 @@ pub fn run_command(mut command: Command) -> Running {
             cvar.notify_all();
         });
     }
-    Running { child, output, cursor: 0 }
+    Running { child, output, cursor: [0, 0] }
+}
+
+/// The first line containing `needle` at or after its stream's cursor.
+fn find_after(lines: &[(Stream, String)], cursor: [usize; 2], needle: &str) -> Option<(usize, Stream)> {
+    let from = cursor[0].min(cursor[1]);
+    lines[from.min(lines.len())..]
+        .iter()
+        .enumerate()
+        .map(|(offset, (stream, line))| (from + offset, *stream, line))
+        .find(|(index, stream, line)| *index >= cursor[*stream as usize] && line.contains(needle))
+        .map(|(index, stream, _)| (index, stream))
 }
 
 impl Running {
-    /// Waits for the next line (after the last one matched) that contains `needle`.
+    /// Waits for the next line that contains `needle`: the next after the last line matched
+    /// in the same stream (stdout or stderr), whatever the other stream printed meanwhile.
     pub fn expect(&mut self, needle: &str) -> String {
-        self.expect_within(needle, Duration::from_secs(10))
+        self.expect_within(needle, LINE_WAIT)
     }
 
     pub fn expect_within(&mut self, needle: &str, timeout: Duration) -> String {
         let cursor = self.cursor;
-        let (index, line) = self.wait_for(timeout, &format!("no line containing {needle:?}"), |lines| {
-            let offset = lines[cursor..].iter().position(|l| l.contains(needle))?;
-            Some((cursor + offset, lines[cursor + offset].clone()))
-        });
-        self.cursor = index + 1;
+        let (index, stream, line) =
+            self.wait_for(patience(timeout), &format!("no line containing {needle:?}"), |lines| {
+                let (index, stream) = find_after(lines, cursor, needle)?;
+                Some((index, stream, lines[index].1.clone()))
+            });
+        self.cursor[stream as usize] = index + 1;
         line
     }
 
-    /// Waits until each needle has appeared after the last matched line, in any order: lines
-    /// from the app's stdout and from hotnode's stderr travel through different pipes, so their
-    /// relative order is not fixed.
+    /// Waits until each needle has appeared (each after its stream's cursor), in any order.
     pub fn expect_each(&mut self, needles: &[&str]) {
         let cursor = self.cursor;
-        let last = self.wait_for(Duration::from_secs(10), &format!("not all of {needles:?} appeared"), |lines| {
-            let found: Option<Vec<usize>> =
-                needles.iter().map(|needle| lines[cursor..].iter().position(|l| l.contains(needle))).collect();
-            found.map(|found| found.into_iter().max().map_or(cursor, |last| cursor + last + 1))
+        let found = self.wait_for(patience(LINE_WAIT), &format!("not all of {needles:?} appeared"), |lines| {
+            needles.iter().map(|needle| find_after(lines, cursor, needle)).collect::<Option<Vec<_>>>()
         });
-        self.cursor = last;
+        for (index, stream) in found {
+            let at = &mut self.cursor[stream as usize];
+            *at = (*at).max(index + 1);
+        }
     }
 
     /// The first line that contains `needle`, wherever the cursor is (waiting for it, as for
     /// `expect`); the cursor does not move.
     pub fn line_with(&self, needle: &str) -> String {
-        self.wait_for(Duration::from_secs(10), &format!("no line containing {needle:?}"), |lines| {
-            lines.iter().find(|l| l.contains(needle)).cloned()
+        self.wait_for(patience(LINE_WAIT), &format!("no line containing {needle:?}"), |lines| {
+            lines.iter().find(|(_, l)| l.contains(needle)).map(|(_, l)| l.clone())
         })
     }
 
     /// Waits until `find` finds something in the lines so far; panics with `missing` and the
     /// output when the time is up or hotnode's output has ended.
-    fn wait_for<T>(&self, timeout: Duration, missing: &str, mut find: impl FnMut(&[String]) -> Option<T>) -> T {
+    fn wait_for<T>(
+        &self,
+        timeout: Duration,
+        missing: &str,
+        mut find: impl FnMut(&[(Stream, String)]) -> Option<T>,
+    ) -> T {
         let deadline = Instant::now() + timeout;
         let (lock, cvar) = &*self.output;
         let mut state = lock.lock().unwrap();
@@ -198,7 +251,7 @@ impl Running {
             }
             let now = Instant::now();
             if now >= deadline || state.closed == 2 {
-                panic!("{missing}; output so far:\n{}", state.lines.join("\n"));
+                panic!("{missing}; output so far:\n{}", state.text());
             }
             state = cvar.wait_timeout(state, deadline - now).unwrap().0;
         }
@@ -206,20 +259,20 @@ impl Running {
 
     /// Every line, once the command has closed its stdout and stderr (it has ended).
     pub fn final_output(&self) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + patience(LINE_WAIT);
         let (lock, cvar) = &*self.output;
         let mut state = lock.lock().unwrap();
         while state.closed < 2 {
             let now = Instant::now();
-            assert!(now < deadline, "the output did not end:\n{}", state.lines.join("\n"));
+            assert!(now < deadline, "the output did not end:\n{}", state.text());
             state = cvar.wait_timeout(state, deadline - now).unwrap().0;
         }
-        state.lines.join("\n")
+        state.text()
     }
 
     /// Every line so far.
     pub fn output(&self) -> String {
-        self.output.0.lock().unwrap().lines.join("\n")
+        self.output.0.lock().unwrap().text()
     }
 
     /// Sends `signal` to the process group: the command and what it started (as a terminal
