@@ -5,6 +5,14 @@
  * request is outstanding, so it never keeps an app alive that would otherwise exit.
  */
 import net from "node:net";
+import { readHotnodeMessage } from "./protocol.mjs";
+
+/**
+ * @typedef {import("./protocol.mjs").HotnodeMessage} HotnodeMessage
+ * @typedef {import("./protocol.mjs").RuntimeMessage} RuntimeMessage
+ * @typedef {import("./protocol.mjs").RuntimeRequest} RuntimeRequest
+ * @typedef {import("./protocol.mjs").HelloMessage} HelloMessage
+ */
 
 export class Channel {
   /** @param {net.Socket} socket */
@@ -13,7 +21,7 @@ export class Channel {
     /** @type {Map<number, {resolve: (v: any) => void, reject: (e: Error) => void}>} */
     this.pending = new Map();
     this.nextId = 1;
-    /** @type {(message: any) => void} */
+    /** @type {(message: HotnodeMessage) => void} */
     this.onMessage = () => {};
     this.closed = false;
     // A start-up reply carries thousands of modules in one line of megabytes: the pieces of an
@@ -49,14 +57,14 @@ export class Channel {
 
   /**
    * @param {string} path
-   * @param {{ token: string, pid: number }} hello the first message: the session token, and who this process is
+   * @param {HelloMessage} hello the first message: the session token, and who this process is
    * @returns {Promise<Channel>}
    */
   static connect(path, hello) {
     return new Promise((resolve, reject) => {
       const socket = net.createConnection(path, () => {
         const channel = new Channel(socket);
-        channel.send({ type: "hello", ...hello });
+        channel.send(hello);
         resolve(channel);
       });
       socket.once("error", reject);
@@ -65,14 +73,16 @@ export class Channel {
 
   /** @param {string} line */
   dispatch(line) {
+    /** @type {HotnodeMessage} */
     let message;
     try {
-      message = JSON.parse(line);
-    } catch {
-      process.emitWarning(`[hot] ignored a malformed message from hotnode`);
+      message = readHotnodeMessage(line);
+    } catch (err) {
+      // A hotnode and a runtime of different builds, or a bug: said, not acted on.
+      process.emitWarning(`[hot] ignored a message from hotnode: ${err instanceof Error ? err.message : err}`);
       return;
     }
-    if (typeof message.rid === "number" && this.pending.has(message.rid)) {
+    if ("rid" in message && this.pending.has(message.rid)) {
       const waiter = this.pending.get(message.rid);
       this.pending.delete(message.rid);
       if (this.pending.size === 0) this.socket.unref();
@@ -82,13 +92,14 @@ export class Channel {
     this.onMessage(message);
   }
 
-  /** @param {object} message */
+  /** @param {RuntimeMessage} message */
   send(message) {
     if (!this.closed) this.socket.write(JSON.stringify(message) + "\n");
   }
 
   /**
-   * @param {object} message
+   * Sends `message` with a new `rid` and resolves with hotnode's reply to it.
+   * @param {RuntimeRequest} message
    * @returns {Promise<any>}
    */
   request(message) {
@@ -97,7 +108,7 @@ export class Channel {
       if (this.closed) return reject(new Error("hotnode closed the connection"));
       this.pending.set(rid, { resolve, reject });
       this.socket.ref();
-      this.send({ ...message, rid });
+      this.send(/** @type {RuntimeMessage} */ ({ ...message, rid }));
     });
   }
 }

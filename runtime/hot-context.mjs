@@ -8,19 +8,28 @@
  * previous instance's registrations stay the live ones.
  */
 
+import { toHotnode } from "./protocol.mjs";
+
 /**
- * @typedef {import("./registry.mjs").ModuleRecord} ModuleRecord
- * @typedef {import("./engine.mjs").Engine} Engine
+ * @typedef {import("./module-record.mjs").ModuleRecord} ModuleRecord
+ * @typedef {import("./events.mjs").EventBus} EventBus
+ * @typedef {import("./status.mjs").StatusController} StatusController
  * @typedef {"vite" | "webpack"} Face
+ * @typedef {object} HotHost  what a module's hot context needs of the rest of the runtime
+ * @property {EventBus} events  `on`/`off`, one bus for the process
+ * @property {(message: import("./protocol.mjs").CustomToHotnode) => void} send  to hotnode
+ * @property {(record: ModuleRecord, specifier: string) => string} resolve  a specifier of the module, synchronously
+ * @property {(record: ModuleRecord, message: string | undefined, face: Face) => void} invalidate
+ * @property {Pick<StatusController, "check" | "apply" | "current" | "addHandler" | "removeHandler">} status  webpack's
  * @typedef {{ ids: string[], single: boolean, cb: Function | undefined, face: Face, errorHandler?: Function }} DepAccept
  * @typedef {{ fn: Function, face: Face }} DisposeHandler
  */
 
 export class HotContext {
-  /** @param {ModuleRecord} record @param {Engine} engine */
-  constructor(record, engine) {
+  /** @param {ModuleRecord} record @param {HotHost} host */
+  constructor(record, host) {
     this.record = record;
-    this.engine = engine;
+    this.host = host;
     /** @type {Array<Function | undefined>} Vite-face self-accept callbacks (`undefined` for `accept()`) */
     this.selfAccepts = [];
     /** webpack-face self-accept: `true`, or the error handler given to `accept(fn)` */
@@ -48,13 +57,13 @@ export class HotContext {
 
   /** @param {string} specifier */
   resolveId(specifier) {
-    return this.engine.registry.resolveSync(this.record, specifier);
+    return this.host.resolve(this.record, specifier);
   }
 
   /** `import.meta.hot` */
   createApi() {
     const ctx = this;
-    const engine = this.engine;
+    const host = this.host;
     return {
       get data() {
         return ctx.record.data;
@@ -91,20 +100,20 @@ export class HotContext {
       },
       /** @param {string} [message] */
       invalidate(message) {
-        engine.invalidate(ctx.record, message);
+        host.invalidate(ctx.record, message, "vite");
       },
       /** @param {string} event @param {Function} fn */
       on(event, fn) {
-        engine.events.on(event, fn, ctx);
-        return () => engine.events.off(event, fn);
+        host.events.on(event, fn, ctx);
+        return () => host.events.off(event, fn);
       },
       /** @param {string} event @param {Function} fn */
       off(event, fn) {
-        engine.events.off(event, fn);
+        host.events.off(event, fn);
       },
       /** @param {string} event @param {unknown} [data] */
       send(event, data) {
-        engine.send({ type: "custom", event, data });
+        host.send(toHotnode.custom(event, data));
       },
     };
   }
@@ -117,7 +126,7 @@ export class HotContext {
 
   createWebpackApi() {
     const ctx = this;
-    const engine = this.engine;
+    const status = this.host.status;
     /** @param {string | string[]} deps */
     const idsOf = (deps) => (Array.isArray(deps) ? deps : [deps]).map((d) => ctx.resolveId(d));
     return {
@@ -160,29 +169,28 @@ export class HotContext {
         if (at >= 0) ctx.disposeHandlers.splice(at, 1);
       },
       invalidate() {
-        engine.status.invalidate(ctx.record);
+        ctx.host.invalidate(ctx.record, undefined, "webpack");
       },
       /** @param {boolean | object} [autoApply] */
       check(autoApply) {
-        return engine.status.check(autoApply);
+        return status.check(autoApply);
       },
       /** @param {object} [options] */
       apply(options) {
-        return engine.status.apply(options);
+        return status.apply(options);
       },
       /** @param {Function} [listener] */
       status(listener) {
-        if (!listener) return engine.status.current;
-        engine.status.handlers.push(listener);
+        if (!listener) return status.current;
+        status.addHandler(listener);
       },
       /** @param {Function} listener */
       addStatusHandler(listener) {
-        engine.status.handlers.push(listener);
+        status.addHandler(listener);
       },
       /** @param {Function} listener */
       removeStatusHandler(listener) {
-        const at = engine.status.handlers.indexOf(listener);
-        if (at >= 0) engine.status.handlers.splice(at, 1);
+        status.removeHandler(listener);
       },
     };
   }

@@ -8,18 +8,19 @@
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { assemble } from "./assemble.mjs";
 import { Channel } from "./channel.mjs";
-import { Engine } from "./engine.mjs";
+import { UNRESOLVED } from "./errors.mjs";
 import { installHelpers } from "./helpers.mjs";
 import { joinForks } from "./processes.mjs";
-import { UNRESOLVED } from "./registry.mjs";
+import { ENV, toHotnode } from "./protocol.mjs";
 
 process.setSourceMapsEnabled(true);
 installHelpers(globalThis);
 joinForks(fileURLToPath(import.meta.url));
 
-const socketPath = process.env.HOTNODE_SOCKET;
-const token = process.env.HOTNODE_TOKEN;
+const socketPath = process.env[ENV.socket];
+const token = process.env[ENV.token];
 if (!socketPath || !token || process.argv.length < 3) {
   console.error("hotnode runtime: start it through `hotnode <entry>`");
   process.exit(2);
@@ -28,42 +29,54 @@ const entry = path.resolve(process.argv[2]);
 process.argv.splice(1, 2, entry);
 
 // A process the app forked (see processes.mjs) says whose it is; hotnode started the others.
-const parent = Number(process.env.HOTNODE_PARENT) || null;
-const role = parent ? process.env.HOTNODE_ROLE ?? "forked process" : null;
-delete process.env.HOTNODE_PARENT;
-delete process.env.HOTNODE_ROLE;
-const channel = await Channel.connect(socketPath, {
-  token,
-  pid: process.pid,
-  parent,
-  role,
-  generation: Number(process.env.HOTNODE_GENERATION) || 0,
-  entry,
-  node: process.versions.node,
-});
+const parent = Number(process.env[ENV.parent]) || null;
+const role = parent ? process.env[ENV.role] ?? "forked process" : null;
+delete process.env[ENV.parent];
+delete process.env[ENV.role];
+const channel = await Channel.connect(
+  socketPath,
+  toHotnode.hello({
+    token,
+    pid: process.pid,
+    parent,
+    role,
+    generation: Number(process.env[ENV.generation]) || 0,
+    entry,
+    node: process.versions.node,
+  }),
+);
 if (!parent) tellSignals(channel);
 if (parent) {
   // hotnode ends the process it started when it exits; a forked process ends with the session
   // too, through its own SIGTERM handling, so none outlives hotnode holding a port.
   channel.onClose = () => process.kill(process.pid, "SIGTERM");
 }
-const engine = new Engine(channel, { restart: process.env.HOTNODE_RESTART !== "0", manual: process.env.HOTNODE_APPLY === "manual" });
-channel.onMessage = (message) => {
+const { engine, status, events, registry } = assemble(channel, {
+  restart: process.env[ENV.restart] !== "0",
+  manual: process.env[ENV.apply] === "manual",
+});
+channel.onMessage = (/** @type {import("./protocol.mjs").HotnodeMessage} */ message) => {
   switch (message.type) {
     case "update":
-      void engine.receiveUpdate(message.modules, message.seq);
+      void status.receive(message.modules, message.seq);
       break;
     case "error":
-      engine.status.receiveError(message.err ?? {});
-      void engine.events.emit("vite:error", { type: "error", err: message.err });
-      void engine.events.emit("message", message.err?.message ?? "error", message.err);
+      status.receiveError(message.err);
+      void events.emit("vite:error", { type: "error", err: message.err });
+      void events.emit("message", message.err.message ?? "error", message.err);
       break;
     case "reload":
       void engine.enqueue(() => engine.reload({ type: "reload", path: message.path, reason: "watched", chain: [message.path] }, message.path));
       break;
     case "custom":
-      void engine.events.emit(message.event, message.data);
+      void events.emit(message.event, message.data);
       break;
+    case "modules":
+    case "ack":
+      // A reply whose request is no longer waited for (a restart's ack after its wait).
+      break;
+    default:
+      unknownMessage(message);
   }
 };
 try {
@@ -72,13 +85,13 @@ try {
   // An import that names nothing, at start-up: the message says which and where. Left to node,
   // it would come after an echo of the runtime's line that threw it.
   if (err && typeof err === "object" && UNRESOLVED in err) {
-    console.error(/** @type {Error} */ (err).stack);
+    console.error(/** @type {Error} */ (/** @type {unknown} */ (err)).stack);
     process.exit(1);
   }
   throw err;
 }
 // performance.now() counts from the process's start: what the user waited for.
-channel.send({ type: "started", modules: engine.registry.evaluatedCount, ms: Math.round(performance.now()) });
+channel.send(toHotnode.started(registry.evaluatedCount, Math.round(performance.now())));
 
 /**
  * hotnode sends a signal it got on to the app, unless the app got it too: a signal sent to the
@@ -90,7 +103,7 @@ channel.send({ type: "started", modules: engine.registry.evaluatedCount, ms: Mat
 function tellSignals(channel) {
   for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM", "SIGHUP"])) {
     const tell = () => {
-      channel.send({ type: "signal", signal });
+      channel.send(toHotnode.signal(signal));
       if (process.listenerCount(signal) === 1) {
         process.removeListener(signal, tell);
         process.kill(process.pid, signal);
@@ -98,4 +111,13 @@ function tellSignals(channel) {
     };
     process.on(signal, tell);
   }
+}
+
+/**
+ * A message type the switch above does not handle: the channel lets through only the types
+ * `protocol.mjs` knows, so this is a runtime that forgot one (tsc says so first: `never`).
+ * @param {never} message
+ */
+function unknownMessage(message) {
+  process.emitWarning(`[hot] no handler for hotnode's message ${JSON.stringify(/** @type {any} */ (message).type)}`);
 }

@@ -94,3 +94,40 @@ function chainOf(id, cameFrom) {
   }
   return chain;
 }
+
+/**
+ * The planner's view of the live module graph: importers that are evaluated (or evaluating),
+ * and each live instance's registrations.
+ * @param {Map<string, import("./module-record.mjs").ModuleRecord>} records
+ * @param {string | undefined} entryId
+ * @returns {PlanGraph}
+ */
+export function liveGraph(records, entryId) {
+  /** @param {string} id */
+  const live = (id) => records.get(id)?.hot ?? null;
+  return {
+    importers: (id) =>
+      [...(records.get(id)?.importers ?? [])].filter((r) => r.state === "evaluated" || r.state === "evaluating").map((r) => r.id),
+    selfAccepts: (id) => {
+      const hot = live(id);
+      if (!hot) return false;
+      if (hot.acceptsSelf) return true;
+      if (!hot.exportsAccept) return false;
+      // acceptExports: a boundary only if every importer imports nothing but the accepted names.
+      const accepted = new Set(hot.exportsAccept.names);
+      const record = /** @type {import("./module-record.mjs").ModuleRecord} */ (records.get(id));
+      for (const importer of record.importers) {
+        for (const [specifier, target] of Object.entries(importer.deps)) {
+          if (!("id" in target) || target.id !== id) continue;
+          const names = importer.names[specifier] ?? ["*"];
+          if (names.some((n) => !accepted.has(n))) return false;
+        }
+      }
+      return true;
+    },
+    acceptsDep: (importer, dep) => live(importer)?.acceptsDep(dep) ?? false,
+    declined: (id) => live(id)?.declined ?? false,
+    declinesDep: (importer, dep) => live(importer)?.declinedDeps.has(dep) ?? false,
+    isEntry: (id) => id === entryId,
+  };
+}

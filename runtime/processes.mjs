@@ -12,9 +12,10 @@ import childProcess from "node:child_process";
 import { syncBuiltinESMExports } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ENV } from "./protocol.mjs";
 
-/** The variables that carry the session to a process. */
-export const SESSION_VARIABLES = ["HOTNODE_SOCKET", "HOTNODE_TOKEN", "HOTNODE_RESTART", "HOTNODE_APPLY", "HOTNODE_GENERATION"];
+/** The variables that carry the session to a process (the others say who it is). */
+export const SESSION_VARIABLES = [ENV.socket, ENV.token, ENV.restart, ENV.apply, ENV.generation];
 
 /**
  * @typedef {{ modulePath: string, args: string[], options: Record<string, any> }} ForkCall
@@ -60,9 +61,9 @@ export function hotFork(call, context) {
   if (!isAppModule(file)) return null;
   const env = { ...(call.options.env ?? process.env) };
   Object.assign(env, context.session);
-  env.HOTNODE_PARENT = String(context.parentPid);
+  env[ENV.parent] = String(context.parentPid);
   // cluster forks its workers with NODE_UNIQUE_ID: a worker, not a plain child.
-  env.HOTNODE_ROLE = "NODE_UNIQUE_ID" in env ? "cluster worker" : "forked process";
+  env[ENV.role] = "NODE_UNIQUE_ID" in env ? "cluster worker" : "forked process";
   return { modulePath: context.runtimeMain, args: [file, ...call.args], options: { ...call.options, env } };
 }
 

@@ -1,35 +1,36 @@
 // @ts-check
 /**
- * Live module instances: code received from hotnode, evaluation in the module-runner form,
- * one namespace object per module that lives across versions (its getters are redefined when
- * a new version evaluates successfully, so importers reading `dep.name` see the new binding),
- * and the importer graph the planner walks.
+ * Live module instances: code received from hotnode, evaluation of ES modules in the
+ * module-runner form (CommonJS is `commonjs.mjs`), and the importer graph the planner walks. A
+ * new evaluation of a module runs as an `Instance` whose exports, imports and hot context
+ * become the record's only if it succeeds.
  */
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import v8 from "node:v8";
-import { HotContext } from "./hot-context.mjs";
-
-export const RUNTIME_DIR = path.dirname(fileURLToPath(import.meta.url));
-
-/** Marks the error of an import that names nothing (see `unresolved`). */
-export const UNRESOLVED = Symbol("hotnode.unresolved");
+import { CommonJsLoader } from "./commonjs.mjs";
+import { unresolvedError } from "./errors.mjs";
+import { ModuleRecord, exportAll, isCommonJs } from "./module-record.mjs";
 
 /**
- * The error of an import that names nothing: node's code, hotnode's message (the specifier and
- * the importer), and a stack of the app's frames only: the runtime's frames would only hide
- * where the import is.
- * @param {string} message
+ * @typedef {import("./protocol.mjs").Target} Target
+ * @typedef {import("./protocol.mjs").ModulePayload} ModulePayload
+ * @typedef {import("./protocol.mjs").RuntimeRequest} RuntimeRequest
+ * @typedef {import("./hot-context.mjs").HotContext} HotContext
+ *
+ * @typedef {object} UpdateInProgress  what the registry tells the update under way
+ * @property {(record: ModuleRecord) => boolean} willReevaluate  the update re-evaluates it (not yet)
+ * @property {(record: ModuleRecord) => Promise<void>} reevaluate  re-evaluates it now
+ * @property {(record: ModuleRecord) => void} reevaluated  a re-evaluation ended (succeeded or not)
+ * @property {(record: ModuleRecord) => void} lostImporter  a module lost an importer (may be pruned)
+ *
+ * @typedef {object} RegistryHost  what the registry needs of the rest of the runtime
+ * @property {(message: RuntimeRequest) => Promise<any>} request  asks hotnode (a fetch)
+ * @property {(record: ModuleRecord) => HotContext} createHot  the hot context of a new instance
+ * @property {(owner: HotContext) => void} dropListeners  a failed or replaced instance's listeners go
+ * @property {() => UpdateInProgress | null} currentUpdate
  */
-function unresolved(message) {
-  const err = new Error(message);
-  const frames = (err.stack ?? "").split("\n").slice(1);
-  const app = frames.filter((line) => !line.includes(RUNTIME_DIR) && !line.includes("node:internal"));
-  err.stack = [`Error [ERR_MODULE_NOT_FOUND]: ${message}`, ...app].join("\n");
-  Object.assign(err, { code: "ERR_MODULE_NOT_FOUND", [UNRESOLVED]: true });
-  return err;
-}
 
 // Every version of a module is compiled with `new Function`, whose source V8's compilation
 // cache keeps alive through ordinary garbage collections: 1,000 updates of a 64 KB module
@@ -38,110 +39,11 @@ function unresolved(message) {
 // source identical to one compiled before, which hot updates never repeat.
 v8.setFlagsFromString("--no-compilation-cache");
 
-const AsyncFunction = /** @type {FunctionConstructor} */ (Object.getPrototypeOf(async () => {}).constructor);
-const ESM_PARAMS = ["__vite_ssr_exports__", "__vite_ssr_import_meta__", "__vite_ssr_import__", "__vite_ssr_dynamic_import__", "__vite_ssr_exportAll__"];
-const CJS_PARAMS = ["exports", "require", "module", "__filename", "__dirname"];
-
-/**
- * @typedef {{ id: string } | { external: string } | { error: string }} Target
- * @typedef {"esm" | "cjs" | "cjs-interop" | "json"} Format  `cjs-interop`: `import`/`export` in a
- *   CommonJS-format file, in the module-runner form but with synchronous imports (as TypeScript's
- *   and esbuild's CommonJS output)
- * @typedef {{ id: string, url: string, format: Format, code: string,
- *   deps: Record<string, Target>, names?: Record<string, string[]> }} ModulePayload
- * @typedef {import("./engine.mjs").Engine} Engine
- */
-
-/**
- * CommonJS modules are replaced the way webpack replaces them: an update only marks them
- * outdated, and the next `require` (an accept callback's, or a self-accepted module's own
- * re-require) evaluates the new version.
- * @param {{ format: Format }} record
- */
-export function isLazy(record) {
-  return record.format === "cjs" || record.format === "cjs-interop";
-}
-
-function createNamespace() {
-  const ns = Object.create(null);
-  Object.defineProperty(ns, Symbol.toStringTag, { value: "Module" });
-  return ns;
-}
-
-export class ModuleRecord {
-  /** @param {ModulePayload} payload */
-  constructor(payload) {
-    this.id = payload.id;
-    this.url = payload.url;
-    this.format = payload.format;
-    this.code = payload.code;
-    /** @type {Record<string, Target>} */
-    this.deps = payload.deps;
-    /** @type {Record<string, string[]>} */
-    this.names = payload.names ?? {};
-    /** The namespace importers hold: one object for the module's whole life. */
-    this.namespace = createNamespace();
-    /** @type {"new" | "evaluating" | "evaluated" | "errored"} */
-    this.state = "new";
-    /** @type {Promise<void> | null} */
-    this.evaluation = null;
-    /** @type {unknown} the error of a failed first evaluation, rethrown to later importers */
-    this.error = undefined;
-    /** @type {Set<ModuleRecord>} */
-    this.importers = new Set();
-    /** @type {Set<ModuleRecord>} */
-    this.imports = new Set();
-    /** @type {HotContext | null} the live instance's context */
-    this.hot = null;
-    /** `import.meta.hot.data`: `{}` at first, the same object handed to each new instance. */
-    this.data = {};
-    /** `module.hot.data`: undefined on first load, then the object the last dispose filled. */
-    /** @type {object | undefined} */
-    this.webpackData = undefined;
-    /** Position in first-evaluation order: accept callbacks run in this (import) order. */
-    this.order = -1;
-    /** A newer version failed to evaluate: the module still runs its previous instance. */
-    this.stale = false;
-    /** @type {{ exports: any } | null} the live CommonJS `module` object */
-    this.module = null;
-    /** Disposed because nothing imported it any more (webpack's "disposed" module). */
-    this.pruned = false;
-    /** @type {Function | null} `code` compiled: an importer re-evaluated by an update runs the same code again */
-    this.compiled = null;
-  }
-
-  /**
-   * The function the current code compiles to, compiled once: re-evaluating the 100 unchanged
-   * importers of a changed module then costs no compile (and no source-map parse) each.
-   */
-  compile() {
-    if (!this.compiled) {
-      this.compiled =
-        this.format === "cjs-interop"
-          ? new Function(...CJS_PARAMS, ...ESM_PARAMS, this.code)
-          : this.format === "cjs"
-            ? new Function(...CJS_PARAMS, this.code)
-            : new AsyncFunction(...ESM_PARAMS, this.code);
-    }
-    return this.compiled;
-  }
-
-  /** @param {ModulePayload} payload */
-  setCode(payload) {
-    if (payload.code !== this.code || payload.format !== this.format) this.compiled = null;
-    this.url = payload.url;
-    this.format = payload.format;
-    this.code = payload.code;
-    this.deps = payload.deps;
-    this.names = payload.names ?? {};
-  }
-}
-
 /**
  * One evaluation of a module: where its exports go and which modules it imported, committed
  * to the record only if the evaluation succeeds.
  */
-class Instance {
+export class Instance {
   /** @param {ModuleRecord} record @param {object} exports @param {Set<ModuleRecord>} ancestors @param {HotContext} hot */
   constructor(record, exports, ancestors, hot) {
     this.record = record;
@@ -156,9 +58,9 @@ class Instance {
 }
 
 export class Registry {
-  /** @param {Engine} engine */
-  constructor(engine) {
-    this.engine = engine;
+  /** @param {RegistryHost} host */
+  constructor(host) {
+    this.host = host;
     /** @type {Map<string, ModuleRecord>} */
     this.records = new Map();
     this.evaluatedCount = 0;
@@ -166,26 +68,30 @@ export class Registry {
     this.running = new Map();
     /** @type {Set<ModuleRecord>} modules whose first evaluation threw (see `retryErrored`) */
     this.errored = new Set();
+    this.commonjs = new CommonJsLoader(this);
   }
 
   /**
-   * New code for a module: returns the record if a live instance must be replaced. (A module
-   * whose first evaluation threw was made new by `retryErrored` before the update: it is
-   * evaluated afresh, from the new code, at its next import.)
+   * Code from hotnode: a new module, or the next version of a known one.
    * @param {ModulePayload} payload
-   * @returns {ModuleRecord | null}
    */
-  takeCode(payload) {
-    this.accept(payload);
-    const record = /** @type {ModuleRecord} */ (this.records.get(payload.id));
-    return record.state === "evaluated" ? record : null;
-  }
-
-  /** @param {ModulePayload} payload */
-  accept(payload) {
+  receive(payload) {
     const existing = this.records.get(payload.id);
     if (existing) existing.setCode(payload);
     else this.records.set(payload.id, new ModuleRecord(payload));
+  }
+
+  /**
+   * New code for a module an update replaces: the record if a live instance must be replaced.
+   * (A module whose first evaluation threw was made new by `retryErrored` before the update:
+   * it is evaluated afresh, from the new code, at its next import.)
+   * @param {ModulePayload} payload
+   * @returns {ModuleRecord | null}
+   */
+  replaceCode(payload) {
+    this.receive(payload);
+    const record = /** @type {ModuleRecord} */ (this.records.get(payload.id));
+    return record.state === "evaluated" ? record : null;
   }
 
   /**
@@ -195,8 +101,8 @@ export class Registry {
    * @returns {Promise<Target>}
    */
   async fetch(specifier, importer) {
-    const reply = await this.engine.channel.request({ type: "fetch", specifier, importer: importer?.id ?? null });
-    for (const payload of reply.modules ?? []) this.accept(payload);
+    const reply = await this.host.request({ type: "fetch", specifier, importer: importer?.id ?? null });
+    for (const payload of reply.modules ?? []) this.receive(payload);
     return reply.target;
   }
 
@@ -234,7 +140,7 @@ export class Registry {
    */
   async importFrom(instance, importer, specifier) {
     const target = await this.resolve(importer, specifier);
-    if ("error" in target) throw unresolved(target.error);
+    if ("error" in target) throw unresolvedError(target.error);
     if ("external" in target) return import(target.external);
     const dep = this.records.get(target.id);
     if (!dep) throw new Error(`hotnode did not send ${target.id}`);
@@ -258,8 +164,8 @@ export class Registry {
    */
   async instantiate(dep, ancestors) {
     if (ancestors.has(dep)) return dep.namespace; // a cycle: hand out the live namespace
-    const update = this.engine.currentUpdate;
-    if (update && update.pending.has(dep)) await update.reevaluate(dep);
+    const update = this.host.currentUpdate();
+    if (update?.willReevaluate(dep)) await update.reevaluate(dep);
     if (dep.state === "evaluated") return dep.namespace;
     if (dep.state === "errored") throw dep.error;
     if (dep.state === "new") {
@@ -286,27 +192,10 @@ export class Registry {
    * @param {Set<ModuleRecord>} ancestors
    */
   async evaluate(record, exports, ancestors) {
-    if (isLazy(record)) return this.evaluateCommonJs(record, exports, ancestors);
+    if (isCommonJs(record)) return this.commonjs.evaluate(record, exports, ancestors);
     const instance = this.startInstance(record, exports, ancestors);
     try {
       await this.runEsm(record, instance);
-    } catch (err) {
-      this.endInstance(instance, false);
-      throw err;
-    }
-    this.endInstance(instance, true);
-  }
-
-  /**
-   * `evaluate` for a CommonJS module: synchronous, so a `require` can return its exports.
-   * @param {ModuleRecord} record
-   * @param {object} exports
-   * @param {Set<ModuleRecord>} ancestors
-   */
-  evaluateCommonJs(record, exports, ancestors) {
-    const instance = this.startInstance(record, exports, ancestors);
-    try {
-      this.runCommonJs(record, instance);
     } catch (err) {
       this.endInstance(instance, false);
       throw err;
@@ -320,7 +209,7 @@ export class Registry {
    * @param {Set<ModuleRecord>} ancestors
    */
   startInstance(record, exports, ancestors) {
-    const instance = new Instance(record, exports, new Set([...ancestors, record]), new HotContext(record, this.engine));
+    const instance = new Instance(record, exports, new Set([...ancestors, record]), this.host.createHot(record));
     this.running.set(record, instance);
     return instance;
   }
@@ -336,13 +225,13 @@ export class Registry {
     const record = instance.record;
     this.running.delete(record);
     const reevaluation = record.order !== -1;
-    if (reevaluation) this.engine.currentUpdate?.done.add(record);
+    if (reevaluation) this.host.currentUpdate()?.reevaluated(record);
     if (succeeded) this.commit(record, instance);
-    else if (reevaluation && isLazy(record)) {
+    else if (reevaluation && isCommonJs(record)) {
       this.commit(record, instance);
       record.stale = true;
       record.state = "evaluated";
-    } else this.engine.events.removeOwner(instance.hot);
+    } else this.host.dropListeners(instance.hot);
   }
 
   /**
@@ -360,7 +249,7 @@ export class Registry {
     // Edges the new instance did not take during evaluation (an `import()` made later, in a
     // request handler) survive while its code still names that module; the rest are cut, and
     // the modules they led to may be pruned.
-    const named = new Set(Object.values(record.deps).flatMap((t) => ("id" in t ? [t.id] : [])));
+    const named = record.namedDeps();
     for (const dep of record.imports) {
       if (instance.imports.has(dep)) continue;
       if (named.has(dep.id)) {
@@ -368,11 +257,11 @@ export class Registry {
         continue;
       }
       dep.importers.delete(record);
-      this.engine.lostImporter(dep);
+      this.host.currentUpdate()?.lostImporter(dep);
     }
     for (const dep of instance.imports) dep.importers.add(record);
     record.imports = instance.imports;
-    if (record.hot) this.engine.events.removeOwner(record.hot);
+    if (record.hot) this.host.dropListeners(record.hot);
     record.hot = instance.hot;
     record.module = instance.module;
     record.stale = false;
@@ -383,151 +272,24 @@ export class Registry {
   /** @param {ModuleRecord} record @param {Instance} instance */
   async runEsm(record, instance) {
     const fn = record.compile();
-    const meta = this.importMeta(record, instance.hot);
     const exports = instance.exports;
     await fn(
       exports,
-      meta,
+      this.importMeta(record, instance.hot),
       (/** @type {string} */ specifier) => this.importFrom(instance, record, specifier),
-      (/** @type {string} */ specifier) => this.importFrom(this.running.get(record) ?? null, record, specifier),
+      (/** @type {string} */ specifier) => this.dynamicImport(record, specifier),
       (/** @type {any} */ from) => exportAll(from, exports),
     );
   }
 
   /**
-   * Runs a CommonJS module (or a CommonJS-format module written with `import`/`export`) in
-   * Node's wrapper, with `require` going through hotnode for app modules and `module.hot`.
+   * `import()` in a module: an edge of the instance evaluating now, or (later, from a request
+   * handler) of the record's live instance.
    * @param {ModuleRecord} record
-   * @param {Instance} instance
+   * @param {string} specifier
    */
-  runCommonJs(record, instance) {
-    const filename = record.id;
-    const dirname = path.dirname(filename);
-    const nativeRequire = createRequire(filename);
-    const module = {
-      id: filename,
-      filename,
-      path: dirname,
-      exports: {},
-      loaded: false,
-      children: [],
-      paths: nativeRequire.resolve.paths("") ?? [],
-      hot: instance.hot.webpackApi,
-    };
-    instance.module = module;
-    const require = this.createRequire(record, instance, nativeRequire);
-    try {
-      if (record.format === "cjs-interop") {
-        Object.defineProperty(module.exports, "__esModule", { value: true });
-        const fn = record.compile();
-        const exports = module.exports;
-        fn.call(
-          exports,
-          exports,
-          require,
-          module,
-          filename,
-          dirname,
-          exports,
-          this.importMeta(record, instance.hot),
-          (/** @type {string} */ specifier) => interopNamespace(require(specifier)),
-          (/** @type {string} */ specifier) => this.importFrom(this.running.get(record) ?? null, record, specifier),
-          (/** @type {any} */ from) => exportAll(from, exports),
-        );
-      } else {
-        const fn = record.compile();
-        fn.call(module.exports, module.exports, require, module, filename, dirname);
-      }
-      module.loaded = true;
-    } finally {
-      // Also after a throw: a CommonJS module that fails to re-evaluate keeps what it exported
-      // so far (webpack's rule), and a require cycle sees the partial exports.
-      defineCommonJsNamespace(instance.exports, module.exports);
-    }
-  }
-
-  /**
-   * The `require` of one CommonJS instance. App modules named by a string literal arrived with
-   * the importer, so requiring them stays synchronous; a computed specifier that resolves to
-   * a module hotnode already sent goes through hotnode too; anything else is Node's require
-   * (packages, builtins, and app files hotnode could not know in advance: those run, but are
-   * not hot-updated).
-   * @param {ModuleRecord} record
-   * @param {Instance} instance
-   * @param {NodeJS.Require} nativeRequire
-   */
-  createRequire(record, instance, nativeRequire) {
-    const registry = this;
-    /** @param {string} specifier */
-    function require(specifier) {
-      const target = record.deps[specifier];
-      if (target && "id" in target) {
-        const dep = registry.records.get(target.id);
-        if (dep) return registry.requireRecord(instance, dep);
-      }
-      if (!target && typeof specifier === "string" && !specifier.startsWith("node:")) {
-        let resolved = null;
-        try {
-          resolved = nativeRequire.resolve(specifier);
-        } catch {
-          // Node's own require reports it below.
-        }
-        const dep = resolved && registry.records.get(resolved);
-        if (dep) {
-          // A module disposed because no code named it any more, required by a computed path:
-          // webpack warns the same way; hotnode still runs its code (nothing is lost).
-          if (dep.pruned) console.warn(`[HMR] unexpected require(${dep.id}) to disposed module`);
-          return registry.requireRecord(instance, dep);
-        }
-      }
-      return nativeRequire(specifier);
-    }
-    Object.assign(require, { resolve: nativeRequire.resolve, cache: nativeRequire.cache, main: nativeRequire.main });
-    return require;
-  }
-
-  /**
-   * Synchronous `require` of an app module from CommonJS (its code arrived with the importer).
-   * @param {Instance} instance
-   * @param {ModuleRecord} dep
-   */
-  requireRecord(instance, dep) {
-    // An edge taken by a live instance after its evaluation (an accept callback's require) is
-    // linked at once; during evaluation it is committed with the instance.
-    if (this.running.get(instance.record) === instance) instance.imports.add(dep);
-    else if (instance.record.hot === instance.hot) this.link(instance.record, dep);
-    if (dep.state === "evaluating") {
-      // A require cycle: Node hands out the partial `module.exports`.
-      const running = this.running.get(dep);
-      if (running?.module) return running.module.exports;
-      return /** @type {any} */ (dep.namespace).default;
-    }
-    if (!isLazy(dep) && dep.state === "new") {
-      const err = new Error(`require() of ES Module ${dep.id} from ${instance.record.id} not supported.`);
-      Object.assign(err, { code: "ERR_REQUIRE_ESM" });
-      throw err;
-    }
-    return this.load(dep, instance.ancestors);
-  }
-
-  /**
-   * A CommonJS module's `module.exports`, evaluating it first if it is new or outdated.
-   * @param {ModuleRecord} record
-   * @param {Set<ModuleRecord>} [ancestors]
-   */
-  load(record, ancestors = new Set()) {
-    if (record.state === "new") {
-      record.state = "evaluating";
-      try {
-        this.evaluateCommonJs(record, this.exportsFor(record), ancestors);
-        record.state = "evaluated";
-      } catch (err) {
-        this.failed(record, err);
-        throw err;
-      }
-    }
-    if (record.state === "errored") throw record.error;
-    return /** @type {any} */ (record.namespace).default;
+  dynamicImport(record, specifier) {
+    return this.importFrom(this.running.get(record) ?? null, record, specifier);
   }
 
   /**
@@ -549,13 +311,7 @@ export class Registry {
    * that fixes it carries their code unchanged (or not at all).
    */
   retryErrored() {
-    for (const record of this.errored) {
-      if (record.state === "errored") {
-        record.state = "new";
-        record.error = undefined;
-        record.evaluation = null;
-      }
-    }
+    for (const record of this.errored) if (record.state === "errored") record.reset();
     this.errored.clear();
   }
 
@@ -602,49 +358,3 @@ function moveExports(source, target) {
     if (descriptor) Object.defineProperty(target, key, { ...descriptor, configurable: true });
   }
 }
-
-/**
- * `export * from`: every name but `default` that the module does not export itself.
- * @param {any} from
- * @param {object} exports
- */
-function exportAll(from, exports) {
-  for (const key in from) {
-    if (key !== "default" && !(key in exports)) {
-      Object.defineProperty(exports, key, { enumerable: true, configurable: true, get: () => from[key] });
-    }
-  }
-}
-
-/**
- * The namespace ES modules see of a CommonJS module, as Node builds it: `default` is
- * `module.exports`, and its own properties are named exports.
- * @param {object} namespace
- * @param {any} value
- */
-function defineCommonJsNamespace(namespace, value) {
-  Object.defineProperty(namespace, "default", { enumerable: true, configurable: true, get: () => value });
-  if (value && (typeof value === "object" || typeof value === "function")) {
-    for (const key of Object.keys(value)) {
-      if (key !== "default") Object.defineProperty(namespace, key, { enumerable: true, configurable: true, get: () => value[key] });
-    }
-  }
-}
-
-/**
- * What an `import` in a CommonJS-format module gets, as TypeScript's `esModuleInterop` and
- * esbuild give it: a module compiled from ES syntax (`__esModule`) as it is; any other value
- * as its properties plus `default` = the value itself.
- * @param {any} value
- */
-function interopNamespace(value) {
-  if (value && value.__esModule) return value;
-  // The value as prototype: named imports read its properties live, also those a require
-  // cycle adds later.
-  const isObject = value !== null && (typeof value === "object" || typeof value === "function");
-  const namespace = Object.create(isObject ? value : null);
-  Object.defineProperty(namespace, "default", { enumerable: true, value });
-  return namespace;
-}
-
-export { createNamespace };

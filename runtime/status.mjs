@@ -10,23 +10,33 @@
  * and never runs code of an update it did not apply.
  */
 
+import { toHotnode } from "./protocol.mjs";
+
 /**
- * @typedef {import("./registry.mjs").ModuleRecord} ModuleRecord
- * @typedef {import("./registry.mjs").ModulePayload} ModulePayload
+ * @typedef {import("./module-record.mjs").ModuleRecord} ModuleRecord
+ * @typedef {import("./protocol.mjs").ModulePayload} ModulePayload
+ * @typedef {import("./protocol.mjs").ErrorPayload} ErrorPayload
  * @typedef {import("./engine.mjs").Engine} Engine
- * @typedef {import("./engine.mjs").ApplyOptions} ApplyOptions
+ * @typedef {import("./engine.mjs").ChannelLike} ChannelLike
+ * @typedef {import("./engine.mjs").Outcome} Outcome
+ * @typedef {import("./update.mjs").ApplyOptions} ApplyOptions
+ * @typedef {import("./hot-context.mjs").Face} Face
  * @typedef {"idle" | "check" | "prepare" | "ready" | "dispose" | "apply" | "abort" | "fail"} Status
  */
 
 export class StatusController {
-  /** @param {Engine} engine @param {{ manual?: boolean }} [options] */
-  constructor(engine, options = {}) {
+  /** @param {Engine} engine @param {ChannelLike} channel @param {{ manual?: boolean }} [options] */
+  constructor(engine, channel, options = {}) {
     this.engine = engine;
+    this.channel = channel;
+    this.registry = engine.registry;
     this.manual = options.manual ?? false;
     /** @type {Status} */
     this.current = "idle";
     /** @type {Function[]} */
     this.handlers = [];
+    /** The phases of an update, told by the engine. @type {import("./engine.mjs").PhaseListener} */
+    this.onPhase = (phase) => this.set(phase);
     /** @type {Map<string, ModulePayload>} code received and not taken in by a check yet */
     this.staged = new Map();
     /** @type {Map<string, ModulePayload> | null} code a check took in, applied by apply() */
@@ -75,24 +85,24 @@ export class StatusController {
   receive(payloads, seq) {
     if (seq && seq > this.receivedSeq) this.receivedSeq = seq;
     for (const payload of payloads) {
-      if (this.engine.registry.records.has(payload.id)) this.staged.set(payload.id, payload);
-      else this.engine.registry.accept(payload);
+      if (this.registry.records.has(payload.id)) this.staged.set(payload.id, payload);
+      else this.registry.receive(payload);
     }
     if (!this.manual) void this.engine.enqueue(() => this.autoUpdate());
+    return this.engine.queue;
   }
 
   /**
    * Manual mode: a file that does not parse takes part in the next update as a module whose
    * evaluation throws its SyntaxError (as in webpack), so error handlers and `onErrored` see it.
-   * @param {{ id?: string, message?: string, frame?: string }} err
+   * @param {Partial<ErrorPayload>} err
    */
   receiveError(err) {
     if (!this.manual || !err.id) return;
-    const record = this.engine.registry.records.get(err.id);
+    const record = this.registry.records.get(err.id);
     if (!record) return;
     const message = [err.message ?? "syntax error", err.frame ?? ""].filter(Boolean).join("\n");
-    const code = `throw new SyntaxError(${JSON.stringify(message)});\n`;
-    this.staged.set(record.id, { id: record.id, url: record.url, format: record.format, code, deps: record.deps, names: record.names });
+    this.staged.set(record.id, record.payload(`throw new SyntaxError(${JSON.stringify(message)});\n`));
   }
 
   /**
@@ -110,7 +120,7 @@ export class StatusController {
       // any, went before), so the terminal line can count the processes that took it.
       if (takeStaged && seq > this.settledSeq) {
         this.settledSeq = seq;
-        this.engine.send({ type: "settled", seq });
+        this.channel.send(toHotnode.settled(seq));
       }
     }
   }
@@ -141,7 +151,7 @@ export class StatusController {
     return this.track(async () => {
       await this.set("check");
       // hotnode answers after it has sent every change already written to disk.
-      await this.engine.channel.request({ type: "check" }).catch(() => {});
+      await this.channel.request(toHotnode.check()).catch(() => {});
       if (!this.staged.size) {
         await this.set(this.invalidated.size ? "ready" : "idle");
         return null;
@@ -207,19 +217,19 @@ export class StatusController {
     const changed = [];
     /** @type {ModulePayload[]} the code in place before, put back if a manual apply aborts */
     const before = [];
-    this.engine.registry.retryErrored();
+    this.registry.retryErrored();
     for (const payload of prepared.values()) {
-      const current = this.engine.registry.records.get(payload.id);
-      if (current) before.push({ id: current.id, url: current.url, format: current.format, code: current.code, deps: current.deps, names: current.names });
-      const record = this.engine.registry.takeCode(payload);
+      const current = this.registry.records.get(payload.id);
+      if (current) before.push(current.payload());
+      const record = this.registry.replaceCode(payload);
       if (record) changed.push(record);
     }
     const invalidated = this.invalidated;
     this.invalidated = new Set();
-    /** @type {import("./engine.mjs").Outcome} */
+    /** @type {Outcome} */
     let outcome;
     try {
-      outcome = await this.engine.applyUpdate([...changed, ...invalidated], invalidated, options);
+      outcome = await this.engine.applyUpdate([...changed, ...invalidated], invalidated, options, this.onPhase);
     } catch (err) {
       // An apply() option callback threw, or the engine did: the update failed, the app runs on.
       await this.set("fail");
@@ -229,7 +239,7 @@ export class StatusController {
       // Manual mode never runs code the app did not apply, also in modules it loads later. (In
       // auto mode the process restarts, or with --no-restart keeps the new code for when the
       // module is next evaluated.)
-      if (this.manual) for (const payload of before) this.engine.registry.accept(payload);
+      if (this.manual) for (const payload of before) this.registry.receive(payload);
       await this.set("abort");
     }
     else await this.set(outcome.error ? "fail" : "idle");
@@ -244,19 +254,34 @@ export class StatusController {
   }
 
   /**
-   * `module.hot.invalidate()`: during an update the module gives up accepting it; in `idle`
-   * the status becomes `ready` and the module is re-run by the next apply() (or, in auto mode,
-   * with the next change); otherwise it is queued for the next update.
+   * A module gives up accepting (`import.meta.hot.invalidate()`, `module.hot.invalidate()`).
+   * During an update (for Vite's face: in its accept callbacks) the update follows it at once;
+   * otherwise it counts as changed in a new update: at once with Vite's face, with webpack's at
+   * the next apply() (the status becomes `ready`), or with the next change in auto mode.
    * @param {ModuleRecord} record
+   * @param {string | undefined} message
+   * @param {Face} face
    */
-  invalidate(record) {
-    this.engine.announceInvalidation(record, undefined);
+  invalidate(record, message, face) {
+    this.engine.announceInvalidation(record, message);
     const update = this.engine.currentUpdate;
-    if (update) {
+    if (update && (face === "webpack" || update.phase === "accept")) {
       update.invalidated.add(record);
       return;
     }
     this.invalidated.add(record);
-    if (this.current === "idle") void this.set("ready");
+    if (face === "vite") void this.engine.enqueue(() => this.autoUpdate());
+    else if (this.current === "idle") void this.set("ready");
+  }
+
+  /** `module.hot.status(handler)` and friends. @param {Function} handler */
+  addHandler(handler) {
+    this.handlers.push(handler);
+  }
+
+  /** @param {Function} handler */
+  removeHandler(handler) {
+    const at = this.handlers.indexOf(handler);
+    if (at >= 0) this.handlers.splice(at, 1);
   }
 }

@@ -32,16 +32,35 @@ function receive(chunks) {
 
 test("a line split over many chunks arrives once, whole", () => {
   const code = "x".repeat(200_000);
-  const line = JSON.stringify({ type: "update", code }) + "\n";
+  const update = { type: "update", seq: 1, modules: [{ id: "/a.js", code }] };
+  const line = JSON.stringify(update) + "\n";
   const chunks = [];
   for (let i = 0; i < line.length; i += 65_536) chunks.push(line.slice(i, i + 65_536));
   assert.ok(chunks.length > 3);
-  assert.deepEqual(receive(chunks), [{ type: "update", code }]);
+  assert.deepEqual(receive(chunks), [update]);
 });
 
 test("several lines in one chunk, and a chunk ending exactly at a newline", () => {
-  const messages = receive(['{"n":1}\n{"n":2}\n{"n"', ':3}\n', "\n", '{"n":4}', "\n"]);
-  assert.deepEqual(messages, [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
+  const m = (/** @type {number} */ n) => `{"type":"custom","event":"e","data":${n}}`;
+  const messages = receive([`${m(1)}\n${m(2)}\n{"type":"custom",`, '"event":"e","data":3}\n', "\n", m(4), "\n"]);
+  assert.deepEqual(
+    messages.map((message) => message.data),
+    [1, 2, 3, 4],
+  );
+});
+
+test("a message the runtime does not know is reported and goes nowhere", () => {
+  /** @type {string[]} */
+  const warnings = [];
+  const warn = (/** @type {any} */ w) => warnings.push(String(w.message ?? w));
+  process.on("warning", warn);
+  const messages = receive(['{"type":"teleport"}\n', '{"type":"update","seq":"x"}\n', "not json\n"]);
+  return new Promise((resolve) => setImmediate(resolve)).then(() => {
+    process.off("warning", warn);
+    assert.deepEqual(messages, []);
+    assert.equal(warnings.length, 3, warnings.join("\n"));
+    assert.match(warnings[0], /unknown message type "teleport"/);
+  });
 });
 
 test("a reply goes to its request, not to the listener", async () => {
@@ -50,9 +69,9 @@ test("a reply goes to its request, not to the listener", async () => {
   /** @type {any[]} */
   const others = [];
   channel.onMessage = (message) => others.push(message);
-  const reply = channel.request({ type: "fetch" });
+  const reply = channel.request({ type: "check" });
   const rid = JSON.parse(/** @type {string} */ (socket.written)).rid;
-  socket.emit("data", `{"type":"custom"}\n{"rid":${rid},"ok":true}\n`);
-  assert.deepEqual(await reply, { rid, ok: true });
-  assert.deepEqual(others, [{ type: "custom" }]);
+  socket.emit("data", `{"type":"custom","event":"e"}\n{"type":"ack","rid":${rid}}\n`);
+  assert.deepEqual(await reply, { type: "ack", rid });
+  assert.deepEqual(others, [{ type: "custom", event: "e" }]);
 });

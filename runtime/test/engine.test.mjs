@@ -172,11 +172,11 @@ test("require() of an app module from CommonJS evaluates it once; a throwing one
     "/bad.cjs": { format: "cjs", code: `throw new Error("bad");` },
   });
   // The fake channel answers one module per fetch; CommonJS needs its requires up front.
-  for (const id of ["/b.cjs", "/bad.cjs"]) await t.engine.registry.fetch(id, null);
+  for (const id of ["/b.cjs", "/bad.cjs"]) await t.registry.fetch(id, null);
   await t.engine.boot("/main.js");
   assert.deepEqual(log, ["b evaluated", "main 1 same=true bad/bad"]);
-  assert.equal(t.engine.registry.records.get("/bad.cjs")?.state, "errored");
-  assert.equal(t.engine.registry.running.size, 0);
+  assert.equal(t.registry.records.get("/bad.cjs")?.state, "errored");
+  assert.equal(t.registry.running.size, 0);
 });
 
 test("an unchanged importer re-evaluated by an update runs its compiled code again; the changed module is compiled anew", async () => {
@@ -193,7 +193,7 @@ test("an unchanged importer re-evaluated by an update runs its compiled code aga
     "/leaf.js": { code: exportV("1") },
   });
   await t.engine.boot("/main.js");
-  const records = t.engine.registry.records;
+  const records = t.registry.records;
   const midBefore = /** @type {any} */ (records.get("/mid.js")).compiled;
   const leafBefore = /** @type {any} */ (records.get("/leaf.js")).compiled;
   await t.edit("/leaf.js", exportV("2"));

@@ -4,7 +4,7 @@
  * emits (module-runner form for ES modules, plain CommonJS), every module sent with the first
  * fetch (as hotnode sends a module with its static dependencies).
  */
-import { Engine } from "../engine.mjs";
+import { assemble } from "../assemble.mjs";
 
 /**
  * @typedef {{ code: string, deps?: Record<string, string>, format?: "esm" | "cjs" | "cjs-interop" }} Source
@@ -42,9 +42,12 @@ export function app(files, options = {}) {
   };
   /** @type {number[]} */
   const exits = [];
-  const engine = new Engine(channel, { exit: (code) => exits.push(code), manual: options.manual });
+  const { engine, status, events, registry } = assemble(/** @type {any} */ (channel), { exit: (code) => exits.push(code), manual: options.manual });
   return {
     engine,
+    status,
+    events,
+    registry,
     files,
     sent,
     exits,
@@ -55,11 +58,11 @@ export function app(files, options = {}) {
      */
     async edit(id, code) {
       files[id] = { ...files[id], code };
-      await engine.receiveUpdate([/** @type {any} */ (payload(id))]);
+      await status.receive([/** @type {any} */ (payload(id))]);
     },
     /** hotnode's message for a file that does not parse. @param {string} id @param {string} message */
     brokenSave(id, message) {
-      engine.status.receiveError({ id, message, frame: "> 1 | " + message });
+      status.receiveError({ id, message, frame: "> 1 | " + message });
     },
   };
 }

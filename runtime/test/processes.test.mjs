@@ -22,7 +22,7 @@ test("fork's optional arguments are read as node reads them", () => {
   assert.deepEqual(readForkCall("./w.js"), { modulePath: "./w.js", args: [], options: {} });
   assert.deepEqual(readForkCall("./w.js", { cwd: "/x" }), { modulePath: "./w.js", args: [], options: { cwd: "/x" } });
   assert.deepEqual(readForkCall("./w.js", ["a"], { cwd: "/x" }), { modulePath: "./w.js", args: ["a"], options: { cwd: "/x" } });
-  assert.equal(readForkCall(pathToFileURL("/app/w.js")).modulePath, "/app/w.js");
+  assert.equal(readForkCall(pathToFileURL("/app/w.js"))?.modulePath, "/app/w.js");
   assert.equal(readForkCall(42), null);
   assert.equal(readForkCall("./w.js", "nope"), null);
 });

@@ -10,7 +10,10 @@ import { app, log } from "./fake-app.mjs";
 /** @param {string} code @param {Record<string, string>} [deps] @returns {import("./fake-app.mjs").Source} */
 const cjs = (code, deps = {}) => ({ code, deps, format: "cjs" });
 
-/** main requires ./dep and accepts it with `accept` (code of the call's arguments). */
+/**
+ * main requires ./dep and accepts it with `accept` (code of the call's arguments).
+ * @param {string} accept
+ */
 function acceptingApp(accept, depCode = "module.exports = 1;") {
   return app({
     "/main.js": cjs(
@@ -38,6 +41,7 @@ test("a callback that throws without an error handler: accept-errored, status fa
   log.reset();
   const t = acceptingApp(`() => { const v = require("./dep"); __log("got " + v); }`);
   await t.engine.boot("/main.js");
+  /** @type {string[]} */
   const statuses = [];
   hot().addStatusHandler((/** @type {string} */ s) => statuses.push(s));
   await t.edit("/dep.js", "throw new Error('broken dep');");
@@ -61,7 +65,7 @@ test("an error handler gets (err, {moduleId, dependencyId}); one that throws rep
   /** @type {any} */ (globalThis).__rethrow = true;
   /** @type {string[]} */
   const errors = [];
-  t.engine.events.on("vite:error", (/** @type {any} */ e) => errors.push(e.err.message));
+  t.events.on("vite:error", (/** @type {any} */ e) => errors.push(e.err.message), {});
   await t.edit("/dep.js", "throw new Error('e2');");
   delete (/** @type {any} */ (globalThis).__rethrow);
   assert.equal(hot().status(), "fail");
@@ -234,7 +238,7 @@ test("manual mode: staged code never runs before apply(), also for a module firs
 test("manual mode: a file that does not parse takes part as a module that throws its SyntaxError", async () => {
   log.reset();
   const t = acceptingApp(`() => require("./dep"), (err) => __log(err.name + ": " + err.message.split("\\n")[0])`);
-  t.engine.status.manual = true;
+  t.status.manual = true;
   await t.engine.boot("/main.js");
   t.brokenSave("/dep.js", "Unexpected token");
   assert.deepEqual(await hot().check(), ["/dep.js"]);
@@ -386,7 +390,7 @@ test("import.meta.webpackHot: the webpack face in an ES module", async () => {
 test("an apply() option callback that throws fails the update instead of leaving it half-way", async () => {
   log.reset();
   const t = acceptingApp(`() => __log("got " + require("./dep"))`);
-  t.engine.status.manual = true;
+  t.status.manual = true;
   await t.engine.boot("/main.js");
   await t.edit("/dep.js", "module.exports = 2;");
   await hot().check();

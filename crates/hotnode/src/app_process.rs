@@ -4,7 +4,14 @@
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
+use hotnode_server::protocol::env;
+
+use crate::node_version;
+use crate::supervisor::Launcher;
+
+#[derive(Clone)]
 pub struct Launch {
     pub node: String,
     pub node_args: Vec<String>,
@@ -37,6 +44,34 @@ pub struct AppProcess {
     pub pid: i32,
 }
 
+/// Starts the app's processes for the supervisor; each one's exit goes to `on_exit` with the
+/// start it belongs to.
+pub struct NodeLauncher {
+    pub launch: Launch,
+    pub on_exit: Arc<dyn Fn(u64, Exit) + Send + Sync>,
+}
+
+impl Launcher for NodeLauncher {
+    fn spawn(&mut self, generation: u64) -> Result<i32, String> {
+        let on_exit = Arc::clone(&self.on_exit);
+        AppProcess::spawn(&self.launch, generation, move |exit| on_exit(generation, exit))
+            .map(|app| app.pid)
+            .map_err(|err| node_version::cannot_run(&self.launch.node, &err))
+    }
+
+    fn signal(&self, pid: i32, signal: i32) {
+        // SAFETY: plain kill(2) on the app's pid; the child is reaped only by its reaper thread,
+        // whose exit report retires the pid in the supervisor.
+        unsafe {
+            libc::kill(pid, signal);
+        }
+    }
+
+    fn probe(&self) -> Option<String> {
+        node_version::probe(&self.launch.node)
+    }
+}
+
 impl AppProcess {
     /// Starts the app; `generation` counts the starts, so processes the app forks say which
     /// start they belong to.
@@ -51,11 +86,11 @@ impl AppProcess {
             .arg(&launch.runtime_main)
             .arg(&launch.entry)
             .args(&launch.app_args)
-            .env("HOTNODE_SOCKET", &launch.socket)
-            .env("HOTNODE_TOKEN", &launch.token)
-            .env("HOTNODE_RESTART", if launch.restart { "1" } else { "0" })
-            .env("HOTNODE_APPLY", if launch.manual_apply { "manual" } else { "auto" })
-            .env("HOTNODE_GENERATION", generation.to_string())
+            .env(env::SOCKET, &launch.socket)
+            .env(env::TOKEN, &launch.token)
+            .env(env::RESTART, if launch.restart { "1" } else { "0" })
+            .env(env::APPLY, if launch.manual_apply { "manual" } else { "auto" })
+            .env(env::GENERATION, generation.to_string())
             .stdin(Stdio::inherit())
             .stdout(Stdio::inherit())
             .stderr(Stdio::inherit());
@@ -77,14 +112,6 @@ impl AppProcess {
             on_exit(exit);
         })?;
         Ok(Self { pid })
-    }
-
-    pub fn signal(&self, signal: i32) {
-        // SAFETY: plain kill(2) on the child's pid; the child is reaped only by our reaper
-        // thread, whose exit report retires this handle.
-        unsafe {
-            libc::kill(self.pid, signal);
-        }
     }
 }
 

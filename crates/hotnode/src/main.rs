@@ -1,12 +1,15 @@
 //! `hotnode`: runs a Node.js server with hot module replacement.
 
 mod app_process;
+mod changes;
 mod cli;
 mod node_version;
+mod peers;
 mod report;
 mod rounds;
 mod runtime_files;
 mod session;
+mod supervisor;
 
 use std::process::ExitCode;
 

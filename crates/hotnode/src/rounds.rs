@@ -8,6 +8,8 @@ use std::time::Instant;
 
 use hotnode_server::protocol::FailedModule;
 
+use crate::changes::push_once;
+
 /// What one process reported for an update (or, in `Finished`, all of them together).
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
@@ -131,12 +133,6 @@ impl Rounds {
             std::mem::take(&mut self.open).into_iter().partition(|r| r.awaiting.is_empty());
         self.open = open;
         done.into_iter().map(|r| Finished::merge(Some(r.started), r.outcomes)).collect()
-    }
-}
-
-fn push_once(list: &mut Vec<String>, item: String) {
-    if !list.contains(&item) {
-        list.push(item);
     }
 }
 

@@ -8,15 +8,21 @@ use std::path::{Path, PathBuf};
 
 const FILES: &[(&str, &str)] = &[
     ("main.mjs", include_str!("../../../runtime/main.mjs")),
+    ("assemble.mjs", include_str!("../../../runtime/assemble.mjs")),
     ("channel.mjs", include_str!("../../../runtime/channel.mjs")),
+    ("commonjs.mjs", include_str!("../../../runtime/commonjs.mjs")),
     ("engine.mjs", include_str!("../../../runtime/engine.mjs")),
+    ("errors.mjs", include_str!("../../../runtime/errors.mjs")),
     ("events.mjs", include_str!("../../../runtime/events.mjs")),
     ("helpers.mjs", include_str!("../../../runtime/helpers.mjs")),
     ("hot-context.mjs", include_str!("../../../runtime/hot-context.mjs")),
+    ("module-record.mjs", include_str!("../../../runtime/module-record.mjs")),
     ("planner.mjs", include_str!("../../../runtime/planner.mjs")),
     ("processes.mjs", include_str!("../../../runtime/processes.mjs")),
+    ("protocol.mjs", include_str!("../../../runtime/protocol.mjs")),
     ("registry.mjs", include_str!("../../../runtime/registry.mjs")),
     ("status.mjs", include_str!("../../../runtime/status.mjs")),
+    ("update.mjs", include_str!("../../../runtime/update.mjs")),
 ];
 
 /// The runtime's entry file, written out if this version's folder does not exist yet.

@@ -3,6 +3,9 @@
 //! module is transformed, and spliced into every message that carries them.
 
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 use hotnode_transform::ModuleFormat;
 use serde::{Deserialize, Serialize};
@@ -94,10 +97,8 @@ pub enum RuntimeMessage {
         #[serde(default)]
         rid: Option<u64>,
         path: String,
-        reason: String,
+        reason: RestartReason,
         chain: Vec<String>,
-        #[serde(rename = "triggeredBy")]
-        triggered_by: String,
     },
     Invalidate {
         path: String,
@@ -114,50 +115,127 @@ pub enum RuntimeMessage {
     },
 }
 
-/// `{"type":"modules","rid":N,"target":...,"modules":[...]}`: the reply to a fetch.
-pub fn modules_reply(rid: u64, target: &TargetJson, modules: &[&str]) -> String {
-    let target = serde_json::to_string(target).expect("targets serialize");
-    format!("{{\"type\":\"modules\",\"rid\":{rid},\"target\":{target},\"modules\":[{}]}}\n", modules.join(","))
+/// hotnode -> runtime. The runtime's side of this list is `runtime/protocol.mjs`; the golden
+/// samples in `runtime/test/protocol-samples/` keep the two the same.
+#[derive(Debug, Clone, Copy)]
+pub enum HotnodeMessage<'a> {
+    /// The reply to a fetch: how the specifier resolved, and the modules the process lacks
+    /// (payloads serialized once, spliced in as they are).
+    Modules { rid: u64, target: &'a TargetJson, modules: &'a [Arc<str>] },
+    /// A request that needs no other answer was taken in (`check`, `restart`).
+    Ack { rid: u64 },
+    /// Restart the app: a `--watch` path changed, or another process of the app restarts.
+    Reload { path: &'a Path },
+    /// New code of modules the process holds; it answers `settled` with `seq` when done.
+    Update { seq: u64, modules: &'a [Arc<str>] },
+    /// Vite's error payload, for a file that does not transform.
+    Error { err: &'a serde_json::Value },
+    /// `hot.send(event, data)` of another process.
+    Custom { event: &'a str, data: &'a serde_json::Value },
 }
 
-/// `{"type":"ack","rid":N}`: a request that needs no other answer was taken in.
-pub fn ack(rid: u64) -> String {
-    format!("{{\"type\":\"ack\",\"rid\":{rid}}}\n")
+impl HotnodeMessage<'_> {
+    /// The message as one line of the socket.
+    pub fn line(&self) -> String {
+        let mut line = match *self {
+            HotnodeMessage::Modules { rid, target, modules } => {
+                let target = serde_json::to_string(target).expect("targets serialize");
+                format!("{{\"type\":\"modules\",\"rid\":{rid},\"target\":{target},\"modules\":[{}]}}", join(modules))
+            }
+            HotnodeMessage::Update { seq, modules } => {
+                format!("{{\"type\":\"update\",\"seq\":{seq},\"modules\":[{}]}}", join(modules))
+            }
+            HotnodeMessage::Ack { rid } => serde_json::json!({ "type": "ack", "rid": rid }).to_string(),
+            HotnodeMessage::Reload { path } => {
+                serde_json::json!({ "type": "reload", "path": path.to_string_lossy() }).to_string()
+            }
+            HotnodeMessage::Error { err } => serde_json::json!({ "type": "error", "err": err }).to_string(),
+            HotnodeMessage::Custom { event, data } => {
+                serde_json::json!({ "type": "custom", "event": event, "data": data }).to_string()
+            }
+        };
+        line.push('\n');
+        line
+    }
 }
 
-/// `{"type":"reload","path":...}`: restart the app (a `--watch` path changed).
-pub fn reload_message(path: &std::path::Path) -> String {
-    format!("{}\n", serde_json::json!({ "type": "reload", "path": path.to_string_lossy() }))
+fn join(payloads: &[Arc<str>]) -> String {
+    let mut out = String::with_capacity(payloads.iter().map(|p| p.len() + 1).sum());
+    for (i, payload) in payloads.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(payload);
+    }
+    out
 }
 
-/// `{"type":"update","seq":N,"modules":[...]}`: new code of modules the process holds; the
-/// process answers `settled` with `seq` when it is done with it.
-pub fn update_message(seq: u64, modules: &[&str]) -> String {
-    format!("{{\"type\":\"update\",\"seq\":{seq},\"modules\":[{}]}}\n", modules.join(","))
+/// Why an update cannot be applied hot (`restart.reason`; the planner's `ReloadPlan.reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RestartReason {
+    /// The module called `decline()`.
+    Declined,
+    /// An importer declined updates of the module (webpack's `decline(dep)`); `chain` ends with it.
+    DeclinedDependency,
+    /// The walk reached the entry and no module accepted.
+    Unaccepted,
+    /// A `--watch` path changed.
+    Watched,
 }
 
-/// `{"type":"error","err":{...}}`, Vite's error payload, for a file that does not transform.
-pub fn error_message(err: &serde_json::Value) -> String {
-    let mut line = serde_json::json!({ "type": "error", "err": err }).to_string();
-    line.push('\n');
-    line
+/// The variables that carry the session to the runtime (and to processes the app forks).
+/// `runtime/protocol.mjs` names the same; a test checks they agree.
+pub mod env {
+    /// The control socket's path.
+    pub const SOCKET: &str = "HOTNODE_SOCKET";
+    /// The session's token, the first thing a process says.
+    pub const TOKEN: &str = "HOTNODE_TOKEN";
+    /// `0` with `--no-restart`.
+    pub const RESTART: &str = "HOTNODE_RESTART";
+    /// `auto` or `manual` (`--apply`).
+    pub const APPLY: &str = "HOTNODE_APPLY";
+    /// The app start a process belongs to.
+    pub const GENERATION: &str = "HOTNODE_GENERATION";
+    /// Set by the runtime for a process the app forked: its parent's pid.
+    pub const PARENT: &str = "HOTNODE_PARENT";
+    /// Set by the runtime for a process the app forked: "cluster worker" or "forked process".
+    pub const ROLE: &str = "HOTNODE_ROLE";
+    pub const ALL: [&str; 7] = [SOCKET, TOKEN, RESTART, APPLY, GENERATION, PARENT, ROLE];
 }
+
+/// How long a process that asks for a restart waits for hotnode's `ack` before it goes on.
+pub const RESTART_ACK_WAIT: Duration = Duration::from_secs(1);
+/// How long the dispose handlers of a restarting process may take before it exits anyway.
+pub const RESTART_DISPOSE_WAIT: Duration = Duration::from_secs(3);
+/// How long hotnode gives a process that restarts (or was told to stop) before it kills it.
+/// A restarting process's own waits nest inside it, so a well-behaved process is never killed.
+pub const EXIT_GRACE: Duration = Duration::from_secs(5);
+const _: () = assert!(RESTART_ACK_WAIT.as_millis() + RESTART_DISPOSE_WAIT.as_millis() < EXIT_GRACE.as_millis());
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The golden samples both sides test against: `runtime/test/protocol-samples/`.
+    fn samples_dir() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../runtime/test/protocol-samples")
+    }
 
     #[test]
     fn parses_runtime_messages() {
         let m: RuntimeMessage =
             serde_json::from_str(r#"{"type":"fetch","rid":3,"specifier":"./a.js","importer":null}"#).unwrap();
         assert!(matches!(m, RuntimeMessage::Fetch { rid: 3, importer: None, .. }));
-        let m: RuntimeMessage = serde_json::from_str(
-            r#"{"type":"restart","path":"/a","reason":"declined","chain":["/a"],"triggeredBy":"/a"}"#,
-        )
-        .unwrap();
-        assert!(matches!(m, RuntimeMessage::Restart { .. }));
+        let m: RuntimeMessage =
+            serde_json::from_str(r#"{"type":"restart","path":"/a","reason":"declined-dependency","chain":["/a"]}"#)
+                .unwrap();
+        assert!(matches!(m, RuntimeMessage::Restart { reason: RestartReason::DeclinedDependency, .. }));
         assert!(serde_json::from_str::<RuntimeMessage>(r#"{"type":"nope"}"#).is_err());
+        assert!(
+            serde_json::from_str::<RuntimeMessage>(r#"{"type":"restart","path":"/a","reason":"why","chain":[]}"#)
+                .is_err()
+        );
         let m: RuntimeMessage = serde_json::from_str(
             r#"{"type":"hello","token":"t","pid":9,"parent":8,"role":"cluster worker","generation":2,"entry":"/a.js"}"#,
         )
@@ -170,10 +248,93 @@ mod tests {
 
     #[test]
     fn splices_serialized_modules() {
-        let reply = modules_reply(7, &TargetJson::App { id: "/a.js".into() }, &["{\"id\":\"/a.js\"}"]);
+        let modules: Vec<Arc<str>> = vec![Arc::from("{\"id\":\"/a.js\"}"), Arc::from("{\"id\":\"/b.js\"}")];
+        let target = TargetJson::App { id: "/a.js".into() };
+        let reply = HotnodeMessage::Modules { rid: 7, target: &target, modules: &modules }.line();
+        assert!(reply.ends_with('\n') && !reply.trim_end().contains('\n'));
         let value: serde_json::Value = serde_json::from_str(&reply).unwrap();
         assert_eq!(value["rid"], 7);
         assert_eq!(value["target"]["id"], "/a.js");
-        assert_eq!(value["modules"][0]["id"], "/a.js");
+        assert_eq!(value["modules"][1]["id"], "/b.js");
+        let update = HotnodeMessage::Update { seq: 2, modules: &[] }.line();
+        assert_eq!(update, "{\"type\":\"update\",\"seq\":2,\"modules\":[]}\n");
+    }
+
+    /// One sample of every message hotnode sends, as it sends it.
+    fn hotnode_samples() -> String {
+        let module: Arc<str> = Arc::from(
+            serde_json::to_string(&ModulePayload {
+                id: "/app/src/a.ts",
+                url: "file:///app/src/a.ts",
+                format: ModuleFormat::Esm,
+                code: "export const a = 1;",
+                deps: &BTreeMap::from([
+                    ("./b.js".to_string(), TargetJson::App { id: "/app/src/b.ts".into() }),
+                    ("node:fs".to_string(), TargetJson::External { external: "node:fs".into() }),
+                    ("nope".to_string(), TargetJson::Error { error: "Cannot find package 'nope'".into() }),
+                ]),
+                names: &BTreeMap::from([("./b.js".to_string(), vec!["b".to_string()])]),
+            })
+            .unwrap(),
+        );
+        let modules = [module];
+        let target = TargetJson::App { id: "/app/src/a.ts".into() };
+        let err = serde_json::json!({ "message": "Unexpected token", "stack": "", "id": "/app/src/a.ts", "frame": "> 1 | x(" });
+        let data = serde_json::json!({ "n": 1 });
+        [
+            HotnodeMessage::Modules { rid: 1, target: &target, modules: &modules },
+            HotnodeMessage::Ack { rid: 2 },
+            HotnodeMessage::Reload { path: Path::new("/app/.env") },
+            HotnodeMessage::Update { seq: 3, modules: &modules },
+            HotnodeMessage::Error { err: &err },
+            HotnodeMessage::Custom { event: "app:ping", data: &data },
+        ]
+        .iter()
+        .map(HotnodeMessage::line)
+        .collect()
+    }
+
+    /// hotnode's messages as they are now match the samples the runtime's tests parse
+    /// (`node --test runtime/test/protocol.test.mjs`). `HOTNODE_BLESS=1` writes them anew.
+    #[test]
+    fn the_messages_hotnode_sends_are_the_golden_samples() {
+        let path = samples_dir().join("to-runtime.jsonl");
+        let now = hotnode_samples();
+        if std::env::var_os("HOTNODE_BLESS").is_some() {
+            std::fs::write(&path, &now).unwrap();
+        }
+        let golden = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            now,
+            golden,
+            "{} is out of date: run with HOTNODE_BLESS=1 and check the runtime's tests",
+            path.display()
+        );
+    }
+
+    /// Every message the runtime sends (its samples are written by the runtime's own test from
+    /// `runtime/protocol.mjs`) parses here, and every kind of message is among them.
+    #[test]
+    fn every_message_the_runtime_sends_parses() {
+        let path = samples_dir().join("to-hotnode.jsonl");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut kinds = std::collections::BTreeSet::new();
+        for line in text.lines() {
+            let message: RuntimeMessage = serde_json::from_str(line).unwrap_or_else(|err| panic!("{line}: {err}"));
+            // Exhaustive: a new kind of message fails to compile here until it has a name.
+            kinds.insert(match message {
+                RuntimeMessage::Hello { .. } => "hello",
+                RuntimeMessage::Started { .. } => "started",
+                RuntimeMessage::Fetch { .. } => "fetch",
+                RuntimeMessage::Check { .. } => "check",
+                RuntimeMessage::Settled { .. } => "settled",
+                RuntimeMessage::Updated { .. } => "updated",
+                RuntimeMessage::Restart { .. } => "restart",
+                RuntimeMessage::Invalidate { .. } => "invalidate",
+                RuntimeMessage::Signal { .. } => "signal",
+                RuntimeMessage::Custom { .. } => "custom",
+            });
+        }
+        assert_eq!(kinds.len(), 10, "a kind of message has no sample in {}: {kinds:?}", path.display());
     }
 }

@@ -1,7 +1,9 @@
 //! File watching that never hands over a half-written file: a file counts as changed when its
 //! writer closes it (close-after-write) or when it is renamed into place, never on a bare
-//! modify. Events are batched: a batch closes after a short quiet period, so a save of several
-//! files becomes one update without a fixed debounce on the latency of every save.
+//! modify. There is no quiet period: the session takes every event already queued into one
+//! batch, and the events that arrive while it reads and transforms that batch join it (the
+//! work is the window), so a save of several files becomes one update and a single save pays
+//! no debounce.
 //!
 //! A file can also be half-written when hotnode reads it after an earlier save's close: a
 //! formatter rewriting it in place right after the editor's save has already truncated it.
@@ -88,7 +90,7 @@ impl SharedState {
 
 /// A file's event count when a read of it began.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stamp(u64);
+pub struct Stamp(pub u64);
 
 pub struct FileWatcher {
     inner: notify::RecommendedWatcher,
@@ -209,25 +211,15 @@ impl FileWatcher {
     }
 }
 
-/// Collects file events into one batch: each path once, with its last change, in first-seen
-/// order. A batch closes after `quiet` without a further event, or `max_wait` after it opened.
+/// File events not yet taken: each path once, with its last change, in first-seen order.
+#[derive(Default)]
 pub struct Batcher {
     order: Vec<PathBuf>,
     last: HashMap<PathBuf, Change>,
-    opened: Instant,
-    pub quiet: Duration,
-    pub max_wait: Duration,
 }
 
 impl Batcher {
-    pub fn new(quiet: Duration, max_wait: Duration) -> Self {
-        Self { order: Vec::new(), last: HashMap::new(), opened: Instant::now(), quiet, max_wait }
-    }
-
     pub fn add(&mut self, path: PathBuf, change: Change) {
-        if self.order.is_empty() {
-            self.opened = Instant::now();
-        }
         if self.last.insert(path.clone(), change).is_none() {
             self.order.push(path);
         }
@@ -235,11 +227,6 @@ impl Batcher {
 
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
-    }
-
-    /// How long to wait for another event before closing the batch (zero: close it now).
-    pub fn wait(&self) -> Duration {
-        self.quiet.min(self.max_wait.saturating_sub(self.opened.elapsed()))
     }
 
     pub fn take(&mut self) -> Batch {
@@ -251,6 +238,29 @@ impl Batcher {
                 (path, change)
             })
             .collect()
+    }
+}
+
+/// What a read of a whole file needs of the watcher (see the module's comment). The session's
+/// change set takes it as a trait, so its rule is tested without inotify.
+pub trait WriterEvents {
+    /// Taken before reading `path`.
+    fn stamp(&self, path: &Path) -> Stamp;
+    /// Makes [`Self::still`] current for every read taken before this call.
+    fn sync(&mut self);
+    /// Whether no writer touched `path` since `stamp` (nor is at work on it now).
+    fn still(&self, path: &Path, stamp: Stamp) -> bool;
+}
+
+impl WriterEvents for FileWatcher {
+    fn stamp(&self, path: &Path) -> Stamp {
+        FileWatcher::stamp(self, path)
+    }
+    fn sync(&mut self) {
+        FileWatcher::sync(self)
+    }
+    fn still(&self, path: &Path, stamp: Stamp) -> bool {
+        FileWatcher::still(self, path, stamp)
     }
 }
 
@@ -356,13 +366,12 @@ mod tests {
 
     #[test]
     fn a_batch_keeps_each_path_once_with_its_last_change() {
-        let mut batcher = Batcher::new(Duration::from_millis(1), Duration::from_millis(50));
+        let mut batcher = Batcher::default();
         assert!(batcher.is_empty());
         batcher.add("a".into(), Change::Written);
         batcher.add("b".into(), Change::Removed);
         batcher.add("a".into(), Change::Removed);
         batcher.add("b".into(), Change::Written);
-        assert!(batcher.wait() <= Duration::from_millis(1));
         assert_eq!(batcher.take(), vec![("a".into(), Change::Removed), ("b".into(), Change::Written)]);
         assert!(batcher.is_empty());
     }

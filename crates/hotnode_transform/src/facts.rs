@@ -25,8 +25,6 @@ pub struct ModuleFacts {
     /// Specifiers named by `import.meta.hot`/`import.meta.webpackHot`/`module.hot`
     /// `accept(...)`/`decline(...)`.
     pub hot_specifiers: Vec<String>,
-    /// Whether the module mentions `import.meta.hot` or `module.hot` at all.
-    pub uses_hot: bool,
 }
 
 impl ModuleFacts {
@@ -34,24 +32,6 @@ impl ModuleFacts {
         let mut collector = Collector::default();
         collector.visit_program(program);
         collector.facts
-    }
-
-    /// Every specifier the module may load or name, deduplicated, in first-seen order.
-    pub fn all_specifiers(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = Vec::new();
-        let all = self
-            .imports
-            .iter()
-            .map(|i| i.specifier.as_str())
-            .chain(self.dynamic_imports.iter().map(String::as_str))
-            .chain(self.requires.iter().map(String::as_str))
-            .chain(self.hot_specifiers.iter().map(String::as_str));
-        for s in all {
-            if !out.contains(&s) {
-                out.push(s);
-            }
-        }
-        out
     }
 }
 
@@ -136,13 +116,6 @@ impl<'a> Visit<'a> for Collector {
             self.facts.dynamic_imports.push(s);
         }
         walk::walk_import_expression(self, it);
-    }
-
-    fn visit_static_member_expression(&mut self, it: &StaticMemberExpression<'a>) {
-        if is_hot_member(it) {
-            self.facts.uses_hot = true;
-        }
-        walk::walk_static_member_expression(self, it);
     }
 
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {

@@ -1,0 +1,282 @@
+//! The processes attached to the session (the app's, and those it forked): what each has been
+//! sent, the answers to their fetches, and the delivery of updates. Every write goes through a
+//! per-process queue drained by its own thread, so a process that does not read (paused in a
+//! debugger, or stuck) never stalls the session's loop.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{self, Sender};
+
+use hotnode_server::protocol::{HotnodeMessage, ProcessInfo, TargetJson};
+use hotnode_server::resolve::Target;
+use hotnode_server::store::{Closure, LoadError, ModuleStore};
+
+use crate::app_process::signal_process;
+
+/// One attached process.
+pub struct Peer {
+    pub process: ProcessInfo,
+    /// Modules whose code this process holds.
+    sent: HashSet<PathBuf>,
+    writes: Sender<String>,
+}
+
+impl Peer {
+    /// Queues `line` for the process; its writer thread sends it.
+    fn send(&self, line: String) {
+        // A closed queue means the process is gone: its `Closed` event is on its way.
+        let _ = self.writes.send(line);
+    }
+}
+
+/// Modules that went to processes: their folders must be watched, and the ones that failed to
+/// load reported.
+#[derive(Default)]
+pub struct Delivered {
+    pub sent: Vec<PathBuf>,
+    pub failures: Vec<LoadError>,
+}
+
+/// Messages that carry modules, ready to go: written to the processes by
+/// [`Peers::send_prepared`] only after the caller has watched the modules' folders, so that a
+/// save right after the app ran a new module (and printed its first output) is seen.
+pub struct Prepared {
+    messages: Vec<(u64, String)>,
+    pub delivered: Delivered,
+}
+
+impl Prepared {
+    /// The processes the messages go to.
+    pub fn recipients(&self) -> impl Iterator<Item = u64> + '_ {
+        self.messages.iter().map(|(id, _)| *id)
+    }
+}
+
+#[derive(Default)]
+pub struct Peers {
+    peers: HashMap<u64, Peer>,
+}
+
+impl Peers {
+    /// A process presented the token. `writer` is its socket (anything that can be written,
+    /// in tests a pipe); a thread writes to it what is queued.
+    pub fn attach(&mut self, id: u64, process: ProcessInfo, writer: impl Write + Send + 'static) {
+        let (writes, queue) = mpsc::channel::<String>();
+        let spawned = std::thread::Builder::new().name(format!("hotnode-peer-{id}")).spawn(move || {
+            let mut writer = writer;
+            for line in queue {
+                if writer.write_all(line.as_bytes()).is_err() {
+                    return;
+                }
+            }
+        });
+        if spawned.is_err() {
+            // No thread to write with: the process gets nothing, as if it had gone. It is told
+            // nothing wrong, and hotnode keeps running.
+            return;
+        }
+        self.peers.insert(id, Peer { process, sent: HashSet::new(), writes });
+    }
+
+    pub fn detach(&mut self, id: u64) -> Option<Peer> {
+        self.peers.remove(&id)
+    }
+
+    pub fn get(&self, id: u64) -> Option<&Peer> {
+        self.peers.get(&id)
+    }
+
+    pub fn contains(&self, id: u64) -> bool {
+        self.peers.contains_key(&id)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.peers.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.peers.len()
+    }
+
+    pub fn send(&self, id: u64, message: &HotnodeMessage) {
+        if let Some(peer) = self.peers.get(&id) {
+            peer.send(message.line());
+        }
+    }
+
+    /// Sends `message` to every process but `except`.
+    pub fn broadcast(&self, message: &HotnodeMessage, except: Option<u64>) {
+        let line = message.line();
+        for (id, peer) in &self.peers {
+            if Some(*id) != except {
+                peer.send(line.clone());
+            }
+        }
+    }
+
+    /// Forgets the process with `pid` (the app process, which exited).
+    pub fn forget_pid(&mut self, pid: u32) {
+        self.peers.retain(|_, peer| peer.process.pid != pid);
+    }
+
+    /// Sends `signal` to every attached process. Only attached ones: their open connection
+    /// shows they are alive, so the pid was not reused.
+    pub fn signal_all(&self, signal: i32) {
+        for peer in self.peers.values() {
+            signal_process(peer.process.pid, signal);
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.peers.clear();
+    }
+
+    /// The answer to a fetch: how `specifier` resolves from `importer`, with every module of
+    /// the target's static closure the process lacks.
+    pub fn fetch(
+        &mut self,
+        store: &mut ModuleStore,
+        id: u64,
+        rid: u64,
+        specifier: &str,
+        importer: Option<&Path>,
+    ) -> Prepared {
+        let target = store.resolve(importer, specifier);
+        let Some(peer) = self.peers.get_mut(&id) else {
+            return Prepared { messages: Vec::new(), delivered: Delivered::default() };
+        };
+        let (target, closure) = match target {
+            Target::App(path) => {
+                let closure = store.closure(&path, &mut peer.sent);
+                let target = match closure.failures.iter().find(|f| f.path() == path) {
+                    Some(failure) => TargetJson::Error { error: failure.to_string() },
+                    None => TargetJson::App { id: path.to_string_lossy().into_owned() },
+                };
+                (target, closure)
+            }
+            Target::External(external) => (TargetJson::External { external }, Closure::default()),
+            Target::Missing(error) => (TargetJson::Error { error }, Closure::default()),
+        };
+        let Closure { paths, payloads, failures } = closure;
+        let reply = HotnodeMessage::Modules { rid, target: &target, modules: &payloads }.line();
+        Prepared { messages: vec![(id, reply)], delivered: Delivered { sent: paths, failures } }
+    }
+
+    /// The update of `changed` for each process: the new code of the modules it holds, with
+    /// the new static dependencies they bring (CommonJS needs them before its synchronous
+    /// `require`). Processes that hold none of them get nothing.
+    pub fn prepare_update(&mut self, store: &mut ModuleStore, seq: u64, changed: &[PathBuf]) -> Prepared {
+        let mut delivered = Delivered::default();
+        let mut messages = Vec::new();
+        for (&id, peer) in &mut self.peers {
+            let mut payloads: Vec<Arc<str>> = Vec::new();
+            for path in changed {
+                if !peer.sent.contains(path) {
+                    continue;
+                }
+                let Some(module) = store.get(path) else {
+                    continue;
+                };
+                payloads.push(Arc::clone(&module.json));
+                let new_deps: Vec<PathBuf> =
+                    module.static_deps.iter().filter(|d| !peer.sent.contains(*d)).cloned().collect();
+                for dep in new_deps {
+                    let closure = store.closure(&dep, &mut peer.sent);
+                    payloads.extend(closure.payloads);
+                    delivered.sent.extend(closure.paths);
+                    delivered.failures.extend(closure.failures);
+                }
+            }
+            if !payloads.is_empty() {
+                messages.push((id, HotnodeMessage::Update { seq, modules: &payloads }.line()));
+            }
+        }
+        Prepared { messages, delivered }
+    }
+
+    pub fn send_prepared(&self, messages: Prepared) {
+        for (id, line) in messages.messages {
+            if let Some(peer) = self.peers.get(&id) {
+                peer.send(line);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::net::UnixStream;
+    use std::time::Duration;
+
+    use hotnode_server::resolve::Resolver;
+
+    use super::*;
+
+    fn app(name: &str, files: &[(&str, &str)]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("hotnode-peers-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (path, text) in files {
+            let full = dir.join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, text).unwrap();
+        }
+        dir.canonicalize().unwrap()
+    }
+
+    /// A peer whose socket the test reads.
+    fn attach(peers: &mut Peers, id: u64) -> impl Iterator<Item = serde_json::Value> + use<> {
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        theirs.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        peers.attach(id, ProcessInfo { pid: 1000 + id as u32, ..ProcessInfo::default() }, ours);
+        BufReader::new(theirs).lines().map(|line| serde_json::from_str(&line.unwrap()).unwrap())
+    }
+
+    #[test]
+    fn a_fetch_answers_with_the_closure_and_an_update_goes_only_to_processes_holding_the_module() {
+        let dir = app("fetch", &[("main.js", "import './a.js';"), ("a.js", "export const a = 1;"), ("b.js", "")]);
+        let mut store = ModuleStore::new(Resolver::new(&[]));
+        let mut peers = Peers::default();
+        let mut first = attach(&mut peers, 1);
+        let mut second = attach(&mut peers, 2);
+        let prepared = peers.fetch(&mut store, 1, 5, "./main.js", Some(&dir.join("x.js")));
+        assert_eq!(prepared.delivered.sent, [dir.join("main.js"), dir.join("a.js")]);
+        peers.send_prepared(prepared);
+        let reply = first.next().unwrap();
+        assert_eq!((reply["type"].as_str(), reply["rid"].as_u64()), (Some("modules"), Some(5)));
+        assert_eq!(reply["modules"].as_array().unwrap().len(), 2);
+
+        // a.js now imports b.js: the update carries b.js too, and only to the process holding a.js.
+        std::fs::write(dir.join("a.js"), "import './b.js'; export const a = 2;").unwrap();
+        let read = hotnode_server::store::read_source(&dir.join("a.js"));
+        store.refresh(&dir.join("a.js"), read);
+        let prepared = peers.prepare_update(&mut store, 9, &[dir.join("a.js")]);
+        assert_eq!(prepared.recipients().collect::<Vec<_>>(), [1]);
+        assert_eq!(prepared.delivered.sent, [dir.join("b.js")]);
+        peers.send_prepared(prepared);
+        let update = first.next().unwrap();
+        assert_eq!((update["type"].as_str(), update["seq"].as_u64()), (Some("update"), Some(9)));
+        let ids: Vec<&str> = update["modules"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, [dir.join("a.js").to_str().unwrap(), dir.join("b.js").to_str().unwrap()]);
+
+        peers.broadcast(&HotnodeMessage::Ack { rid: 3 }, Some(1));
+        assert_eq!(second.next().unwrap()["rid"], 3);
+    }
+
+    #[test]
+    fn a_process_that_does_not_read_does_not_stall_the_sender() {
+        let mut peers = Peers::default();
+        // Never read: the socket's buffer fills, the writer thread blocks, `send` does not.
+        let (ours, _theirs) = UnixStream::pair().unwrap();
+        peers.attach(1, ProcessInfo::default(), ours);
+        let long = "x".repeat(64 * 1024);
+        let big = HotnodeMessage::Reload { path: Path::new(&long) };
+        let started = std::time::Instant::now();
+        for _ in 0..200 {
+            peers.send(1, &big);
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "sending waited for the reader");
+    }
+}

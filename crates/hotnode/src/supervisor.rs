@@ -1,0 +1,390 @@
+//! The app process's life: its starts (each a new generation), a restart that waits for every
+//! process of the old start to exit, a crash that waits for a change, signals sent on exactly
+//! once, and the deadlines after which a process that does not exit is killed. It decides; the
+//! session carries out what concerns the other processes (through [`Peers`]).
+
+use std::time::{Duration, Instant};
+
+use hotnode_server::protocol::{EXIT_GRACE, ProcessInfo};
+
+use crate::app_process::Exit;
+use crate::node_version;
+use crate::peers::Peers;
+use crate::report::Reporter;
+
+/// How long a signal sent to hotnode waits for the app's runtime to say it got the signal too
+/// (sent to the whole process group by npm, concurrently or a test) before hotnode sends it on.
+pub const FORWARD_WAIT: Duration = Duration::from_millis(250);
+
+/// What the supervisor needs of the outside world to run the app: a fake in tests.
+pub trait Launcher {
+    /// Starts the app's process for start number `generation`; its exit is reported later to
+    /// [`Supervisor::app_exited`]. The pid, or why it could not start.
+    fn spawn(&mut self, generation: u64) -> Result<i32, String>;
+    fn signal(&self, pid: i32, signal: i32);
+    /// Why the node binary cannot run hotnode's runtime, if it cannot (asked only when the app
+    /// ended before its runtime said hello).
+    fn probe(&self) -> Option<String>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppState {
+    Running,
+    /// A process asked for a restart; the app starts again when every process of this start
+    /// has exited.
+    Restarting {
+        deadline: Instant,
+    },
+    /// The app exited with an error: it starts again on the next change.
+    Crashed,
+    /// hotnode was told to stop: the app's exit ends hotnode.
+    Stopping {
+        deadline: Instant,
+        signal: i32,
+        /// When the signal came.
+        since: Instant,
+        /// When to send the signal on to the app, unless its runtime says it got it first.
+        forward_at: Option<Instant>,
+    },
+}
+
+/// What a process that attached is to the session.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Attached {
+    Welcome,
+    /// Forked by an app process of an earlier start: it is stopped.
+    Stale,
+}
+
+pub struct Supervisor<L: Launcher> {
+    launcher: L,
+    state: AppState,
+    /// The pid of the process of the current start, while it runs.
+    app: Option<i32>,
+    generation: u64,
+    /// Whether the process of the current start has said hello (the runtime is running).
+    root_attached: bool,
+    /// hotnode's exit code once the app has stopped, when something no change can fix (a node
+    /// too old) ended the session.
+    fatal: Option<i32>,
+}
+
+impl<L: Launcher> Supervisor<L> {
+    pub fn new(launcher: L) -> Self {
+        Self { launcher, state: AppState::Running, app: None, generation: 0, root_attached: false, fatal: None }
+    }
+
+    pub fn state(&self) -> AppState {
+        self.state
+    }
+
+    #[cfg(test)]
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Starts the app (again). `Err` is hotnode's exit code: node could not be started at all.
+    pub fn start(&mut self, reporter: &Reporter) -> Result<(), i32> {
+        self.generation += 1;
+        self.root_attached = false;
+        match self.launcher.spawn(self.generation) {
+            Ok(pid) => {
+                self.app = Some(pid);
+                self.state = AppState::Running;
+                Ok(())
+            }
+            Err(message) => {
+                reporter.error(&message);
+                Err(1)
+            }
+        }
+    }
+
+    /// A process said hello.
+    pub fn attached(&mut self, process: &ProcessInfo, reporter: &Reporter, node: &str) -> Attached {
+        if process.generation != self.generation || self.app.is_none() {
+            return Attached::Stale;
+        }
+        if process.parent.is_none() {
+            self.root_attached = true;
+            if let Some(problem) = process.node.as_deref().and_then(|version| node_version::problem(node, version)) {
+                reporter.error(&problem);
+                self.fatal = Some(1);
+                self.signal(libc::SIGTERM, true);
+            }
+        }
+        Attached::Welcome
+    }
+
+    /// The process of start `generation` exited. `Some(code)` ends hotnode.
+    pub fn app_exited(&mut self, generation: u64, exit: Exit, peers: &mut Peers, reporter: &Reporter) -> Option<i32> {
+        if generation != self.generation {
+            return None;
+        }
+        if let Some(pid) = self.app.take() {
+            peers.forget_pid(pid as u32);
+        }
+        // Processes the app forked go with it: a forked child holding the port would keep the
+        // next start from listening.
+        peers.signal_all(libc::SIGTERM);
+        if let Some(code) = self.fatal {
+            return Some(code);
+        }
+        if !self.root_attached
+            && matches!(self.state, AppState::Running | AppState::Crashed)
+            && let Some(problem) = self.launcher.probe()
+        {
+            // It ended before the runtime ran: a node that cannot run hotnode's runtime, which
+            // no change of the app will fix.
+            reporter.error(&problem);
+            return Some(1);
+        }
+        match self.state {
+            AppState::Restarting { .. } => {
+                if peers.is_empty() {
+                    return self.start(reporter).err();
+                }
+                self.state = AppState::Restarting { deadline: Instant::now() + EXIT_GRACE };
+                None
+            }
+            AppState::Stopping { .. } => Some(exit.shell_code()),
+            AppState::Running | AppState::Crashed => {
+                if exit.code == Some(0) {
+                    reporter.info("app exited with code 0");
+                    return Some(0);
+                }
+                let how = match (exit.code, exit.signal) {
+                    (Some(code), _) => format!("code {code}"),
+                    (None, Some(signal)) => format!("signal {signal}"),
+                    _ => "an unknown status".into(),
+                };
+                reporter.error(&format!("app exited with {how}; waiting for a change to start it again"));
+                self.state = AppState::Crashed;
+                None
+            }
+        }
+    }
+
+    /// A signal to hotnode; `forward` is false when the app got it too (from the terminal).
+    /// `Some(code)` ends hotnode at once (no app to stop).
+    pub fn signal(&mut self, signal: i32, forward: bool) -> Option<i32> {
+        let Some(pid) = self.app else {
+            return Some(128 + signal);
+        };
+        let now = Instant::now();
+        // The same signal again at once is the same request, sent twice: to the whole group and
+        // by a launcher in it that passes its own on (npx's, the npm package's); the app must
+        // not get it twice. Later, it is someone asking again (a second Ctrl-C), and goes on.
+        if let AppState::Stopping { signal: stopping, since, .. } = self.state
+            && stopping == signal
+            && now < since + FORWARD_WAIT
+        {
+            return None;
+        }
+        // A signal sent to hotnode alone must reach the app; one sent to the whole group has
+        // reached it already, which only its runtime can tell: it says so, and hotnode waits
+        // a moment for that before sending the signal on (once is what the app expects).
+        let forward_at = match (forward, self.root_attached) {
+            (false, _) => None,
+            (true, true) => Some(now + FORWARD_WAIT),
+            (true, false) => {
+                self.launcher.signal(pid, signal);
+                None
+            }
+        };
+        self.state = AppState::Stopping { deadline: now + EXIT_GRACE, signal, since: now, forward_at };
+        None
+    }
+
+    /// The app's runtime said it got the signal: it need not be sent on.
+    pub fn app_got_signal(&mut self) {
+        if let AppState::Stopping { forward_at, .. } = &mut self.state {
+            *forward_at = None;
+        }
+    }
+
+    /// A process asked for a restart. False when one is already on its way (or hotnode stops).
+    pub fn restart(&mut self) -> bool {
+        if let AppState::Restarting { .. } | AppState::Stopping { .. } = self.state {
+            return false;
+        }
+        self.state = AppState::Restarting { deadline: Instant::now() + EXIT_GRACE };
+        true
+    }
+
+    /// A process of the app detached: the last one of a restart lets the app start again.
+    pub fn detached(&mut self, peers: &Peers, reporter: &Reporter) {
+        if matches!(self.state, AppState::Restarting { .. }) && self.app.is_none() && peers.is_empty() {
+            let _ = self.start(reporter);
+        }
+    }
+
+    /// A change arrived while the app was crashed: it starts again.
+    pub fn start_after_crash(&mut self, reporter: &Reporter, why: &str) -> bool {
+        if self.state != AppState::Crashed {
+            return false;
+        }
+        reporter.info(&format!("{why}: starting the app again"));
+        let _ = self.start(reporter);
+        true
+    }
+
+    /// The next moment something is due (see [`Self::on_deadline`]).
+    pub fn deadline(&self) -> Option<Instant> {
+        match self.state {
+            AppState::Restarting { deadline } => Some(deadline),
+            AppState::Stopping { deadline, forward_at, .. } => Some(forward_at.map_or(deadline, |at| at.min(deadline))),
+            AppState::Running | AppState::Crashed => None,
+        }
+    }
+
+    /// Sends a signal whose wait is over; kills what did not exit in its grace.
+    pub fn on_deadline(&mut self, now: Instant, peers: &mut Peers, reporter: &Reporter) {
+        if let AppState::Stopping { signal, forward_at: Some(at), deadline, since } = self.state
+            && now >= at
+        {
+            if let Some(pid) = self.app {
+                self.launcher.signal(pid, signal);
+            }
+            self.state = AppState::Stopping { deadline, signal, since, forward_at: None };
+            return;
+        }
+        match self.state {
+            AppState::Restarting { deadline } if now >= deadline && self.app.is_none() => {
+                reporter.warn("a forked process did not exit in time; killing it");
+                peers.signal_all(libc::SIGKILL);
+                peers.clear();
+                let _ = self.start(reporter);
+            }
+            AppState::Restarting { deadline } | AppState::Stopping { deadline, .. } if now >= deadline => {
+                if let Some(pid) = self.app {
+                    reporter.warn("the app did not exit in time; killing it");
+                    self.launcher.signal(pid, libc::SIGKILL);
+                }
+                let deadline = now + EXIT_GRACE;
+                self.state = match self.state {
+                    AppState::Stopping { signal, since, .. } => {
+                        AppState::Stopping { deadline, signal, since, forward_at: None }
+                    }
+                    _ => AppState::Restarting { deadline },
+                };
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use super::*;
+
+    /// Records what the supervisor did to processes.
+    #[derive(Default, Clone)]
+    struct FakeLauncher {
+        log: Rc<RefCell<Vec<String>>>,
+        probe: Option<String>,
+    }
+
+    impl Launcher for FakeLauncher {
+        fn spawn(&mut self, generation: u64) -> Result<i32, String> {
+            self.log.borrow_mut().push(format!("spawn {generation}"));
+            Ok(100 + generation as i32)
+        }
+        fn signal(&self, pid: i32, signal: i32) {
+            self.log.borrow_mut().push(format!("signal {pid} {signal}"));
+        }
+        fn probe(&self) -> Option<String> {
+            self.probe.clone()
+        }
+    }
+
+    fn root(generation: u64) -> ProcessInfo {
+        ProcessInfo { pid: 100 + generation as u32, generation, node: Some("20.19.0".into()), ..ProcessInfo::default() }
+    }
+
+    fn started() -> (Supervisor<FakeLauncher>, Rc<RefCell<Vec<String>>>, Reporter) {
+        let launcher = FakeLauncher::default();
+        let log = Rc::clone(&launcher.log);
+        let reporter = Reporter::new(true, false);
+        let mut supervisor = Supervisor::new(launcher);
+        supervisor.start(&reporter).unwrap();
+        assert_eq!(supervisor.attached(&root(1), &reporter, "node"), Attached::Welcome);
+        (supervisor, log, reporter)
+    }
+
+    const CLEAN: Exit = Exit { code: Some(0), signal: None };
+    const FAILED: Exit = Exit { code: Some(1), signal: None };
+
+    #[test]
+    fn a_restart_starts_the_next_generation_once_the_old_process_exited() {
+        let (mut supervisor, log, reporter) = started();
+        let mut peers = Peers::default();
+        assert!(supervisor.restart());
+        assert!(!supervisor.restart(), "a second request joins the first");
+        assert_eq!(supervisor.app_exited(1, CLEAN, &mut peers, &reporter), None);
+        assert_eq!(supervisor.generation(), 2);
+        assert_eq!(supervisor.state(), AppState::Running);
+        assert_eq!(*log.borrow(), ["spawn 1", "spawn 2"]);
+        // A process forked by the first start that attaches late is stale.
+        let late = ProcessInfo { parent: Some(101), ..root(1) };
+        assert_eq!(supervisor.attached(&late, &reporter, "node"), Attached::Stale);
+    }
+
+    #[test]
+    fn a_crash_waits_for_a_change_and_a_clean_exit_ends_hotnode() {
+        let (mut supervisor, log, reporter) = started();
+        let mut peers = Peers::default();
+        assert_eq!(supervisor.app_exited(1, FAILED, &mut peers, &reporter), None);
+        assert_eq!(supervisor.state(), AppState::Crashed);
+        assert!(supervisor.start_after_crash(&reporter, "main.js changed"));
+        assert!(!supervisor.start_after_crash(&reporter, "main.js changed"), "running: no second start");
+        supervisor.attached(&root(2), &reporter, "node");
+        // An exit of an earlier generation is old news.
+        assert_eq!(supervisor.app_exited(1, CLEAN, &mut peers, &reporter), None);
+        assert_eq!(supervisor.app_exited(2, CLEAN, &mut peers, &reporter), Some(0));
+        assert_eq!(*log.borrow(), ["spawn 1", "spawn 2"]);
+    }
+
+    #[test]
+    fn a_signal_for_hotnode_alone_is_sent_on_after_the_wait_unless_the_app_says_it_got_it() {
+        let (mut supervisor, log, reporter) = started();
+        let mut peers = Peers::default();
+        assert_eq!(supervisor.signal(libc::SIGTERM, true), None);
+        let at = supervisor.deadline().unwrap();
+        supervisor.on_deadline(at, &mut peers, &reporter);
+        assert_eq!(log.borrow().last().unwrap(), &format!("signal 101 {}", libc::SIGTERM));
+        assert_eq!(supervisor.app_exited(1, Exit { code: None, signal: Some(15) }, &mut peers, &reporter), Some(143));
+
+        let (mut supervisor, log, reporter) = started();
+        supervisor.signal(libc::SIGINT, true);
+        supervisor.app_got_signal();
+        // The same signal again at once (the group's copy and a launcher's): the same request.
+        supervisor.signal(libc::SIGINT, true);
+        assert!(matches!(supervisor.state(), AppState::Stopping { forward_at: None, .. }));
+        let deadline = supervisor.deadline().unwrap();
+        assert!(deadline >= Instant::now() + EXIT_GRACE - Duration::from_secs(1), "only the exit grace is left");
+        assert_eq!(*log.borrow(), ["spawn 1"], "not sent twice");
+        // The grace is over: killed.
+        supervisor.on_deadline(deadline, &mut peers, &reporter);
+        assert_eq!(log.borrow().last().unwrap(), &format!("signal 101 {}", libc::SIGKILL));
+    }
+
+    #[test]
+    fn a_node_that_cannot_run_the_runtime_ends_hotnode() {
+        let launcher = FakeLauncher { probe: Some("hotnode needs Node.js 20 or later".into()), ..Default::default() };
+        let reporter = Reporter::new(true, false);
+        let mut supervisor = Supervisor::new(launcher);
+        supervisor.start(&reporter).unwrap();
+        assert_eq!(supervisor.app_exited(1, FAILED, &mut Peers::default(), &reporter), Some(1));
+
+        let (mut supervisor, log, reporter) = started();
+        let old = ProcessInfo { node: Some("18.19.0".into()), ..root(1) };
+        supervisor.attached(&old, &reporter, "node");
+        assert!(matches!(supervisor.state(), AppState::Stopping { .. }));
+        assert_eq!(supervisor.app_exited(1, CLEAN, &mut Peers::default(), &reporter), Some(1));
+        assert_eq!(*log.borrow(), ["spawn 1"]);
+    }
+}

@@ -1,0 +1,230 @@
+//! The module store: every app module hotnode has read, transformed once per content, with its
+//! specifiers resolved and its payload serialized, keyed by absolute path. A save that leaves
+//! the content as it was changes nothing. The modules a fetch needs are read and transformed on
+//! all cores, and their transforms are taken from (and stored in) the disk cache; a re-read
+//! after a save transforms on the spot, off the cache, since an edit is new content.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::resolve::{ImportKind, Resolver, Target};
+use crate::transform_cache::TransformCache;
+
+mod build;
+mod load_error;
+mod walk;
+
+pub use load_error::{LoadError, read_source};
+use build::content_hash;
+use walk::Walk;
+
+pub struct StoredModule {
+    /// The payload as the runtime receives it, serialized once.
+    pub json: Arc<str>,
+    /// App modules loaded statically (imports and requires): sent along with this module.
+    pub static_deps: Vec<PathBuf>,
+    /// Some specifier did not resolve: a file appearing later may change that.
+    has_unresolved: bool,
+    hash: u64,
+}
+
+/// Modules to send: their paths and serialized payloads (in the same order), and the modules
+/// that failed to load.
+#[derive(Default)]
+pub struct Closure {
+    pub paths: Vec<PathBuf>,
+    pub payloads: Vec<Arc<str>>,
+    pub failures: Vec<LoadError>,
+}
+
+/// What re-reading a file found.
+pub enum Refresh {
+    /// Same content as the stored version (or the file is not a stored module).
+    Unchanged,
+    Changed,
+    Failed(LoadError),
+}
+
+pub struct ModuleStore {
+    resolver: Resolver,
+    modules: HashMap<PathBuf, StoredModule>,
+    cache: TransformCache,
+}
+
+/// Whether a build may use the disk cache.
+#[derive(Clone, Copy)]
+enum Caching {
+    Use,
+    Skip,
+}
+
+impl ModuleStore {
+    pub fn new(resolver: Resolver) -> Self {
+        Self::with_cache(resolver, TransformCache::disabled())
+    }
+
+    pub fn with_cache(resolver: Resolver, cache: TransformCache) -> Self {
+        Self { resolver, modules: HashMap::new(), cache }
+    }
+
+    /// The app has started: the disk cache may write now.
+    pub fn app_started(&self) {
+        self.cache.start_writing();
+    }
+
+    pub fn contains(&self, path: &Path) -> bool {
+        self.modules.contains_key(path)
+    }
+
+    pub fn get(&self, path: &Path) -> Option<&StoredModule> {
+        self.modules.get(path)
+    }
+
+    pub fn resolve(&self, importer: Option<&Path>, specifier: &str) -> Target {
+        match importer {
+            Some(importer) => self.resolver.resolve(importer, specifier, ImportKind::Import),
+            None => {
+                let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+                self.resolver.resolve(&cwd.join("[entry]"), specifier, ImportKind::Import)
+            }
+        }
+    }
+
+    /// The stored module, reading and transforming it if it is not stored yet.
+    pub fn load(&mut self, path: &Path) -> Result<&StoredModule, LoadError> {
+        if !self.modules.contains_key(path) {
+            let module = self.read_and_build(path)?;
+            self.modules.insert(path.to_path_buf(), module);
+        }
+        Ok(&self.modules[path])
+    }
+
+    /// Takes a stored module's file as read again after a change (`read` is `read_source`'s,
+    /// taken by the caller, which decides between the read and this whether it is whole). On
+    /// failure the stored version stays, so the next good save is compared against what the
+    /// app runs.
+    pub fn refresh(&mut self, path: &Path, read: Result<String, LoadError>) -> Refresh {
+        let Some(stored) = self.modules.get(path) else {
+            return Refresh::Unchanged;
+        };
+        let source = match read {
+            Ok(source) => source,
+            Err(err) => return Refresh::Failed(err),
+        };
+        if content_hash(&source) == stored.hash {
+            return Refresh::Unchanged;
+        }
+        match self.build(path, &source, Caching::Skip) {
+            Ok(module) => {
+                self.modules.insert(path.to_path_buf(), module);
+                Refresh::Changed
+            }
+            Err(err) => Refresh::Failed(err),
+        }
+    }
+
+    /// Stored modules that load `path` statically. A scan of the store: only for the rare
+    /// file that failed at its first load and was then fixed, never on a plain save.
+    pub fn importers_of(&self, path: &Path) -> Vec<PathBuf> {
+        self.modules.iter().filter(|(_, m)| m.static_deps.iter().any(|d| d == path)).map(|(p, _)| p.clone()).collect()
+    }
+
+    /// Whether `module` loads one of `paths` statically, directly or through other modules.
+    /// Walks `module`'s static closure: only for a module a failed update left unapplied.
+    pub fn depends_on(&self, module: &Path, paths: &[PathBuf]) -> bool {
+        let mut seen = HashSet::new();
+        let mut stack = vec![module];
+        while let Some(path) = stack.pop() {
+            let Some(stored) = self.modules.get(path) else { continue };
+            for dep in &stored.static_deps {
+                if paths.contains(dep) {
+                    return true;
+                }
+                if seen.insert(dep.as_path()) {
+                    stack.push(dep);
+                }
+            }
+        }
+        false
+    }
+
+    /// A file appeared: specifiers that did not resolve may now. Rebuilds the modules that had
+    /// one (and forgets the resolver's cached misses); returns those whose payload changed.
+    pub fn retry_unresolved(&mut self) -> Vec<PathBuf> {
+        let candidates: Vec<PathBuf> =
+            self.modules.iter().filter(|(_, m)| m.has_unresolved).map(|(p, _)| p.clone()).collect();
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        self.resolver.clear_cache();
+        let mut changed = Vec::new();
+        for path in candidates {
+            let Ok(source) = read_source(&path) else { continue };
+            let Ok(module) = self.build(&path, &source, Caching::Skip) else { continue };
+            if self.modules.get(&path).is_some_and(|old| old.json != module.json) {
+                self.modules.insert(path.clone(), module);
+                changed.push(path);
+            }
+        }
+        changed
+    }
+
+    /// `root` and every app module it loads statically that is not in `sent`, each once (added
+    /// to `sent`) and in import order, and the modules that failed to load (each once).
+    pub fn closure(&mut self, root: &Path, sent: &mut HashSet<PathBuf>) -> Closure {
+        let mut failed = self.load_reachable(root, sent);
+        let mut out = Closure::default();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(path) = stack.pop() {
+            if sent.contains(&path) {
+                continue;
+            }
+            if let Some(failure) = failed.get_mut(&path) {
+                out.failures.extend(failure.take());
+                continue;
+            }
+            match self.load(&path) {
+                Ok(module) => {
+                    out.payloads.push(Arc::clone(&module.json));
+                    stack.extend(module.static_deps.iter().rev().cloned());
+                    sent.insert(path.clone());
+                    out.paths.push(path);
+                }
+                Err(err) => {
+                    out.failures.push(err);
+                    failed.insert(path, None);
+                }
+            }
+        }
+        out
+    }
+
+    /// Reads and builds, on all cores, every module reachable from `root` through static
+    /// imports that is neither stored nor in `sent`. Returns the ones that failed.
+    fn load_reachable(&mut self, root: &Path, sent: &HashSet<PathBuf>) -> HashMap<PathBuf, Option<LoadError>> {
+        let walk = Walk { store: self, sent, seen: Mutex::default(), built: Mutex::default() };
+        rayon::scope(|scope| walk.visit(scope, root.to_path_buf()));
+        let built = walk.built.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut failed = HashMap::new();
+        for (path, result) in built {
+            match result {
+                Ok(module) => {
+                    self.modules.insert(path, module);
+                }
+                Err(err) => {
+                    failed.insert(path, Some(err));
+                }
+            }
+        }
+        failed
+    }
+
+    fn read_and_build(&self, path: &Path) -> Result<StoredModule, LoadError> {
+        let source = read_source(path)?;
+        self.build(path, &source, Caching::Use)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,138 @@
+// @ts-check
+/**
+ * One app module as the runtime holds it: its latest code from hotnode, the namespace its
+ * importers hold (one object for the module's whole life, so importers reading `dep.name` see
+ * each new version's bindings), its live hot context and its place in the importer graph.
+ */
+
+/**
+ * @typedef {import("./protocol.mjs").Target} Target
+ * @typedef {import("./protocol.mjs").Format} Format
+ * @typedef {import("./protocol.mjs").ModulePayload} ModulePayload
+ * @typedef {import("./hot-context.mjs").HotContext} HotContext
+ */
+
+const AsyncFunction = /** @type {FunctionConstructor} */ (Object.getPrototypeOf(async () => {}).constructor);
+const ESM_PARAMS = ["__vite_ssr_exports__", "__vite_ssr_import_meta__", "__vite_ssr_import__", "__vite_ssr_dynamic_import__", "__vite_ssr_exportAll__"];
+const CJS_PARAMS = ["exports", "require", "module", "__filename", "__dirname"];
+
+/**
+ * Whether the module is CommonJS (also when written with `import`/`export`). CommonJS modules
+ * are replaced the way webpack replaces them: an update only marks them outdated, and the next
+ * `require` (an accept callback's, or a self-accepted module's own re-require) evaluates the
+ * new version.
+ * @param {{ format: Format }} record
+ */
+export function isCommonJs(record) {
+  return record.format === "cjs" || record.format === "cjs-interop";
+}
+
+/** An empty module namespace: no prototype, tagged "Module". */
+export function createNamespace() {
+  const ns = Object.create(null);
+  Object.defineProperty(ns, Symbol.toStringTag, { value: "Module" });
+  return ns;
+}
+
+/**
+ * `export * from`: every name but `default` that the module does not export itself, read live.
+ * @param {any} from
+ * @param {object} exports
+ */
+export function exportAll(from, exports) {
+  for (const key in from) {
+    if (key !== "default" && !(key in exports)) {
+      Object.defineProperty(exports, key, { enumerable: true, configurable: true, get: () => from[key] });
+    }
+  }
+}
+
+export class ModuleRecord {
+  /** @param {ModulePayload} payload */
+  constructor(payload) {
+    this.id = payload.id;
+    this.url = payload.url;
+    this.format = payload.format;
+    this.code = payload.code;
+    /** @type {Record<string, Target>} */
+    this.deps = payload.deps;
+    /** @type {Record<string, string[]>} */
+    this.names = payload.names ?? {};
+    /** The namespace importers hold: one object for the module's whole life. */
+    this.namespace = createNamespace();
+    /** @type {"new" | "evaluating" | "evaluated" | "errored"} */
+    this.state = "new";
+    /** @type {Promise<void> | null} */
+    this.evaluation = null;
+    /** @type {unknown} the error of a failed first evaluation, rethrown to later importers */
+    this.error = undefined;
+    /** @type {Set<ModuleRecord>} */
+    this.importers = new Set();
+    /** @type {Set<ModuleRecord>} */
+    this.imports = new Set();
+    /** @type {HotContext | null} the live instance's context */
+    this.hot = null;
+    /** `import.meta.hot.data`: `{}` at first, the same object handed to each new instance. */
+    this.data = {};
+    /** `module.hot.data`: undefined on first load, then the object the last dispose filled. */
+    /** @type {object | undefined} */
+    this.webpackData = undefined;
+    /** Position in first-evaluation order: accept callbacks run in this (import) order. */
+    this.order = -1;
+    /** A newer version failed to evaluate: the module still runs its previous instance. */
+    this.stale = false;
+    /** @type {{ exports: any } | null} the live CommonJS `module` object */
+    this.module = null;
+    /** Disposed because nothing imported it any more (webpack's "disposed" module). */
+    this.pruned = false;
+    /** @type {Function | null} `code` compiled: an importer re-evaluated by an update runs the same code again */
+    this.compiled = null;
+  }
+
+  /**
+   * The function the current code compiles to, compiled once: re-evaluating the 100 unchanged
+   * importers of a changed module then costs no compile (and no source-map parse) each.
+   */
+  compile() {
+    if (!this.compiled) {
+      this.compiled =
+        this.format === "cjs-interop"
+          ? new Function(...CJS_PARAMS, ...ESM_PARAMS, this.code)
+          : this.format === "cjs"
+            ? new Function(...CJS_PARAMS, this.code)
+            : new AsyncFunction(...ESM_PARAMS, this.code);
+    }
+    return this.compiled;
+  }
+
+  /** @param {ModulePayload} payload */
+  setCode(payload) {
+    if (payload.code !== this.code || payload.format !== this.format) this.compiled = null;
+    this.url = payload.url;
+    this.format = payload.format;
+    this.code = payload.code;
+    this.deps = payload.deps;
+    this.names = payload.names ?? {};
+  }
+
+  /**
+   * The current code as hotnode sent it (to put back, or to stage a variant of).
+   * @param {string} [code] other code in its place
+   * @returns {ModulePayload}
+   */
+  payload(code = this.code) {
+    return { id: this.id, url: this.url, format: this.format, code, deps: this.deps, names: this.names };
+  }
+
+  /** The app modules the current code names by a string specifier. */
+  namedDeps() {
+    return new Set(Object.values(this.deps).flatMap((t) => ("id" in t ? [t.id] : [])));
+  }
+
+  /** Back to never evaluated: the next import or require evaluates the current code afresh. */
+  reset() {
+    this.state = "new";
+    this.evaluation = null;
+    this.error = undefined;
+  }
+}

@@ -1,0 +1,142 @@
+// @ts-check
+/**
+ * The protocol between hotnode and the runtime, as the runtime sees it: every message each side
+ * sends, one line of JSON each, and what both sides must agree on besides (the environment
+ * variables that carry the session, the waits of a restart). The Rust side is
+ * `crates/hotnode_server/src/protocol.rs`; the golden samples in `test/protocol-samples/` are
+ * written by one side and read by the other, so the two cannot drift.
+ */
+
+/**
+ * How a specifier resolved: an app module (by absolute path), something node loads itself (a
+ * package, a builtin: the URL or specifier to import), or why it did not resolve.
+ * @typedef {{ id: string } | { external: string } | { error: string }} Target
+ * @typedef {"esm" | "cjs" | "cjs-interop" | "json"} Format  `cjs-interop`: `import`/`export` in a
+ *   CommonJS-format file, in the module-runner form but with synchronous imports (as TypeScript's
+ *   and esbuild's CommonJS output)
+ * @typedef {{ id: string, url: string, format: Format, code: string,
+ *   deps: Record<string, Target>, names?: Record<string, string[]> }} ModulePayload  one module's
+ *   code, with how each of its string specifiers resolves and the names it imports from each
+ * @typedef {{ message: string, stack?: string, id?: string, frame?: string,
+ *   loc?: { file: string, line: number, column: number } | null }} ErrorPayload  Vite's
+ */
+
+/**
+ * hotnode -> runtime.
+ * @typedef {{ type: "modules", rid: number, target: Target, modules: ModulePayload[] }} ModulesMessage
+ *   the reply to a fetch: the target and the modules of its static closure this process lacks
+ * @typedef {{ type: "ack", rid: number }} AckMessage  a request that needs no other answer was taken in
+ * @typedef {{ type: "reload", path: string }} ReloadMessage  restart (a `--watch` path changed, or
+ *   another process of the app restarts)
+ * @typedef {{ type: "update", seq: number, modules: ModulePayload[] }} UpdateMessage  new code of
+ *   modules this process holds; answered with `settled`
+ * @typedef {{ type: "error", err: ErrorPayload }} ErrorMessage  a file that does not transform
+ * @typedef {{ type: "custom", event: string, data: unknown }} CustomMessage  `hot.send` of another process
+ * @typedef {ModulesMessage | AckMessage | ReloadMessage | UpdateMessage | ErrorMessage | CustomMessage} HotnodeMessage
+ */
+
+/**
+ * runtime -> hotnode.
+ * @typedef {{ type: "hello", token: string, pid: number, parent: number | null, role: string | null,
+ *   generation: number, entry: string, node: string }} HelloMessage  the first line: the session's
+ *   token, and who this process is
+ * @typedef {{ type: "started", modules: number, ms: number }} StartedMessage  the entry and its
+ *   static imports have evaluated
+ * @typedef {{ type: "fetch", rid: number, specifier: string, importer: string | null }} FetchMessage
+ * @typedef {{ type: "check", rid: number }} CheckMessage  `module.hot.check()`: answered once every
+ *   change hotnode has seen was sent
+ * @typedef {{ type: "settled", seq: number }} SettledMessage  every update up to `seq` is done with
+ * @typedef {{ id: string, message: string, stack: string }} FailedModule
+ * @typedef {{ type: "updated", changed: string[], reevaluated: string[], accepted: string[],
+ *   failed: FailedModule[], ms: number }} UpdatedMessage  what an update did in this process
+ * @typedef {"declined" | "declined-dependency" | "unaccepted" | "watched"} RestartReason
+ * @typedef {{ type: "restart", rid?: number, path: string, reason: RestartReason, chain: string[] }}
+ *   RestartMessage  the update cannot be applied hot; with `rid` the process waits for the ack
+ * @typedef {{ type: "invalidate", path: string, message: string | null }} InvalidateMessage
+ * @typedef {{ type: "signal", signal: "SIGINT" | "SIGTERM" | "SIGHUP" }} SignalMessage  the process
+ *   got the signal: hotnode need not send it on
+ * @typedef {{ type: "custom", event: string, data: unknown }} CustomToHotnode  `hot.send(event, data)`
+ * @typedef {HelloMessage | StartedMessage | FetchMessage | CheckMessage | SettledMessage | UpdatedMessage
+ *   | RestartMessage | InvalidateMessage | SignalMessage | CustomToHotnode} RuntimeMessage
+ * @typedef {Omit<FetchMessage, "rid"> | Omit<CheckMessage, "rid"> | Omit<RestartMessage, "rid">} RuntimeRequest
+ *   a message sent with `Channel.request`, which adds the `rid`
+ */
+
+/** The environment variables that carry the session (hotnode's `protocol::env`). */
+export const ENV = Object.freeze({
+  socket: "HOTNODE_SOCKET",
+  token: "HOTNODE_TOKEN",
+  restart: "HOTNODE_RESTART",
+  apply: "HOTNODE_APPLY",
+  generation: "HOTNODE_GENERATION",
+  parent: "HOTNODE_PARENT",
+  role: "HOTNODE_ROLE",
+});
+
+/** How long a restarting process waits for hotnode's ack before it goes on. */
+export const RESTART_ACK_WAIT_MS = 1000;
+/** How long dispose handlers may take before a restart goes ahead without them. Both waits fit
+ * in hotnode's exit grace (`protocol::EXIT_GRACE`), so a well-behaved process is never killed. */
+export const RESTART_DISPOSE_WAIT_MS = 3000;
+
+/** @param {unknown} v */
+const isObject = (v) => typeof v === "object" && v !== null;
+/** @param {unknown} v */
+const isString = (v) => typeof v === "string";
+/** @param {unknown} v */
+const isNumber = (v) => typeof v === "number";
+/** @param {unknown} v */
+const isPayload = (v) => isObject(v) && isString(/** @type {any} */ (v).id) && isString(/** @type {any} */ (v).code);
+/** @param {unknown} v */
+const isPayloads = (v) => Array.isArray(v) && v.every(isPayload);
+
+/** What each message from hotnode must hold, by type. */
+const HOTNODE_SHAPES = /** @type {Record<HotnodeMessage["type"], (m: any) => boolean>} */ ({
+  modules: (m) => isNumber(m.rid) && isObject(m.target) && isPayloads(m.modules),
+  ack: (m) => isNumber(m.rid),
+  reload: (m) => isString(m.path),
+  update: (m) => isNumber(m.seq) && isPayloads(m.modules),
+  error: (m) => isObject(m.err),
+  custom: (m) => isString(m.event),
+});
+
+/**
+ * Reads one line from hotnode. A line that is not JSON, or not a message this runtime knows,
+ * is an error that says what it was (the two sides of a mismatched install, or a bug).
+ * @param {string} line
+ * @returns {HotnodeMessage}
+ */
+export function readHotnodeMessage(line) {
+  /** @type {unknown} */
+  const value = JSON.parse(line);
+  if (!isObject(value) || !isString(/** @type {any} */ (value).type)) throw new TypeError("a message without a type");
+  const type = /** @type {string} */ (/** @type {any} */ (value).type);
+  const shape = Object.hasOwn(HOTNODE_SHAPES, type) ? HOTNODE_SHAPES[/** @type {HotnodeMessage["type"]} */ (type)] : null;
+  if (!shape) throw new TypeError(`an unknown message type ${JSON.stringify(type)}`);
+  if (!shape(value)) throw new TypeError(`a "${type}" message without the fields it needs`);
+  return /** @type {HotnodeMessage} */ (value);
+}
+
+/** The messages the runtime sends, built in one place so their shapes are the samples'. */
+export const toHotnode = {
+  /** @param {Omit<HelloMessage, "type">} who @returns {HelloMessage} */
+  hello: (who) => ({ type: "hello", ...who }),
+  /** @param {number} modules @param {number} ms @returns {StartedMessage} */
+  started: (modules, ms) => ({ type: "started", modules, ms }),
+  /** @param {string} specifier @param {string | null} importer @returns {Omit<FetchMessage, "rid">} */
+  fetch: (specifier, importer) => ({ type: "fetch", specifier, importer }),
+  /** @returns {Omit<CheckMessage, "rid">} */
+  check: () => ({ type: "check" }),
+  /** @param {number} seq @returns {SettledMessage} */
+  settled: (seq) => ({ type: "settled", seq }),
+  /** @param {Omit<UpdatedMessage, "type">} outcome @returns {UpdatedMessage} */
+  updated: (outcome) => ({ type: "updated", ...outcome }),
+  /** @param {{ path: string, reason: RestartReason, chain: string[] }} why @returns {Omit<RestartMessage, "rid">} */
+  restart: ({ path, reason, chain }) => ({ type: "restart", path, reason, chain }),
+  /** @param {string} path @param {string | undefined} message @returns {InvalidateMessage} */
+  invalidate: (path, message) => ({ type: "invalidate", path, message: message ?? null }),
+  /** @param {SignalMessage["signal"]} signal @returns {SignalMessage} */
+  signal: (signal) => ({ type: "signal", signal }),
+  /** @param {string} event @param {unknown} data @returns {CustomToHotnode} */
+  custom: (event, data) => ({ type: "custom", event, data }),
+};
