@@ -140,9 +140,25 @@ const NODE_VALUE_OPTIONS: &[&str] = &[
     "--cpu-prof-dir",
     "--heap-prof-dir",
 ];
-const HOTNODE_FLAGS: &[&str] =
-    &["-q", "--quiet", "--verbose", "--no-restart", "--no-cache", "-h", "--help", "-V", "--version"];
-const HOTNODE_VALUE_OPTIONS: &[&str] = &["--node-arg", "--node", "--watch", "--apply"];
+/// How hotnode's own options look on the command line, read from their clap definition (with
+/// the `--help` and `--version` clap adds): whether `name` is one, and whether it takes a value.
+fn own_option(name: &str) -> Option<bool> {
+    static OWN: std::sync::OnceLock<Vec<(String, bool)>> = std::sync::OnceLock::new();
+    let own = OWN.get_or_init(|| {
+        let mut command = <Options as clap::CommandFactory>::command();
+        command.build();
+        command
+            .get_arguments()
+            .flat_map(|arg| {
+                let takes_value = arg.get_action().takes_values();
+                let longs = arg.get_long_and_visible_aliases().unwrap_or_default().into_iter().map(|l| format!("--{l}"));
+                let shorts = arg.get_short_and_visible_aliases().unwrap_or_default().into_iter().map(|c| format!("-{c}"));
+                longs.chain(shorts).map(move |name| (name, takes_value)).collect::<Vec<_>>()
+            })
+            .collect()
+    });
+    own.iter().find(|(n, _)| n == name).map(|(_, takes_value)| *takes_value)
+}
 
 /// Splits the command line and parses hotnode's own options. `Err` carries clap's error
 /// (including `--help` and `--version`, which clap renders).
@@ -167,11 +183,9 @@ pub fn parse(args: Vec<String>) -> Result<Invocation, clap::Error> {
             entry = Some(arg.clone());
             i += 1;
             break;
-        } else if !own_options_ended && HOTNODE_FLAGS.contains(&arg.as_str()) {
+        } else if let Some(takes_value) = own_option(name).filter(|_| !own_options_ended) {
             own.push(arg.clone());
-        } else if !own_options_ended && HOTNODE_VALUE_OPTIONS.contains(&name) {
-            own.push(arg.clone());
-            if !arg.contains('=') && i + 1 < rest.len() {
+            if takes_value && !arg.contains('=') && i + 1 < rest.len() {
                 i += 1;
                 own.push(rest[i].clone());
             }
@@ -239,6 +253,53 @@ mod tests {
         assert!(inv.options.no_restart && inv.options.no_cache);
         assert_eq!(inv.conditions(), ["dev"]);
         assert!(inv.app_args.is_empty());
+    }
+
+    /// Every option of hotnode's, as clap defines it, works in each of its forms: `--opt value`
+    /// and `--opt=value` (the same result, not the default one), or alone for a flag; and never
+    /// takes the entry for its value or reaches node.
+    #[test]
+    fn every_option_in_every_form() {
+        let mut command = <Options as clap::CommandFactory>::command();
+        command.build();
+        let default = format!("{:?}", parse_line("hotnode main.js").options);
+        let mut seen = 0;
+        for arg in command.get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            if ["help", "version"].contains(&long) {
+                continue;
+            }
+            seen += 1;
+            if !arg.get_action().takes_values() {
+                let inv = parse_line(&format!("hotnode --{long} main.js"));
+                assert_eq!((inv.entry.to_str(), inv.node_args.len()), (Some("main.js"), 0), "--{long}");
+                assert_ne!(format!("{:?}", inv.options), default, "--{long} changed nothing");
+                continue;
+            }
+            let value = match long {
+                "apply" => "manual",
+                _ => "some/value",
+            };
+            let spaced = parse_line(&format!("hotnode --{long} {value} main.js --port 1"));
+            let joined = parse_line(&format!("hotnode --{long}={value} main.js --port 1"));
+            for inv in [&spaced, &joined] {
+                assert_eq!(inv.entry, PathBuf::from("main.js"), "--{long}");
+                assert_eq!(inv.app_args, ["--port", "1"], "--{long}");
+                assert!(inv.node_args.is_empty() || long == "node-arg", "--{long} reached node: {:?}", inv.node_args);
+            }
+            assert_eq!(format!("{:?}", spaced.options), format!("{:?}", joined.options), "--{long}");
+            assert_ne!(format!("{:?}", spaced.options), default, "--{long} {value} changed nothing");
+        }
+        assert!(seen >= 9, "{seen} options");
+    }
+
+    #[test]
+    fn root_takes_its_folder() {
+        let inv = parse_line("hotnode --root ../.. src/main.ts");
+        assert_eq!((inv.options.root, inv.entry), (Some(PathBuf::from("../..")), PathBuf::from("src/main.ts")));
+        let inv = parse_line("hotnode --root=/app -q src/main.ts");
+        assert_eq!((inv.options.root, inv.options.quiet), (Some(PathBuf::from("/app")), true));
+        assert!(inv.node_args.is_empty());
     }
 
     #[test]
