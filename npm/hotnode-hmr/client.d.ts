@@ -1,9 +1,9 @@
 // hotnode's hot-update APIs on `import.meta` and `module`. Reference it in one line, in a
 // .d.ts of your project or at the top of a module:
 //
-//   /// <reference types="hotnode/client" />
+//   /// <reference types="hotnode-hmr/client" />
 //
-// or in tsconfig.json: "compilerOptions": { "types": ["node", "hotnode/client"] }.
+// or in tsconfig.json: "compilerOptions": { "types": ["node", "hotnode-hmr/client"] }.
 // Each is optional: without hotnode (production, packages in node_modules) they are undefined.
 
 interface ImportMeta {

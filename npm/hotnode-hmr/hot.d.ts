@@ -1,6 +1,6 @@
 // Types of hotnode's two hot-update APIs: Vite's `import.meta.hot` (with dynohot's extensions)
 // and webpack's `module.hot`. `client.d.ts` puts them on `import.meta` and `module`; import
-// from "hotnode/hot" to name them, or to add your custom events to `CustomEventMap`.
+// from "hotnode-hmr/hot" to name them, or to add your custom events to `CustomEventMap`.
 
 /** What an accept callback receives: the new module's exports (live: later updates show too). */
 export type ModuleNamespace = Record<string, any>;
@@ -62,7 +62,7 @@ export interface InvalidatePayload {
  * Payloads of the events `on`, `off` and `send` know. Add your own custom events here:
  *
  * ```ts
- * declare module "hotnode/hot" {
+ * declare module "hotnode-hmr/hot" {
  *   interface CustomEventMap { "cache:flush": { keys: string[] } }
  * }
  * ```

@@ -1,5 +1,6 @@
-//! hotnode as a Node developer gets it: the npm package built by `npm/pack`, installed from its
-//! tarball into an app and run with `npx hotnode`; and the package's types, compiled with tsc.
+//! hotnode as a Node developer gets it: the npm packages built by `npm/pack` (the main package
+//! `hotnode-hmr` and the platform package holding this machine's binary), installed from their
+//! tarballs into an app and run with `npx hotnode`; and the package's types, compiled with tsc.
 
 mod support;
 
@@ -16,38 +17,57 @@ fn run_ok(command: &mut Command) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// The tarball `npm/pack` makes of the binary under test.
-fn pack(out: &Path) -> PathBuf {
+/// The tarballs `npm/pack` makes of the binary under test: (main, platform).
+fn pack(out: &Path) -> (PathBuf, PathBuf) {
     let stdout = run_ok(
         Command::new(repo_root().join("npm/pack")).args(["--binary", env!("CARGO_BIN_EXE_hotnode"), "--out"]).arg(out),
     );
-    let tarball = PathBuf::from(stdout.lines().last().expect("npm/pack prints the tarball's path"));
-    assert!(tarball.is_file(), "{}", tarball.display());
-    tarball
+    let tarballs: Vec<PathBuf> = stdout.lines().map(PathBuf::from).collect();
+    let [main, platform] = &tarballs[..] else { panic!("npm/pack prints two tarballs:\n{stdout}") };
+    for tarball in [main, platform] {
+        assert!(tarball.is_file(), "{}", tarball.display());
+    }
+    assert!(main.file_name().unwrap().to_string_lossy().starts_with("hotnode-hmr-0"), "{}", main.display());
+    let platform_name = format!("hotnode-hmr-{}-", platform_of_this_machine());
+    assert!(platform.file_name().unwrap().to_string_lossy().starts_with(&platform_name), "{}", platform.display());
+    (main.clone(), platform.clone())
+}
+
+/// npm's name of this machine's platform, as the platform packages are named.
+fn platform_of_this_machine() -> String {
+    let os = if cfg!(target_os = "macos") { "darwin" } else { std::env::consts::OS };
+    let cpu = match std::env::consts::ARCH {
+        "x86_64" => "x64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    format!("{os}-{cpu}")
+}
+
+/// `npm install` of tarballs into `app`, offline: the packages need nothing from the registry
+/// (the platform packages of other machines are optional and are left out).
+fn npm_install(app: &TempApp, tarballs: &[&Path]) {
+    run_ok(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--offline"]).args(tarballs).current_dir(&app.dir));
 }
 
 #[test]
-fn the_packed_tarball_installs_and_npx_hotnode_runs_an_app_with_hot_updates() {
-    let app = TempApp::copy_of("npm-app", &repo_root().join("examples/hello-server"));
+fn the_packed_tarballs_install_and_npx_hotnode_runs_an_app_with_hot_updates() {
+    let app = TempApp::copy_of("npm-app", &support::fixture("hello-server"));
     let packed = TempApp::new("npm-pack", &[]);
-    let tarball = pack(&packed.dir);
-    // The package has no dependencies: installing it needs no registry.
-    run_ok(
-        Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--offline"])
-            .arg(&tarball)
-            .current_dir(&app.dir),
-    );
+    let (main, platform) = pack(&packed.dir);
+    npm_install(&app, &[&main, &platform]);
     assert!(app.dir.join("node_modules/.bin/hotnode").exists(), "npm linked the bin");
-    for shipped in ["client.d.ts", "hot.d.ts", "README.md", "package.json"] {
-        assert!(app.dir.join("node_modules/hotnode").join(shipped).is_file(), "the package ships {shipped}");
+    for shipped in ["client.d.ts", "hot.d.ts", "README.md", "package.json", "bin/hotnode.js"] {
+        assert!(app.dir.join("node_modules/hotnode-hmr").join(shipped).is_file(), "the package ships {shipped}");
     }
+    let platform_dir = app.dir.join("node_modules").join(format!("hotnode-hmr-{}", platform_of_this_machine()));
+    assert!(platform_dir.join("bin/hotnode").is_file(), "the platform package ships the binary");
 
     let port = free_port();
     let mut npx = Command::new("npx");
     npx.args(["hotnode", "src/main.ts"]).current_dir(&app.dir).env("PORT", port.to_string());
     let mut run = run_command(npx);
-    run.expect_within("listening on", Duration::from_secs(20));
+    run.expect_within("listening on", Duration::from_secs(30));
     let before = http_get(port, "/").unwrap();
     assert!(before.contains("Hello, world!"), "{before}");
     app.write("src/greeting.ts", &app.read("src/greeting.ts").replace("Hello", "Hi"));
@@ -57,7 +77,8 @@ fn the_packed_tarball_installs_and_npx_hotnode_runs_an_app_with_hot_updates() {
     let pid = |body: &str| -> i32 { body.split("pid ").nth(1).unwrap().trim_end_matches([')', '\n']).parse().unwrap() };
     assert_eq!(pid(&before), pid(&after), "the same process");
 
-    // Ctrl-C in a terminal reaches the whole group: npx, hotnode, the app; all end.
+    // Ctrl-C in a terminal reaches the whole group: npx, the launcher, hotnode, the app; all
+    // end, the app by the one signal (hotnode takes the launcher's copy as the same request).
     run.signal_group(libc::SIGINT);
     assert!(run.wait_end(Duration::from_secs(10)).is_some(), "npx hotnode ends on SIGINT");
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
@@ -67,6 +88,19 @@ fn the_packed_tarball_installs_and_npx_hotnode_runs_an_app_with_hot_updates() {
     }
 }
 
+#[test]
+fn without_its_platform_package_the_command_says_what_to_install() {
+    let app = TempApp::new("npm-no-platform", &[("package.json", r#"{ "name": "app", "private": true }"#)]);
+    let packed = TempApp::new("npm-pack-main", &[]);
+    let (main, _) = pack(&packed.dir);
+    npm_install(&app, &[&main]);
+    let output = Command::new("npx").args(["hotnode", "main.js"]).current_dir(&app.dir).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let wanted = format!("the package hotnode-hmr-{} is not installed", platform_of_this_machine());
+    assert!(stderr.contains(&wanted), "{stderr}");
+}
+
 /// A TypeScript project whose `node_modules` holds the package's files as they ship (`npm/`),
 /// typescript and @types/node (from the examples' lockfile).
 fn types_project(name: &str, files: &[(&str, &str)]) -> TempApp {
@@ -74,7 +108,7 @@ fn types_project(name: &str, files: &[(&str, &str)]) -> TempApp {
     let app = TempApp::new(name, files);
     let modules = app.dir.join("node_modules");
     std::fs::create_dir_all(modules.join("@types")).unwrap();
-    std::os::unix::fs::symlink(repo_root().join("npm"), modules.join("hotnode")).unwrap();
+    std::os::unix::fs::symlink(repo_root().join("npm/hotnode-hmr"), modules.join("hotnode-hmr")).unwrap();
     std::os::unix::fs::symlink(installed.join("typescript"), modules.join("typescript")).unwrap();
     std::os::unix::fs::symlink(installed.join("@types/node"), modules.join("@types/node")).unwrap();
     app
@@ -91,11 +125,11 @@ fn tsc(app: &TempApp, project: &str) -> (bool, String) {
     (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-const ESM_USAGE: &str = r#"/// <reference types="hotnode/client" />
-import type { ModuleNamespace, ViteHotContext, UpdatePayload } from "hotnode/hot";
+const ESM_USAGE: &str = r#"/// <reference types="hotnode-hmr/client" />
+import type { ModuleNamespace, ViteHotContext, UpdatePayload } from "hotnode-hmr/hot";
 import { value } from "./dep.js";
 
-declare module "hotnode/hot" {
+declare module "hotnode-hmr/hot" {
   interface CustomEventMap {
     "cache:flush": { keys: string[] };
   }
@@ -142,8 +176,8 @@ import.meta.webpackHot?.accept("./dep.js", (ids) => seen.push(String(ids[0])));
 void hot;
 "#;
 
-const CJS_USAGE: &str = r#"/// <reference types="hotnode/client" />
-import type { ApplyOptions, HotStatus, ModuleId } from "hotnode/hot";
+const CJS_USAGE: &str = r#"/// <reference types="hotnode-hmr/client" />
+import type { ApplyOptions, HotStatus, ModuleId } from "hotnode-hmr/hot";
 
 const log: string[] = [];
 if (module.hot) {
@@ -247,7 +281,7 @@ fn the_types_need_no_node_types_and_go_in_tsconfig_types_too() {
             ("package.json", r#"{ "type": "module" }"#),
             (
                 "tsconfig.json",
-                r#"{ "compilerOptions": { "target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext", "strict": true, "noEmit": true, "types": ["hotnode/client"] }, "include": ["src"] }"#,
+                r#"{ "compilerOptions": { "target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext", "strict": true, "noEmit": true, "types": ["hotnode-hmr/client"] }, "include": ["src"] }"#,
             ),
             (
                 "src/main.ts",
@@ -258,5 +292,5 @@ fn the_types_need_no_node_types_and_go_in_tsconfig_types_too() {
         ],
     );
     let (ok, output) = tsc(&app, "tsconfig.json");
-    assert!(ok, "compiles with only hotnode/client in types:\n{output}");
+    assert!(ok, "compiles with only hotnode-hmr/client in types:\n{output}");
 }
