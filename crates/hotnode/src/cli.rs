@@ -151,8 +151,10 @@ fn own_option(name: &str) -> Option<bool> {
             .get_arguments()
             .flat_map(|arg| {
                 let takes_value = arg.get_action().takes_values();
-                let longs = arg.get_long_and_visible_aliases().unwrap_or_default().into_iter().map(|l| format!("--{l}"));
-                let shorts = arg.get_short_and_visible_aliases().unwrap_or_default().into_iter().map(|c| format!("-{c}"));
+                let longs =
+                    arg.get_long_and_visible_aliases().unwrap_or_default().into_iter().map(|l| format!("--{l}"));
+                let shorts =
+                    arg.get_short_and_visible_aliases().unwrap_or_default().into_iter().map(|c| format!("-{c}"));
                 longs.chain(shorts).map(move |name| (name, takes_value)).collect::<Vec<_>>()
             })
             .collect()

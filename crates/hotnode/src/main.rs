@@ -3,6 +3,8 @@
 mod app_process;
 mod changes;
 mod cli;
+mod files;
+mod inbox;
 mod node_version;
 mod peers;
 mod report;
@@ -25,8 +27,9 @@ use signal_hook::iterator::exfiltrator::WithOrigin;
 use signal_hook::low_level::siginfo::Cause;
 
 use crate::app_process::Launch;
+use crate::inbox::Event;
 use crate::report::Reporter;
-use crate::session::{Event, Session};
+use crate::session::Session;
 
 fn main() -> ExitCode {
     // Lossy, not `args()`: a non-UTF-8 argument must be an odd path, not a panic.
@@ -45,7 +48,7 @@ fn main() -> ExitCode {
 }
 
 fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
-    let entry = session::entry_path(&invocation.entry)?;
+    let entry = entry_path(&invocation.entry)?;
     let runtime_main = runtime_files::materialize().context("cannot write the hotnode runtime to its cache folder")?;
     let socket = ControlSocket::create()?;
     let reporter = Reporter::new(invocation.options.quiet, invocation.options.verbose);
@@ -91,4 +94,13 @@ fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
     let code = session.run(events);
     let _ = std::fs::remove_dir_all(socket_dir);
     Ok(code)
+}
+
+/// The entry module's real path, or why there is none.
+fn entry_path(entry: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    let absolute = std::env::current_dir()?.join(entry);
+    if absolute.is_dir() {
+        anyhow::bail!("the entry {} is a folder; name a module file", entry.display());
+    }
+    std::fs::canonicalize(&absolute).map_err(|_| anyhow::anyhow!("cannot find the entry module {}", entry.display()))
 }

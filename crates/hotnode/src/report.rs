@@ -4,6 +4,11 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use hotnode_server::protocol::{ProcessInfo, RestartReason};
+use hotnode_server::store::LoadError;
+
+use crate::rounds::Finished;
+
 pub struct Reporter {
     quiet: bool,
     verbose: bool,
@@ -63,9 +68,66 @@ impl Reporter {
         }
     }
 
+    /// The lines for an update every process is done with: its failures, and the update line
+    /// if any process took it. `attached`: the processes of the session now.
+    pub fn finished(&self, finished: &Finished, attached: usize) {
+        if finished.is_empty() {
+            return;
+        }
+        let total = &finished.total;
+        for failure in &total.failed {
+            self.error_block(
+                &format!("update failed in {}: {}", self.path(&failure.id), failure.message),
+                &failure.stack,
+            );
+        }
+        if finished.took == 0 {
+            return;
+        }
+        let ms = finished.started.map_or(total.ms, |t| t.elapsed().as_secs_f64() * 1000.0);
+        let processes = attached.max(finished.took);
+        let processes = (processes > 1).then_some((finished.took, processes));
+        self.updated(&total.changed, total.reevaluated, &total.accepted, ms, processes);
+    }
+
+    /// A file that does not load: its message and frame, and that nothing is lost.
+    pub fn broken(&self, err: &LoadError) {
+        self.error_block(&err.to_string(), &err.frame().unwrap_or_default());
+        self.info("the app keeps running; the file is applied at its next good save");
+    }
+
+    /// A process's runtime evaluated its entry (`entry`: the app's entry, for the process
+    /// hotnode started).
+    pub fn started(&self, process: &ProcessInfo, entry: &Path, modules: usize, ms: f64) {
+        let (who, entry) = match &process.role {
+            None => (String::new(), self.path(entry)),
+            Some(role) => {
+                (format!("{role} {} ", process.pid), process.entry.as_deref().map(|e| self.path(e)).unwrap_or_default())
+            }
+        };
+        self.info(&format!("{who}started {entry} ({modules} modules, {ms:.0} ms)"));
+    }
+
+    /// Why an update cannot be applied hot, in words.
+    pub fn restart_reason(&self, path: &str, reason: RestartReason, chain: &[String]) -> String {
+        match reason {
+            RestartReason::Declined => format!("{} declined updates", self.path(path)),
+            RestartReason::DeclinedDependency => format!(
+                "{} declined updates of {}",
+                chain.last().map_or_else(String::new, |p| self.path(p)),
+                self.path(path)
+            ),
+            RestartReason::Watched => format!("{} changed (--watch)", self.path(path)),
+            RestartReason::Unaccepted => {
+                let names: Vec<String> = chain.iter().map(|c| self.path(c)).collect();
+                format!("no module accepts the update ({})", names.join(" -> "))
+            }
+        }
+    }
+
     /// The line for an applied update; `processes` is (took it, attached) when the session has
     /// more than one process.
-    pub fn updated(
+    fn updated(
         &self,
         changed: &[String],
         reevaluated: usize,

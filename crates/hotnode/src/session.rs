@@ -1,53 +1,36 @@
 //! One hotnode session: the loop that takes every input (file events, runtime messages, the
 //! app's exit, signals) from one channel, one at a time, and hands it to the part that owns
-//! it: the change set (what changed and what goes with it), the peers (the attached processes
-//! and what each holds), the supervisor (the app process's life) and the rounds (one update
-//! across processes, for the terminal line).
+//! it: the app's files (the store, the watcher and the change set: what changed and what goes
+//! with it), the peers (the attached processes and what each holds), the supervisor (the app
+//! process's life) and the rounds (one update across processes, for the terminal line).
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-use hotnode_server::protocol::{HotnodeMessage, RestartReason, RuntimeMessage};
+use hotnode_server::protocol::{HotnodeMessage, RuntimeMessage};
 use hotnode_server::socket::ConnectionEvent;
 use hotnode_server::store::{LoadError, ModuleStore};
-use hotnode_server::watch::{Batch, Batcher, Change, FileWatcher};
+use hotnode_server::watch::Batch;
 
-use crate::app_process::{Exit, Launch, NodeLauncher, signal_process};
-use crate::changes::ChangeSet;
+use crate::app_process::{Launch, NodeLauncher, signal_process};
+use crate::files::AppFiles;
+use crate::inbox::{Event, Inbox};
 use crate::peers::{Delivered, Peers};
 use crate::report::Reporter;
 use crate::rounds::{Finished, Outcome, Rounds};
 use crate::supervisor::{AppState, Attached, Supervisor};
 
-pub enum Event {
-    File(PathBuf, Change),
-    Connection(ConnectionEvent),
-    AppExited {
-        generation: u64,
-        exit: Exit,
-    },
-    /// A signal to hotnode; `forward` is false when the app got it too (from the terminal).
-    Signal {
-        signal: i32,
-        forward: bool,
-    },
-}
-
 pub struct Session {
     launch: Launch,
-    store: ModuleStore,
-    watcher: FileWatcher,
+    files: AppFiles,
     reporter: Reporter,
     events: Sender<Event>,
+    inbox: Inbox,
     peers: Peers,
     supervisor: Supervisor<NodeLauncher>,
-    changes: ChangeSet,
     /// Updates sent and not yet settled by every process they went to.
     rounds: Rounds,
-    pending_files: Batcher,
-    /// Events that arrived while file events were being drained, handled after them.
-    deferred: std::collections::VecDeque<Event>,
     /// `module.hot.check()` requests (connection, request id) waiting for their answer.
     pending_checks: Vec<(u64, u64)>,
 }
@@ -60,36 +43,19 @@ impl Session {
     ) -> anyhow::Result<(Self, mpsc::Receiver<Event>)> {
         let (tx, rx) = mpsc::channel();
         let files_tx = std::sync::Mutex::new(tx.clone());
-        // The socket's folder is private to this session: the watcher's marker file goes there.
-        let private_dir = launch.socket.parent().unwrap_or(Path::new("/tmp")).to_path_buf();
-        let mut watcher = FileWatcher::new(&private_dir, move |path, change| {
+        let files = AppFiles::open(store, &launch, move |path, change| {
             if let Ok(tx) = files_tx.lock() {
                 let _ = tx.send(Event::File(path, change));
             }
         })?;
-        for path in &launch.watch {
-            watcher.watch_path(path)?;
-        }
         let exits = tx.clone();
         let on_exit = move |generation, exit| {
             let _ = exits.send(Event::AppExited { generation, exit });
         };
         let launcher = NodeLauncher { launch: launch.clone(), on_exit: std::sync::Arc::new(on_exit) };
-        let session = Self {
-            launch,
-            store,
-            watcher,
-            reporter,
-            events: tx,
-            peers: Peers::default(),
-            supervisor: Supervisor::new(launcher),
-            changes: ChangeSet::default(),
-            rounds: Rounds::default(),
-            pending_files: Batcher::default(),
-            deferred: Default::default(),
-            pending_checks: Vec::new(),
-        };
-        Ok((session, rx))
+        let supervisor = Supervisor::new(launcher);
+        let (peers, rounds, inbox, pending_checks) = Default::default();
+        Ok((Self { launch, files, reporter, events: tx, inbox, peers, supervisor, rounds, pending_checks }, rx))
     }
 
     pub fn sender(&self) -> Sender<Event> {
@@ -102,16 +68,16 @@ impl Session {
             return code;
         }
         loop {
-            let deadline = self.supervisor.deadline().into_iter().chain(self.changes.deadline()).min();
+            let deadline = self.supervisor.deadline().into_iter().chain(self.files.changes.deadline()).min();
             let timeout = deadline.map_or(Duration::from_secs(3600), |d| d.saturating_duration_since(Instant::now()));
-            let next = match self.deferred.pop_front() {
+            let next = match self.inbox.deferred.pop_front() {
                 Some(event) => Ok(event),
                 None => events.recv_timeout(timeout),
             };
             let exit = match next {
                 Ok(Event::File(path, change)) => {
-                    self.pending_files.add(path, change);
-                    let batch = self.queued_files(&events);
+                    self.inbox.files.add(path, change);
+                    let batch = self.inbox.queued_files(&events);
                     self.on_files(batch, &events);
                     None
                 }
@@ -138,21 +104,10 @@ impl Session {
         }
     }
 
-    /// Every file event already queued, without waiting; other events are deferred.
-    fn queued_files(&mut self, events: &mpsc::Receiver<Event>) -> Batch {
-        while let Ok(event) = events.try_recv() {
-            match event {
-                Event::File(path, change) => self.pending_files.add(path, change),
-                other => self.deferred.push_back(other),
-            }
-        }
-        self.pending_files.take()
-    }
-
     /// `module.hot.check()` asked for every change already seen: the file events queued before
     /// the answer are processed (their updates sent) first.
     fn answer_checks(&mut self, events: &mpsc::Receiver<Event>) {
-        let batch = self.queued_files(events);
+        let batch = self.inbox.queued_files(events);
         if !batch.is_empty() {
             self.on_files(batch, events);
         }
@@ -163,7 +118,7 @@ impl Session {
 
     fn on_deadline(&mut self) {
         let now = Instant::now();
-        for path in self.changes.deleted_for_good(now) {
+        for path in self.files.changes.deleted_for_good(now) {
             self.reporter.warn(&format!(
                 "{} was deleted; its importers keep the last version until it is restored",
                 self.reporter.path(&path)
@@ -203,19 +158,12 @@ impl Session {
         match message {
             RuntimeMessage::Hello { .. } => {}
             RuntimeMessage::Started { modules, ms } => {
-                self.store.app_started();
-                let (who, entry) = match &process.role {
-                    None => (String::new(), self.reporter.path(&self.launch.entry)),
-                    Some(role) => (
-                        format!("{role} {} ", process.pid),
-                        process.entry.as_deref().map(|e| self.reporter.path(e)).unwrap_or_default(),
-                    ),
-                };
-                self.reporter.info(&format!("{who}started {entry} ({modules} modules, {ms:.0} ms)"));
+                self.files.store.app_started();
+                self.reporter.started(&process, &self.launch.entry, modules, ms);
             }
             RuntimeMessage::Fetch { rid, specifier, importer } => {
                 let importer = importer.map(PathBuf::from);
-                let mut reply = self.peers.fetch(&mut self.store, id, rid, &specifier, importer.as_deref());
+                let mut reply = self.peers.fetch(&mut self.files.store, id, rid, &specifier, importer.as_deref());
                 // Watched before the process can run them (see `Prepared`).
                 self.track(std::mem::take(&mut reply.delivered));
                 self.peers.send_prepared(reply);
@@ -224,7 +172,7 @@ impl Session {
             RuntimeMessage::Updated { changed, reevaluated, accepted, failed, ms } => {
                 // In manual mode the app decides what to apply and when: nothing is retried for it.
                 if !self.launch.manual_apply {
-                    self.changes.note_outcome(&changed, &reevaluated, &accepted, &failed);
+                    self.files.changes.note_outcome(&changed, &reevaluated, &accepted, &failed);
                 }
                 let outcome = Outcome { changed, reevaluated: reevaluated.len(), accepted, failed, ms };
                 if let Some(finished) = self.rounds.updated(id, outcome) {
@@ -244,7 +192,7 @@ impl Session {
                     }
                     return;
                 }
-                let why = self.restart_reason(&path, reason, &chain);
+                let why = self.reporter.restart_reason(&path, reason, &chain);
                 let why = match &process.role {
                     Some(role) => format!("{why} in {role} {}", process.pid),
                     None => why,
@@ -278,23 +226,7 @@ impl Session {
         }
     }
 
-    fn restart_reason(&self, path: &str, reason: RestartReason, chain: &[String]) -> String {
-        match reason {
-            RestartReason::Declined => format!("{} declined updates", self.reporter.path(path)),
-            RestartReason::DeclinedDependency => format!(
-                "{} declined updates of {}",
-                chain.last().map_or_else(String::new, |p| self.reporter.path(p)),
-                self.reporter.path(path)
-            ),
-            RestartReason::Watched => format!("{} changed (--watch)", self.reporter.path(path)),
-            RestartReason::Unaccepted => {
-                let names: Vec<String> = chain.iter().map(|c| self.reporter.path(c)).collect();
-                format!("no module accepts the update ({})", names.join(" -> "))
-            }
-        }
-    }
-
-    fn on_files(&mut self, mut batch: Batch, events: &mpsc::Receiver<Event>) {
+    fn on_files(&mut self, batch: Batch, events: &mpsc::Receiver<Event>) {
         if let Some((watched, _)) = batch.iter().find(|(p, _)| self.launch.watch.iter().any(|w| p.starts_with(w))) {
             let watched = watched.clone();
             // The running app restarts through the runtime, so `vite:beforeFullReload` and
@@ -306,19 +238,13 @@ impl Session {
             }
             return;
         }
-        let mut changed: Vec<PathBuf> = Vec::new();
-        // Files written while this batch is read and transformed join it: the work is the window.
-        while !batch.is_empty() {
-            let crashed = self.supervisor.state() == AppState::Crashed;
-            let refreshed = self.changes.refresh(batch, &mut self.store, &mut self.watcher, crashed);
-            for path in refreshed.changed {
-                crate::changes::push_once(&mut changed, path);
-            }
-            for err in refreshed.broken {
-                self.report_broken(err);
-            }
-            batch = self.queued_files(events);
+        let crashed = self.supervisor.state() == AppState::Crashed;
+        let inbox = &mut self.inbox;
+        let refreshed = self.files.refresh(batch, crashed, || inbox.queued_files(events));
+        for err in refreshed.broken {
+            self.report_broken(err);
         }
+        let changed = refreshed.changed;
         if changed.is_empty() {
             return;
         }
@@ -327,14 +253,14 @@ impl Session {
             return;
         }
         if self.supervisor.state() == AppState::Running {
-            let changed = self.changes.with_retries(changed, &self.store);
+            let changed = self.files.changes.with_retries(changed, &self.files.store);
             self.send_update(&changed);
         }
     }
 
     fn send_update(&mut self, changed: &[PathBuf]) {
         let seq = self.rounds.next_seq();
-        let mut prepared = self.peers.prepare_update(&mut self.store, seq, changed);
+        let mut prepared = self.peers.prepare_update(&mut self.files.store, seq, changed);
         // In manual mode the app applies whenever it chooses: each `updated` stands alone, with
         // the runtime's own time.
         if !self.launch.manual_apply {
@@ -346,55 +272,19 @@ impl Session {
         self.peers.send_prepared(prepared);
     }
 
-    /// After modules were sent to a process: watch their folders, so their next save is seen,
-    /// and report the ones that failed to load (watched too: the importer's import fails on
-    /// them and applies at their next good save).
+    /// Modules went to a process (see [`AppFiles::track`]).
     fn track(&mut self, delivered: Delivered) {
-        for path in &delivered.sent {
-            if let Err(err) = self.watcher.watch_folder_of(path) {
-                self.reporter.warn(&err.to_string());
-            }
-        }
-        for failure in delivered.failures {
-            let _ = self.watcher.watch_folder_of(failure.path());
-            if let Some(err) = self.changes.newly_broken(failure) {
-                self.report_broken(err);
-            }
+        for err in self.files.track(delivered, &self.reporter) {
+            self.report_broken(err);
         }
     }
 
     fn report_broken(&mut self, err: LoadError) {
-        self.reporter.error_block(&err.to_string(), &err.frame().unwrap_or_default());
-        self.reporter.info("the app keeps running; the file is applied at its next good save");
+        self.reporter.broken(&err);
         self.peers.broadcast(&HotnodeMessage::Error { err: &err.to_vite_error() }, None);
     }
 
-    /// The terminal lines for an update every process is done with.
     fn report_finished(&self, finished: Finished) {
-        if finished.is_empty() {
-            return;
-        }
-        let total = &finished.total;
-        for failure in &total.failed {
-            self.reporter.error_block(
-                &format!("update failed in {}: {}", self.reporter.path(&failure.id), failure.message),
-                &failure.stack,
-            );
-        }
-        if finished.took == 0 {
-            return;
-        }
-        let ms = finished.started.map_or(total.ms, |t| t.elapsed().as_secs_f64() * 1000.0);
-        let processes = self.peers.len().max(finished.took);
-        let processes = (processes > 1).then_some((finished.took, processes));
-        self.reporter.updated(&total.changed, total.reevaluated, &total.accepted, ms, processes);
+        self.reporter.finished(&finished, self.peers.len());
     }
-}
-
-pub fn entry_path(entry: &Path) -> anyhow::Result<PathBuf> {
-    let absolute = std::env::current_dir()?.join(entry);
-    if absolute.is_dir() {
-        anyhow::bail!("the entry {} is a folder; name a module file", entry.display());
-    }
-    std::fs::canonicalize(&absolute).map_err(|_| anyhow::anyhow!("cannot find the entry module {}", entry.display()))
 }

@@ -1,0 +1,70 @@
+//! The app's files as the session sees them: the module store (what each process can be sent),
+//! the watcher over the folders of the modules sent, and the change set that turns the
+//! watcher's batches into the modules whose new code goes out.
+
+use std::path::{Path, PathBuf};
+
+use hotnode_server::store::{LoadError, ModuleStore};
+use hotnode_server::watch::{Batch, Change, FileWatcher};
+
+use crate::app_process::Launch;
+use crate::changes::{ChangeSet, Refreshed, push_once};
+use crate::peers::Delivered;
+use crate::report::Reporter;
+
+pub struct AppFiles {
+    pub store: ModuleStore,
+    pub changes: ChangeSet,
+    watcher: FileWatcher,
+}
+
+impl AppFiles {
+    /// Watches the `--watch` paths from the start; module folders as modules are sent. Every
+    /// file event goes to `sink`.
+    pub fn open(
+        store: ModuleStore,
+        launch: &Launch,
+        sink: impl Fn(PathBuf, Change) + Send + 'static,
+    ) -> anyhow::Result<Self> {
+        // The socket's folder is private to this session: the watcher's marker file goes there.
+        let private_dir = launch.socket.parent().unwrap_or(Path::new("/tmp"));
+        let mut watcher = FileWatcher::new(private_dir, sink)?;
+        for path in &launch.watch {
+            watcher.watch_path(path)?;
+        }
+        Ok(Self { store, changes: ChangeSet::default(), watcher })
+    }
+
+    /// Re-reads what `batch` names, then what `more` brings (files written while this was read
+    /// and transformed: the work is the window), until it brings nothing. `crashed`: the app
+    /// waits for a change (see [`ChangeSet::refresh`]).
+    pub fn refresh(&mut self, mut batch: Batch, crashed: bool, mut more: impl FnMut() -> Batch) -> Refreshed {
+        let mut all = Refreshed::default();
+        while !batch.is_empty() {
+            let refreshed = self.changes.refresh(batch, &mut self.store, &mut self.watcher, crashed);
+            for path in refreshed.changed {
+                push_once(&mut all.changed, path);
+            }
+            all.broken.extend(refreshed.broken);
+            batch = more();
+        }
+        all
+    }
+
+    /// After modules went to a process: their folders are watched, so their next save is seen;
+    /// the ones that failed to load are watched too (the importer's import fails on them and
+    /// applies at their next good save) and returned when not reported yet.
+    pub fn track(&mut self, delivered: Delivered, reporter: &Reporter) -> Vec<LoadError> {
+        for path in &delivered.sent {
+            if let Err(err) = self.watcher.watch_folder_of(path) {
+                reporter.warn(&err.to_string());
+            }
+        }
+        let mut broken = Vec::new();
+        for failure in delivered.failures {
+            let _ = self.watcher.watch_folder_of(failure.path());
+            broken.extend(self.changes.newly_broken(failure));
+        }
+        broken
+    }
+}
