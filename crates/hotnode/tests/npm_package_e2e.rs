@@ -47,7 +47,12 @@ fn platform_of_this_machine() -> String {
 /// `npm install` of tarballs into `app`, offline: the packages need nothing from the registry
 /// (the platform packages of other machines are optional and are left out).
 fn npm_install(app: &TempApp, tarballs: &[&Path]) {
-    run_ok(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--offline"]).args(tarballs).current_dir(&app.dir));
+    run_ok(
+        Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--offline"])
+            .args(tarballs)
+            .current_dir(&app.dir),
+    );
 }
 
 #[test]

@@ -96,4 +96,3 @@ pub fn read_source(path: &Path) -> Result<String, LoadError> {
     }
     String::from_utf8(bytes).map_err(|_| LoadError::NotText { path: path.to_path_buf() })
 }
-

@@ -15,8 +15,8 @@ mod build;
 mod load_error;
 mod walk;
 
-pub use load_error::{LoadError, read_source};
 use build::content_hash;
+pub use load_error::{LoadError, read_source};
 use walk::Walk;
 
 pub struct StoredModule {

@@ -37,8 +37,7 @@ fn closure_sends_each_static_dependency_once() {
         .iter()
         .map(|p| serde_json::from_str::<serde_json::Value>(p).unwrap()["id"].as_str().unwrap().to_string())
         .collect();
-    let expected: Vec<String> =
-        ["main.ts", "a.ts", "b.ts"].iter().map(|f| dir.join(f).display().to_string()).collect();
+    let expected: Vec<String> = ["main.ts", "a.ts", "b.ts"].iter().map(|f| dir.join(f).display().to_string()).collect();
     assert_eq!(ids, expected, "static closure in import order, lazy import left out");
     let main = payload(&store, &dir.join("main.ts"));
     assert_eq!(main["deps"]["./a.js"]["id"], dir.join("a.ts").display().to_string());
@@ -75,8 +74,7 @@ fn a_wide_closure_loaded_on_all_cores_keeps_import_order_and_names_each_failure_
 
 #[test]
 fn a_second_store_takes_unchanged_files_from_the_disk_cache_and_transforms_edited_ones() {
-    let dir =
-        app("disk-cache", &[("package.json", r#"{"type":"module"}"#), ("a.ts", "export const a: number = 1;\n")]);
+    let dir = app("disk-cache", &[("package.json", r#"{"type":"module"}"#), ("a.ts", "export const a: number = 1;\n")]);
     let path = dir.join("a.ts");
     let cache_root = dir.join("cache");
     let mut first = ModuleStore::with_cache(Resolver::new(&[]), TransformCache::open(&cache_root, "test"));
