@@ -130,6 +130,22 @@ fn a_save_that_changes_nothing_does_nothing_and_a_bad_save_keeps_the_running_ver
 }
 
 #[test]
+fn a_file_with_several_problems_shows_each_with_its_location_and_frame() {
+    let dir = app("problems", &[("package.json", r#"{"type":"module"}"#), ("a.js", "const y;\nconst z;\n")]);
+    let path = dir.join("a.js");
+    let err = ModuleStore::new(Resolver::new(&[])).load(&path).err().expect("does not parse");
+    let message = err.to_string();
+    assert!(message.contains("a.js:1:7: Missing initializer in const declaration"), "{message}");
+    let frame = err.frame().unwrap();
+    assert!(frame.contains("> 1 | const y;"), "{frame}");
+    assert!(frame.contains("a.js:2:7: Missing initializer in const declaration"), "{frame}");
+    assert!(frame.contains("> 2 | const z;"), "{frame}");
+    // Vite's payload carries them too.
+    assert_eq!(err.to_vite_error()["frame"].as_str(), Some(frame.as_str()));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn importers_and_dependencies_follow_static_imports_through_cycles() {
     let dir = app(
         "depends",
