@@ -21,7 +21,13 @@ fn runtime_node_tests_pass() {
         .collect();
     files.sort();
     assert!(files.len() >= 6, "{files:?}");
-    let output = Command::new("node").arg("--test").args(&files).current_dir(&root).output().expect("node runs");
+    // TAP on every node version (node 23 and later default to the spec reporter).
+    let output = Command::new("node")
+        .args(["--test", "--test-reporter=tap"])
+        .args(&files)
+        .current_dir(&root)
+        .output()
+        .expect("node runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     println!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success(), "runtime tests failed");
