@@ -100,7 +100,8 @@ export class CommonJsLoader {
           (/** @type {any} */ from) => exportAll(from, exports),
         );
       } else {
-        fn.call(module.exports, module.exports, require, module, filename, dirname);
+        const dynamicImport = (/** @type {unknown} */ specifier) => this.registry.dynamicImport(record, specifier);
+        fn.call(module.exports, module.exports, require, module, filename, dirname, dynamicImport);
       }
       module.loaded = true;
     } finally {

@@ -15,6 +15,9 @@
 const AsyncFunction = /** @type {FunctionConstructor} */ (Object.getPrototypeOf(async () => {}).constructor);
 const ESM_PARAMS = ["__vite_ssr_exports__", "__vite_ssr_import_meta__", "__vite_ssr_import__", "__vite_ssr_dynamic_import__", "__vite_ssr_exportAll__"];
 const CJS_PARAMS = ["exports", "require", "module", "__filename", "__dirname"];
+/** `import()` in a CommonJS module, rewritten by the transform (a native one would resolve from
+ * the runtime's folder): the function that resolves it from the module. */
+const CJS_DYNAMIC_IMPORT = "__hotnode_dynamic_import__";
 
 /**
  * Whether the module is CommonJS (also when written with `import`/`export`). CommonJS modules
@@ -99,7 +102,7 @@ export class ModuleRecord {
         this.format === "cjs-interop"
           ? new Function(...CJS_PARAMS, ...ESM_PARAMS, this.code)
           : this.format === "cjs"
-            ? new Function(...CJS_PARAMS, this.code)
+            ? new Function(...CJS_PARAMS, CJS_DYNAMIC_IMPORT, this.code)
             : new AsyncFunction(...ESM_PARAMS, this.code);
     }
     return this.compiled;

@@ -284,12 +284,14 @@ export class Registry {
 
   /**
    * `import()` in a module: an edge of the instance evaluating now, or (later, from a request
-   * handler) of the record's live instance.
+   * handler) of the record's live instance. The specifier is converted to a string as
+   * `import()` does (a Symbol rejects with a TypeError); every failure is a rejection.
    * @param {ModuleRecord} record
-   * @param {string} specifier
+   * @param {unknown} specifier
    */
-  dynamicImport(record, specifier) {
-    return this.importFrom(this.running.get(record) ?? null, record, specifier);
+  async dynamicImport(record, specifier) {
+    const instance = this.running.get(record) ?? null;
+    return this.importFrom(instance, record, `${specifier}`);
   }
 
   /**

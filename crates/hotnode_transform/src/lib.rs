@@ -5,6 +5,7 @@
 //! and the static facts the server needs to prefetch and resolve its dependencies.
 
 mod code_frame;
+mod commonjs_import;
 mod facts;
 mod options;
 mod pipeline;

@@ -12,6 +12,7 @@ use oxc::transformer::{HelperLoaderMode, JsxRuntime, Transformer};
 use oxc::transformer_plugins::ModuleRunnerTransform;
 
 use crate::code_frame::{Location, code_frame, locate};
+use crate::commonjs_import::route_dynamic_imports;
 use crate::facts::ModuleFacts;
 use crate::options::{ModuleFormat, TransformOptions};
 
@@ -102,6 +103,12 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
     if format == ModuleFormat::CjsInterop {
         make_imports_synchronous(&mut program, &allocator);
     }
+    if format == ModuleFormat::Cjs {
+        route_dynamic_imports(&mut program, &allocator);
+    }
+    // A `#!` line is allowed only at the very start of a file; the code becomes a function
+    // body (after a `"use strict"` line for ES modules), where it is a syntax error.
+    program.hashbang = None;
 
     let generated = Codegen::new()
         .with_options(CodegenOptions { source_map_path: Some(options.path.clone()), ..CodegenOptions::default() })
