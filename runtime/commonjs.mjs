@@ -6,7 +6,7 @@
  * files written with `import`/`export` (`cjs-interop`): the module-runner form with
  * synchronous imports, as TypeScript's and esbuild's CommonJS output.
  */
-import { createRequire } from "node:module";
+import { Module, createRequire } from "node:module";
 import path from "node:path";
 import { exportAll, isCommonJs } from "./module-record.mjs";
 
@@ -20,6 +20,8 @@ export class CommonJsLoader {
   /** @param {Registry} registry the module system this loader is half of */
   constructor(registry) {
     this.registry = registry;
+    /** The app's entry, when it is a CommonJS module: node's `require.main`. @type {Module | undefined} */
+    this.main = undefined;
   }
 
   /**
@@ -27,11 +29,12 @@ export class CommonJsLoader {
    * @param {ModuleRecord} record
    * @param {object} exports
    * @param {Set<ModuleRecord>} ancestors
+   * @param {Module} [parent] the module whose `require` loads it (none when imported)
    */
-  evaluate(record, exports, ancestors) {
+  evaluate(record, exports, ancestors, parent) {
     const instance = this.registry.startInstance(record, exports, ancestors);
     try {
-      this.run(record, instance);
+      this.run(record, instance, parent);
     } catch (err) {
       this.registry.endInstance(instance, false);
       throw err;
@@ -43,12 +46,13 @@ export class CommonJsLoader {
    * A CommonJS module's `module.exports`, evaluating it first if it is new or outdated.
    * @param {ModuleRecord} record
    * @param {Set<ModuleRecord>} [ancestors]
+   * @param {Module} [parent] the module whose `require` loads it
    */
-  load(record, ancestors = new Set()) {
+  load(record, ancestors = new Set(), parent = undefined) {
     if (record.state === "new") {
       record.state = "evaluating";
       try {
-        this.evaluate(record, this.registry.exportsFor(record), ancestors);
+        this.evaluate(record, this.registry.exportsFor(record), ancestors, parent);
         record.state = "evaluated";
       } catch (err) {
         this.registry.failed(record, err);
@@ -64,23 +68,31 @@ export class CommonJsLoader {
    * and `module.hot`.
    * @param {ModuleRecord} record
    * @param {Instance} instance
+   * @param {Module} [parent] the module whose `require` loads it
    */
-  run(record, instance) {
+  run(record, instance, parent) {
     const filename = record.id;
     const dirname = path.dirname(filename);
     const nativeRequire = createRequire(filename);
-    const module = {
-      id: filename,
-      filename,
-      path: dirname,
-      exports: {},
-      loaded: false,
-      children: [],
-      paths: nativeRequire.resolve.paths("") ?? [],
-      hot: instance.hot.webpackApi,
-    };
+    // Node's own `Module`, as node makes it: `instanceof Module`, `.parent` (the first requirer;
+    // null for the entry), `.children`, the entry's id ".".
+    const isMain = record.id === this.registry.entryId;
+    // A new version takes the old one's place (its parent, its slot among the parent's
+    // children) instead of adding a child per update.
+    const previous = record.module;
+    const module = new Module(isMain ? "." : filename, isMain ? /** @type {any} */ (null) : previous ? undefined : parent);
+    if (previous && !isMain) takePlace(previous, module);
+    module.filename = filename;
+    module.paths = nativeRequire.resolve.paths("") ?? [];
+    Object.assign(module, { hot: instance.hot.webpackApi });
+    if (isMain) {
+      this.main = module;
+      process.mainModule = module;
+    }
     instance.module = module;
     const require = this.createRequire(instance, nativeRequire);
+    // `module.require(id)` is the module's require, through hotnode for app modules.
+    module.require = require;
     try {
       const fn = record.compile();
       if (record.format === "cjs-interop") {
@@ -148,7 +160,7 @@ export class CommonJsLoader {
       }
       return nativeRequire(specifier);
     }
-    Object.assign(require, { resolve: nativeRequire.resolve, cache: nativeRequire.cache, main: nativeRequire.main });
+    Object.assign(require, { resolve: nativeRequire.resolve, cache: nativeRequire.cache, main: this.main });
     return require;
   }
 
@@ -169,13 +181,43 @@ export class CommonJsLoader {
       if (running?.module) return running.module.exports;
       return /** @type {any} */ (dep.namespace).default;
     }
+    if (dep.format === "json") return this.requireJson(dep);
+    // Node lists a module among its requirers' children once, also when it was loaded already.
+    const child = dep.module;
+    if (child && instance.module && !instance.module.children.includes(child)) instance.module.children.push(child);
     if (!isCommonJs(dep) && dep.state === "new") {
       const err = new Error(`require() of ES Module ${dep.id} from ${instance.record.id} not supported.`);
       Object.assign(err, { code: "ERR_REQUIRE_ESM" });
       throw err;
     }
-    return this.load(dep, instance.ancestors);
+    return this.load(dep, instance.ancestors, /** @type {Module} */ (instance.module));
   }
+
+  /**
+   * `require("./data.json")`: the parsed document, as node returns it (the same object each
+   * time). A JSON module's code only defines its `default`, synchronously, so evaluating it
+   * here has set it by the time this returns.
+   * @param {ModuleRecord} dep
+   */
+  requireJson(dep) {
+    if (dep.state === "new") void this.registry.instantiate(dep, new Set()).catch(() => {});
+    if (dep.state === "errored") throw dep.error;
+    return /** @type {any} */ (dep.namespace).default;
+  }
+}
+
+/**
+ * `next` (a new version's module) stands where `previous` stood: the same parent, and the same
+ * place among the parent's children.
+ * @param {Module} previous
+ * @param {Module} next
+ */
+function takePlace(previous, next) {
+  const parent = previous.parent;
+  if (!parent) return;
+  next.parent = parent;
+  const at = parent.children.indexOf(previous);
+  if (at !== -1) parent.children[at] = next;
 }
 
 /**

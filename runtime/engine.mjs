@@ -69,6 +69,7 @@ export class Engine {
     if (!("id" in target)) return import(target.external);
     const record = /** @type {ModuleRecord} */ (this.registry.records.get(target.id));
     this.entry = record;
+    this.registry.entryId = record.id;
     return this.registry.instantiate(record, new Set());
   }
 

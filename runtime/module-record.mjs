@@ -84,7 +84,7 @@ export class ModuleRecord {
     this.order = -1;
     /** A newer version failed to evaluate: the module still runs its previous instance. */
     this.stale = false;
-    /** @type {{ exports: any } | null} the live CommonJS `module` object */
+    /** @type {import("node:module").Module | null} the live CommonJS `module` object */
     this.module = null;
     /** Disposed because nothing imported it any more (webpack's "disposed" module). */
     this.pruned = false;

@@ -52,7 +52,7 @@ export class Instance {
     this.hot = hot;
     /** @type {Set<ModuleRecord>} */
     this.imports = new Set();
-    /** @type {{ exports: any } | null} CommonJS `module`, handed out to a `require` cycle */
+    /** @type {import("node:module").Module | null} CommonJS `module`, handed out to a `require` cycle */
     this.module = null;
   }
 }
@@ -68,6 +68,8 @@ export class Registry {
     this.running = new Map();
     /** @type {Set<ModuleRecord>} modules whose first evaluation threw (see `retryErrored`) */
     this.errored = new Set();
+    /** The app's entry module (node's main module). @type {string | null} */
+    this.entryId = null;
     this.commonjs = new CommonJsLoader(this);
   }
 

@@ -415,3 +415,19 @@ test("manual mode: after an abort, a module loaded later still gets the applied 
   await assert.rejects(hot().apply(), /Aborted because \/a.js is not accepted/);
   assert.equal(/** @type {any} */ (globalThis).__req("./late"), "late1");
 });
+
+test("node's module objects: the entry is require.main with id '.', and an updated dependency takes its old version's place among its parent's children", async () => {
+  log.reset();
+  const t = acceptingApp(
+    `() => __log("children " + module.children.length + " parent " + (module.children[0].parent === module) + " value " + require("./dep"))`,
+  );
+  await t.engine.boot("/main.js");
+  const main = /** @type {any} */ (t.registry.records.get("/main.js")).module;
+  assert.equal(main.id, ".");
+  assert.equal(main.parent, null);
+  assert.equal(process.mainModule, main);
+  for (let i = 2; i <= 20; i++) await t.edit("/dep.js", `module.exports = ${i};`);
+  assert.equal(main.children.length, 1, "a child per version would grow with every update");
+  assert.equal(main.children[0], /** @type {any} */ (t.registry.records.get("/dep.js")).module);
+  assert.equal(log.lines.at(-1), "children 1 parent true value 20");
+});
