@@ -7,7 +7,7 @@
  * the layer above): the phases of an update are told to a callback.
  */
 import { performance } from "node:perf_hooks";
-import { describeError } from "./errors.mjs";
+import { describeError, loadError } from "./errors.mjs";
 import { createNamespace } from "./module-record.mjs";
 import { liveGraph, planUpdate } from "./planner.mjs";
 import { RESTART_ACK_WAIT_MS, RESTART_DISPOSE_WAIT_MS, toHotnode } from "./protocol.mjs";
@@ -65,7 +65,7 @@ export class Engine {
    */
   async boot(entryPath) {
     const target = await this.registry.fetch(entryPath, null);
-    if ("error" in target) throw new Error(target.error);
+    if ("error" in target) throw loadError(target);
     if (!("id" in target)) return import(target.external);
     const record = /** @type {ModuleRecord} */ (this.registry.records.get(target.id));
     this.entry = record;

@@ -8,8 +8,9 @@ import { fileURLToPath } from "node:url";
 
 export const RUNTIME_DIR = path.dirname(fileURLToPath(import.meta.url));
 
-/** Marks the error of an import that names nothing (see `unresolvedError`). */
-export const UNRESOLVED = Symbol("hotnode.unresolved");
+/** Marks the error of an import that gives no module (see `loadError`): its message says which
+ * and why, and hotnode has already shown the file's code frame where there is one. */
+export const LOAD_FAILURE = Symbol("hotnode.loadFailure");
 
 /**
  * A stack's lines without the frames of the runtime and of node's internals.
@@ -23,16 +24,19 @@ export function appFrames(stack) {
 }
 
 /**
- * The error of an import that names nothing: node's code, hotnode's message (the specifier and
- * the importer), and a stack of the app's frames only: the runtime's frames would only hide
- * where the import is.
- * @param {string} message
+ * The error of an import that gives no module, of the class node's loader throws: nothing there
+ * is `ERR_MODULE_NOT_FOUND`, a file that does not parse a `SyntaxError`. Its message is
+ * hotnode's (the specifier and the importer, or the file and the problem), and its stack holds
+ * the app's frames only: the runtime's would only hide where the import is.
+ * @param {{ error: string, kind: import("./protocol.mjs").FailureKind }} target
  */
-export function unresolvedError(message) {
-  const err = new Error(message);
+export function loadError({ error: message, kind }) {
+  const err = kind === "syntax" ? new SyntaxError(message) : new Error(message);
   const frames = appFrames((err.stack ?? "").split("\n").slice(1).join("\n"));
-  err.stack = [`Error [ERR_MODULE_NOT_FOUND]: ${message}`, ...(frames ? [frames] : [])].join("\n");
-  Object.assign(err, { code: "ERR_MODULE_NOT_FOUND", [UNRESOLVED]: true });
+  const headline = kind === "not-found" ? `Error [ERR_MODULE_NOT_FOUND]: ${message}` : `${err.name}: ${message}`;
+  err.stack = [headline, ...(frames ? [frames] : [])].join("\n");
+  if (kind === "not-found") Object.assign(err, { code: "ERR_MODULE_NOT_FOUND" });
+  Object.assign(err, { [LOAD_FAILURE]: true });
   return err;
 }
 
@@ -42,9 +46,9 @@ export function unresolvedError(message) {
  * @returns {{ message: string, stack: string }}
  */
 export function describeError(err) {
-  // An import that names nothing: the message says it all (which specifier, which importer);
-  // the stack would only point at the importer's first line.
-  if (err instanceof Error && UNRESOLVED in err) return { message: err.message, stack: "" };
+  // An import that gives no module: the message says it all (which specifier and importer, or
+  // which file and what is wrong with it); the stack would only point at the importer's line.
+  if (err instanceof Error && LOAD_FAILURE in err) return { message: err.message, stack: "" };
   if (err instanceof Error) return { message: err.message, stack: appFrames(err.stack ?? String(err)) };
   return { message: String(err), stack: String(err) };
 }

@@ -10,7 +10,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { assemble } from "./assemble.mjs";
 import { Channel } from "./channel.mjs";
-import { UNRESOLVED } from "./errors.mjs";
+import { LOAD_FAILURE } from "./errors.mjs";
 import { installHelpers } from "./helpers.mjs";
 import { joinForks } from "./processes.mjs";
 import { ENV, toHotnode } from "./protocol.mjs";
@@ -82,9 +82,10 @@ channel.onMessage = (/** @type {import("./protocol.mjs").HotnodeMessage} */ mess
 try {
   await engine.boot(entry);
 } catch (err) {
-  // An import that names nothing, at start-up: the message says which and where. Left to node,
-  // it would come after an echo of the runtime's line that threw it.
-  if (err && typeof err === "object" && UNRESOLVED in err) {
+  // An import that gives no module, at start-up: the message says which and why (and hotnode has
+  // shown the code frame of a file that does not parse). Left to node, it would come after an
+  // echo of the runtime's line that threw it.
+  if (err && typeof err === "object" && LOAD_FAILURE in err) {
     console.error(/** @type {Error} */ (/** @type {unknown} */ (err)).stack);
     process.exit(1);
   }

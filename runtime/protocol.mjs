@@ -10,7 +10,8 @@
 /**
  * How a specifier resolved: an app module (by absolute path), something node loads itself (a
  * package, a builtin: the URL or specifier to import), or why it did not resolve.
- * @typedef {{ id: string } | { external: string } | { error: string }} Target
+ * @typedef {{ id: string } | { external: string } | { error: string, kind: FailureKind }} Target
+ * @typedef {"not-found" | "syntax" | "unreadable"} FailureKind  why a specifier gives no module
  * @typedef {"esm" | "cjs" | "cjs-interop" | "json"} Format  `cjs-interop`: `import`/`export` in a
  *   CommonJS-format file, in the module-runner form but with synchronous imports (as TypeScript's
  *   and esbuild's CommonJS output)

@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import v8 from "node:v8";
 import { CommonJsLoader } from "./commonjs.mjs";
-import { unresolvedError } from "./errors.mjs";
+import { loadError } from "./errors.mjs";
 import { ModuleRecord, exportAll, isCommonJs } from "./module-record.mjs";
 
 /**
@@ -142,7 +142,7 @@ export class Registry {
    */
   async importFrom(instance, importer, specifier) {
     const target = await this.resolve(importer, specifier);
-    if ("error" in target) throw unresolvedError(target.error);
+    if ("error" in target) throw loadError(target);
     if ("external" in target) return import(target.external);
     const dep = this.records.get(target.id);
     if (!dep) throw new Error(`hotnode did not send ${target.id}`);

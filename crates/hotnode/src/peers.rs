@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{self, Sender};
 
-use hotnode_server::protocol::{HotnodeMessage, ProcessInfo, TargetJson};
+use hotnode_server::protocol::{FailureKind, HotnodeMessage, ProcessInfo, TargetJson};
 use hotnode_server::resolve::Target;
 use hotnode_server::store::{Closure, LoadError, ModuleStore};
 
@@ -151,13 +151,13 @@ impl Peers {
             Target::App(path) => {
                 let closure = store.closure(&path, &mut peer.sent);
                 let target = match closure.failures.iter().find(|f| f.path() == path) {
-                    Some(failure) => TargetJson::Error { error: failure.to_string() },
+                    Some(failure) => TargetJson::Error { error: failure.to_string(), kind: failure.kind() },
                     None => TargetJson::App { id: path.to_string_lossy().into_owned() },
                 };
                 (target, closure)
             }
             Target::External(external) => (TargetJson::External { external }, Closure::default()),
-            Target::Missing(error) => (TargetJson::Error { error }, Closure::default()),
+            Target::Missing(error) => (TargetJson::Error { error, kind: FailureKind::NotFound }, Closure::default()),
         };
         let Closure { paths, payloads, failures } = closure;
         let reply = HotnodeMessage::Modules { rid, target: &target, modules: &payloads }.line();

@@ -16,7 +16,19 @@ use serde::{Deserialize, Serialize};
 pub enum TargetJson {
     App { id: String },
     External { external: String },
-    Error { error: String },
+    Error { error: String, kind: FailureKind },
+}
+
+/// Why a specifier gives no module, which decides the error the app sees (as node's would be).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureKind {
+    /// Nothing there: `ERR_MODULE_NOT_FOUND`.
+    NotFound,
+    /// The file does not parse (JavaScript, TypeScript or JSON): a `SyntaxError`.
+    Syntax,
+    /// The file is there but cannot be read as a module (permissions, not a file).
+    Unreadable,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -271,7 +283,10 @@ mod tests {
                 deps: &BTreeMap::from([
                     ("./b.js".to_string(), TargetJson::App { id: "/app/src/b.ts".into() }),
                     ("node:fs".to_string(), TargetJson::External { external: "node:fs".into() }),
-                    ("nope".to_string(), TargetJson::Error { error: "Cannot find package 'nope'".into() }),
+                    (
+                        "nope".to_string(),
+                        TargetJson::Error { error: "Cannot find package 'nope'".into(), kind: FailureKind::NotFound },
+                    ),
                 ]),
                 names: &BTreeMap::from([("./b.js".to_string(), vec!["b".to_string()])]),
             })

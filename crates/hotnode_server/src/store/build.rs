@@ -9,7 +9,7 @@ use std::sync::Arc;
 use hotnode_transform::{JsxSettings, ModuleFormat, TransformOptions, transform};
 
 use super::{Caching, LoadError, ModuleStore, StoredModule};
-use crate::protocol::{ModulePayload, TargetJson};
+use crate::protocol::{FailureKind, ModulePayload, TargetJson};
 use crate::resolve::{ImportKind, Target, file_url};
 use crate::transform_cache::CacheKey;
 
@@ -101,7 +101,7 @@ fn target_json(target: Target) -> TargetJson {
     match target {
         Target::App(path) => TargetJson::App { id: path.to_string_lossy().into_owned() },
         Target::External(external) => TargetJson::External { external },
-        Target::Missing(error) => TargetJson::Error { error },
+        Target::Missing(error) => TargetJson::Error { error, kind: FailureKind::NotFound },
     }
 }
 

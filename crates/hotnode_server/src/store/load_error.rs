@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use hotnode_transform::TransformError;
 
+use crate::protocol::FailureKind;
+
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("cannot read {}: {source}", .path.display())]
@@ -42,6 +44,15 @@ impl LoadError {
             | Self::NotAFile { path }
             | Self::Transform { path, .. }
             | Self::Internal { path, .. } => path,
+        }
+    }
+
+    /// What the app is told of it: a file that does not parse (or is not text) is a syntax
+    /// error, as node's own loader would say.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            Self::Transform { .. } | Self::NotText { .. } => FailureKind::Syntax,
+            Self::Read { .. } | Self::NotAFile { .. } | Self::Internal { .. } => FailureKind::Unreadable,
         }
     }
 
