@@ -6,6 +6,7 @@
 
 mod code_frame;
 mod commonjs_import;
+mod default_export;
 mod facts;
 mod options;
 mod pipeline;

@@ -13,6 +13,7 @@ use oxc::transformer_plugins::ModuleRunnerTransform;
 
 use crate::code_frame::{Location, code_frame, locate};
 use crate::commonjs_import::route_dynamic_imports;
+use crate::default_export::name_default_export;
 use crate::facts::ModuleFacts;
 use crate::options::{ModuleFormat, TransformOptions};
 
@@ -99,6 +100,9 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
     if matches!(format, ModuleFormat::Esm | ModuleFormat::CjsInterop) {
         let scoping = scoping.take().expect("scoping is set above");
         ModuleRunnerTransform::new().transform(&allocator, &mut program, scoping);
+    }
+    if matches!(format, ModuleFormat::Esm | ModuleFormat::CjsInterop) {
+        name_default_export(&mut program, &allocator);
     }
     if format == ModuleFormat::CjsInterop {
         make_imports_synchronous(&mut program, &allocator);

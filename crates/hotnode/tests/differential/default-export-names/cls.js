@@ -1,0 +1,1 @@
+export default class { static seen = this.name; static { globalThis.staticBlockName = this.name; } }

@@ -1,0 +1,2 @@
+import "./cycle-b.js";
+export default function () { return "called before the module ran"; }

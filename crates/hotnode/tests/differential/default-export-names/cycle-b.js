@@ -1,0 +1,2 @@
+import cycleA from "./cycle-a.js";
+console.log("hoisted:", cycleA(), cycleA.name);
