@@ -108,11 +108,12 @@ export class CommonJsLoader {
           exports,
           this.registry.importMeta(record, instance.hot),
           (/** @type {string} */ specifier) => interopNamespace(require(specifier)),
-          (/** @type {string} */ specifier) => this.registry.dynamicImport(record, specifier),
+          (/** @type {unknown} */ specifier, /** @type {unknown} */ options) => this.registry.dynamicImport(record, specifier, options),
           (/** @type {any} */ from) => exportAll(from, exports),
         );
       } else {
-        const dynamicImport = (/** @type {unknown} */ specifier) => this.registry.dynamicImport(record, specifier);
+        const dynamicImport = (/** @type {unknown} */ specifier, /** @type {unknown} */ options) =>
+          this.registry.dynamicImport(record, specifier, options);
         fn.call(module.exports, module.exports, require, module, filename, dirname, dynamicImport);
       }
       module.loaded = true;

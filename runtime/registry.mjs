@@ -279,21 +279,25 @@ export class Registry {
       exports,
       this.importMeta(record, instance.hot),
       (/** @type {string} */ specifier) => this.importFrom(instance, record, specifier),
-      (/** @type {string} */ specifier) => this.dynamicImport(record, specifier),
+      (/** @type {unknown} */ specifier, /** @type {unknown} */ options) => this.dynamicImport(record, specifier, options),
       (/** @type {any} */ from) => exportAll(from, exports),
     );
   }
 
   /**
    * `import()` in a module: an edge of the instance evaluating now, or (later, from a request
-   * handler) of the record's live instance. The specifier is converted to a string as
-   * `import()` does (a Symbol rejects with a TypeError); every failure is a rejection.
+   * handler) of the record's live instance. As `import()` does, the specifier is converted to
+   * a string (a Symbol rejects with a TypeError) and the options are checked (`with` must be
+   * an object of strings); every failure is a rejection.
    * @param {ModuleRecord} record
    * @param {unknown} specifier
+   * @param {unknown} [options]
    */
-  async dynamicImport(record, specifier) {
+  async dynamicImport(record, specifier, options) {
     const instance = this.running.get(record) ?? null;
-    return this.importFrom(instance, record, `${specifier}`);
+    const name = `${specifier}`;
+    checkImportOptions(options);
+    return this.importFrom(instance, record, name);
   }
 
   /**
@@ -360,5 +364,24 @@ function moveExports(source, target) {
   for (const key of Reflect.ownKeys(source)) {
     const descriptor = Object.getOwnPropertyDescriptor(source, key);
     if (descriptor) Object.defineProperty(target, key, { ...descriptor, configurable: true });
+  }
+}
+
+/**
+ * The second argument of `import()`, checked as the language does: undefined, or an object
+ * whose `with` is undefined or an object whose own enumerable values are all strings.
+ * @param {unknown} options
+ */
+function checkImportOptions(options) {
+  if (options === undefined) return;
+  if (typeof options !== "object" && typeof options !== "function") throw new TypeError("The second argument of import() must be an object");
+  if (options === null) throw new TypeError("The second argument of import() must be an object");
+  const attributes = /** @type {any} */ (options).with;
+  if (attributes === undefined) return;
+  if (attributes === null || (typeof attributes !== "object" && typeof attributes !== "function")) {
+    throw new TypeError("The 'with' option of import() must be an object");
+  }
+  for (const [key, value] of Object.entries(attributes)) {
+    if (typeof value !== "string") throw new TypeError(`The import attribute '${key}' must be a string`);
   }
 }
