@@ -38,6 +38,15 @@ export function createNamespace() {
 }
 
 /**
+ * The exports an ES module (or a JSON module) declares; none for CommonJS, whose exports only
+ * running it tells.
+ * @param {ModulePayload} payload
+ */
+function exportsOf(payload) {
+  return payload.format === "esm" || payload.format === "json" ? payload.exports ?? null : null;
+}
+
+/**
  * `export * from`: every name but `default` that the module does not export itself, read live.
  * @param {any} from
  * @param {object} exports
@@ -61,6 +70,10 @@ export class ModuleRecord {
     this.deps = payload.deps;
     /** @type {Record<string, string[]>} */
     this.names = payload.names ?? {};
+    /** @type {import("./protocol.mjs").ModuleExports | null} what an ES module exports */
+    this.exports = exportsOf(payload);
+    /** Its imports were checked against what they import from (see link.mjs). */
+    this.linked = false;
     /** The namespace importers hold: one object for the module's whole life. */
     this.namespace = createNamespace();
     /** @type {"new" | "evaluating" | "evaluated" | "errored"} */
@@ -116,6 +129,8 @@ export class ModuleRecord {
     this.code = payload.code;
     this.deps = payload.deps;
     this.names = payload.names ?? {};
+    this.exports = exportsOf(payload);
+    this.linked = false;
   }
 
   /**
@@ -124,7 +139,7 @@ export class ModuleRecord {
    * @returns {ModulePayload}
    */
   payload(code = this.code) {
-    return { id: this.id, url: this.url, format: this.format, code, deps: this.deps, names: this.names };
+    return { id: this.id, url: this.url, format: this.format, code, deps: this.deps, names: this.names, exports: this.exports ?? undefined };
   }
 
   /** The app modules the current code names by a string specifier. */

@@ -15,9 +15,13 @@
  * @typedef {"esm" | "cjs" | "cjs-interop" | "json"} Format  `cjs-interop`: `import`/`export` in a
  *   CommonJS-format file, in the module-runner form but with synchronous imports (as TypeScript's
  *   and esbuild's CommonJS output)
+ * @typedef {{ local: [string, string][], indirect: [string, string, string][], stars: string[] }} ModuleExports
+ *   an ES module's exports: `[exported, local]`, `[exported, specifier, imported]` (`*`: the
+ *   other module's namespace), and the specifiers of `export * from`
  * @typedef {{ id: string, url: string, format: Format, code: string,
- *   deps: Record<string, Target>, names?: Record<string, string[]> }} ModulePayload  one module's
- *   code, with how each of its string specifiers resolves and the names it imports from each
+ *   deps: Record<string, Target>, names?: Record<string, string[]>, exports?: ModuleExports }} ModulePayload
+ *   one module's code, with how each of its string specifiers resolves, the names it imports
+ *   from each, and what it exports
  * @typedef {{ message: string, stack?: string, id?: string, frame?: string,
  *   loc?: { file: string, line: number, column: number } | null }} ErrorPayload  Vite's
  */

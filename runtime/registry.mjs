@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import v8 from "node:v8";
 import { CommonJsLoader } from "./commonjs.mjs";
 import { loadError } from "./errors.mjs";
+import { checkLinks } from "./link.mjs";
 import { ModuleRecord, exportAll, isCommonJs } from "./module-record.mjs";
 
 /**
@@ -170,6 +171,8 @@ export class Registry {
     if (update?.willReevaluate(dep)) await update.reevaluate(dep);
     if (dep.state === "evaluated") return dep.namespace;
     if (dep.state === "errored") throw dep.error;
+    // A graph not linked yet (the entry's, an `import()`'s) is checked before any of it runs.
+    if (dep.state === "new" && !dep.linked) checkLinks(dep, this.records);
     if (dep.state === "new") {
       dep.state = "evaluating";
       dep.evaluation = this.evaluate(dep, this.exportsFor(dep), ancestors).then(

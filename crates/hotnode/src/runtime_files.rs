@@ -16,6 +16,7 @@ const FILES: &[(&str, &str)] = &[
     ("events.mjs", include_str!("../../../runtime/events.mjs")),
     ("helpers.mjs", include_str!("../../../runtime/helpers.mjs")),
     ("hot-context.mjs", include_str!("../../../runtime/hot-context.mjs")),
+    ("link.mjs", include_str!("../../../runtime/link.mjs")),
     ("module-record.mjs", include_str!("../../../runtime/module-record.mjs")),
     ("planner.mjs", include_str!("../../../runtime/planner.mjs")),
     ("processes.mjs", include_str!("../../../runtime/processes.mjs")),

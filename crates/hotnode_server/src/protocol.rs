@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hotnode_transform::ModuleFormat;
+use hotnode_transform::{ModuleExports, ModuleFormat};
 use serde::{Deserialize, Serialize};
 
 /// How one specifier of a module resolves, as the runtime reads it.
@@ -38,8 +38,10 @@ pub struct ModulePayload<'a> {
     pub format: ModuleFormat,
     pub code: &'a str,
     pub deps: &'a BTreeMap<String, TargetJson>,
-    /// Imported binding names per specifier (for `acceptExports`).
+    /// Imported binding names per specifier (for `acceptExports` and the link-time check).
     pub names: &'a BTreeMap<String, Vec<String>>,
+    /// What an ES module exports (the runtime checks its importers' names against it).
+    pub exports: &'a ModuleExports,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -289,6 +291,11 @@ mod tests {
                     ),
                 ]),
                 names: &BTreeMap::from([("./b.js".to_string(), vec!["b".to_string()])]),
+                exports: &ModuleExports {
+                    local: vec![("a".into(), "a".into())],
+                    indirect: vec![("c".into(), "./c.js".into(), "c".into())],
+                    stars: vec!["./d.js".into()],
+                },
             })
             .unwrap(),
         );

@@ -1,7 +1,10 @@
 //! The static facts of a module that the server needs before the module runs: what it imports
 //! (to resolve and prefetch in one round trip), what it `require`s (so CommonJS `require` can
-//! stay synchronous), and which specifiers its hot API names (so `accept("./dep.js")` resolves
-//! exactly like the import of that dependency).
+//! stay synchronous), which specifiers its hot API names (so `accept("./dep.js")` resolves
+//! exactly like the import of that dependency), and what it exports (so the runtime checks the
+//! names its importers import before any module of a graph runs, as node's linker does).
+
+use std::collections::HashMap;
 
 use oxc::ast::ast::*;
 use oxc::ast_visit::{Visit, walk};
@@ -25,19 +28,49 @@ pub struct ModuleFacts {
     /// Specifiers named by `import.meta.hot`/`import.meta.webpackHot`/`module.hot`
     /// `accept(...)`/`decline(...)`.
     pub hot_specifiers: Vec<String>,
+    /// What an ES module exports (left empty for other formats).
+    pub exports: ModuleExports,
+}
+
+/// An ES module's exports by name, as the language's `ResolveExport` needs them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ModuleExports {
+    /// `(exported, local)`: names bound in the module itself (`*default*` for an anonymous
+    /// default export).
+    pub local: Vec<(String, String)>,
+    /// `(exported, specifier, imported)`: names that stand for another module's (`*` for its
+    /// namespace, as in `export * as ns from`), also an imported binding exported again.
+    pub indirect: Vec<(String, String, String)>,
+    /// The specifiers of `export * from`.
+    pub stars: Vec<String>,
 }
 
 impl ModuleFacts {
     pub fn collect(program: &Program<'_>) -> Self {
         let mut collector = Collector::default();
         collector.visit_program(program);
-        collector.facts
+        // `export { a }` of an imported `a` stands for the other module's binding; imports are
+        // hoisted, so this is known only at the end.
+        let mut facts = collector.facts;
+        for (exported, local) in collector.exported_locals {
+            match collector.import_bindings.get(&local) {
+                Some((specifier, imported)) => {
+                    facts.exports.indirect.push((exported, specifier.clone(), imported.clone()))
+                }
+                None => facts.exports.local.push((exported, local)),
+            }
+        }
+        facts
     }
 }
 
 #[derive(Default)]
 struct Collector {
     facts: ModuleFacts,
+    /// Local name -> (specifier, imported name, `*` for a namespace).
+    import_bindings: HashMap<String, (String, String)>,
+    /// `(exported, local)` of the module's own export declarations.
+    exported_locals: Vec<(String, String)>,
 }
 
 impl Collector {
@@ -81,6 +114,18 @@ impl<'a> Visit<'a> for Collector {
         if it.import_kind.is_type() {
             return;
         }
+        let specifier = it.source.value.to_string();
+        for s in it.specifiers.iter().flatten() {
+            let (local, imported) = match s {
+                ImportDeclarationSpecifier::ImportSpecifier(s) if !s.import_kind.is_type() => {
+                    (s.local.name.to_string(), s.imported.name().to_string())
+                }
+                ImportDeclarationSpecifier::ImportSpecifier(_) => continue,
+                ImportDeclarationSpecifier::ImportDefaultSpecifier(s) => (s.local.name.to_string(), "default".into()),
+                ImportDeclarationSpecifier::ImportNamespaceSpecifier(s) => (s.local.name.to_string(), "*".into()),
+            };
+            self.import_bindings.insert(local, (specifier.clone(), imported));
+        }
         let names = it.specifiers.iter().flatten().filter_map(|s| match s {
             ImportDeclarationSpecifier::ImportSpecifier(s) if !s.import_kind.is_type() => {
                 Some(s.imported.name().to_string())
@@ -97,14 +142,62 @@ impl<'a> Visit<'a> for Collector {
         if it.export_kind.is_type() {
             return;
         }
-        let names: Vec<String> =
-            it.specifiers.iter().filter(|s| !s.export_kind.is_type()).map(|s| s.local.name().to_string()).collect();
+        let values = it.specifiers.iter().filter(|s| !s.export_kind.is_type());
+        let names: Vec<String> = values.clone().map(|s| s.local.name().to_string()).collect();
+        for s in values {
+            let indirect = (s.exported.name().to_string(), it.source.value.to_string(), s.local.name().to_string());
+            self.facts.exports.indirect.push(indirect);
+        }
         self.add_import(it.source.value.as_str(), names);
+    }
+
+    fn visit_export_named_declaration(&mut self, it: &ExportNamedDeclaration<'a>) {
+        if !it.export_kind.is_type() {
+            for s in it.specifiers.iter().filter(|s| !s.export_kind.is_type()) {
+                self.exported_locals.push((s.exported.name().to_string(), s.local.name().to_string()));
+            }
+        }
+        walk::walk_export_named_declaration(self, it);
+    }
+
+    fn visit_export_declaration(&mut self, it: &ExportDeclaration<'a>) {
+        let names: Vec<String> = match &it.declaration {
+            Declaration::VariableDeclaration(declaration) => declaration
+                .declarations
+                .iter()
+                .flat_map(|d| d.id.get_binding_identifiers())
+                .map(|id| id.name.to_string())
+                .collect(),
+            Declaration::FunctionDeclaration(function) => function.id.iter().map(|id| id.name.to_string()).collect(),
+            Declaration::ClassDeclaration(class) => class.id.iter().map(|id| id.name.to_string()).collect(),
+            _ => Vec::new(),
+        };
+        for name in names {
+            self.exported_locals.push((name.clone(), name));
+        }
+        walk::walk_export_declaration(self, it);
+    }
+
+    fn visit_export_default_declaration(&mut self, it: &ExportDefaultDeclaration<'a>) {
+        let local = match &it.declaration {
+            ExportDefaultDeclarationKind::FunctionDeclaration(f) => f.id.as_ref().map(|id| id.name.to_string()),
+            ExportDefaultDeclarationKind::ClassDeclaration(c) => c.id.as_ref().map(|id| id.name.to_string()),
+            _ => None,
+        };
+        self.facts.exports.local.push(("default".into(), local.unwrap_or_else(|| "*default*".into())));
+        walk::walk_export_default_declaration(self, it);
     }
 
     fn visit_export_all_declaration(&mut self, it: &ExportAllDeclaration<'a>) {
         if it.export_kind.is_type() {
             return;
+        }
+        match &it.exported {
+            Some(name) => {
+                let indirect = (name.name().to_string(), it.source.value.to_string(), "*".to_string());
+                self.facts.exports.indirect.push(indirect);
+            }
+            None => self.facts.exports.stars.push(it.source.value.to_string()),
         }
         self.add_import(it.source.value.as_str(), ["*".to_string()]);
     }

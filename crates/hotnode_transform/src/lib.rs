@@ -12,6 +12,6 @@ mod options;
 mod pipeline;
 
 pub use code_frame::{Location, code_frame, locate};
-pub use facts::{ModuleFacts, StaticImport};
+pub use facts::{ModuleExports, ModuleFacts, StaticImport};
 pub use options::{JsxSettings, ModuleFormat, TransformOptions};
 pub use pipeline::{Diagnostic, TransformError, Transformed, transform};

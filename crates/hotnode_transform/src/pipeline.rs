@@ -14,7 +14,7 @@ use oxc::transformer_plugins::ModuleRunnerTransform;
 use crate::code_frame::{Location, code_frame, locate};
 use crate::commonjs_import::route_dynamic_imports;
 use crate::default_export::name_default_export;
-use crate::facts::ModuleFacts;
+use crate::facts::{ModuleExports, ModuleFacts};
 use crate::options::{ModuleFormat, TransformOptions};
 
 /// A module ready for the runtime: the function body (with `//# sourceURL` and an inline,
@@ -223,7 +223,8 @@ fn json_module(source: &str, options: &TransformOptions) -> Result<Transformed, 
         "Object.defineProperty(__vite_ssr_exports__, \"default\", {{ enumerable: true, configurable: true, value: JSON.parse({literal}) }});\n//# sourceURL={}\n",
         options.url
     );
-    Ok(Transformed { code, facts: ModuleFacts::default(), format: ModuleFormat::Json })
+    let exports = ModuleExports { local: vec![("default".into(), "*default*".into())], ..ModuleExports::default() };
+    Ok(Transformed { code, facts: ModuleFacts { exports, ..ModuleFacts::default() }, format: ModuleFormat::Json })
 }
 
 fn syntax_error(source: &str, diagnostics: &[OxcDiagnostic]) -> TransformError {

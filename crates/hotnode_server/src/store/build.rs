@@ -63,8 +63,15 @@ impl ModuleStore {
             names.insert(import.specifier.clone(), import.names.clone());
         }
         let id = path.to_string_lossy();
-        let payload =
-            ModulePayload { id: &id, url: &url, format: out.format, code: &out.code, deps: &deps, names: &names };
+        let payload = ModulePayload {
+            id: &id,
+            url: &url,
+            format: out.format,
+            code: &out.code,
+            deps: &deps,
+            names: &names,
+            exports: &facts.exports,
+        };
         let json: Arc<str> = serde_json::to_string(&payload).expect("payloads serialize").into();
         let has_unresolved = deps.values().any(|t| matches!(t, TargetJson::Error { .. }));
         Ok(StoredModule { json, static_deps, has_unresolved, hash: content_hash(source) })

@@ -1,0 +1,2 @@
+import { shared } from "./stars.js";
+console.log("ambiguous ran", shared);

@@ -1,0 +1,3 @@
+console.log("bad ran");
+import { nope } from "./lib.js";
+console.log(nope);

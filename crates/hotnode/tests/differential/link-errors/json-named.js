@@ -1,0 +1,3 @@
+import data from "./data.json" with { type: "json" };
+import { named } from "./data.json" with { type: "json" };
+console.log(data, named);

@@ -1,0 +1,2 @@
+console.log("lib ran");
+export const present = 1;

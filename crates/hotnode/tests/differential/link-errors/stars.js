@@ -1,0 +1,3 @@
+export * from "./star-a.js";
+export * from "./star-b.js";
+export const own = 1;
