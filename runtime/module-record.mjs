@@ -63,17 +63,16 @@ export class ModuleRecord {
   /** @param {ModulePayload} payload */
   constructor(payload) {
     this.id = payload.id;
-    this.url = payload.url;
-    this.format = payload.format;
-    this.code = payload.code;
-    /** @type {Record<string, Target>} */
-    this.deps = payload.deps;
-    /** @type {Record<string, string[]>} */
-    this.names = payload.names ?? {};
-    /** @type {import("./protocol.mjs").ModuleExports | null} what an ES module exports */
-    this.exports = exportsOf(payload);
-    /** Its imports were checked against what they import from (see link.mjs). */
-    this.linked = false;
+    /** @type {Function | null} `code` compiled: an importer re-evaluated by an update runs the same code again */
+    this.compiled = null;
+    /** @type {string} */ this.url;
+    /** @type {import("./protocol.mjs").Format} */ this.format;
+    /** @type {string} */ this.code;
+    /** @type {Record<string, Target>} */ this.deps;
+    /** @type {Record<string, string[]>} the names it imports from each specifier */ this.names;
+    /** @type {import("./protocol.mjs").ModuleExports | null} what an ES module exports */ this.exports;
+    /** @type {boolean} its imports were checked against what they import from (see link.mjs) */ this.linked;
+    this.setCode(payload);
     /** The namespace importers hold: one object for the module's whole life. */
     this.namespace = createNamespace();
     /** @type {"new" | "evaluating" | "evaluated" | "errored"} */
@@ -101,8 +100,6 @@ export class ModuleRecord {
     this.module = null;
     /** Disposed because nothing imported it any more (webpack's "disposed" module). */
     this.pruned = false;
-    /** @type {Function | null} `code` compiled: an importer re-evaluated by an update runs the same code again */
-    this.compiled = null;
   }
 
   /**
@@ -121,7 +118,7 @@ export class ModuleRecord {
     return this.compiled;
   }
 
-  /** @param {ModulePayload} payload */
+  /** The code of a new version (and on construction, the first). @param {ModulePayload} payload */
   setCode(payload) {
     if (payload.code !== this.code || payload.format !== this.format) this.compiled = null;
     this.url = payload.url;
