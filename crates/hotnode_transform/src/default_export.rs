@@ -9,9 +9,8 @@ use oxc::ast::ast::{
     BindingIdentifier, BindingPattern, Expression, FunctionType, ObjectPropertyKind, Program, Statement,
 };
 use oxc::ast::builder::AstBuilder;
-use oxc::ast_visit::VisitMut;
-use oxc::parser::Parser;
-use oxc::span::{SPAN, SourceType, Span};
+
+use crate::snippet;
 
 /// The constant the module-runner form declares for a default export that has no name.
 const DEFAULT: &str = "__vite_ssr_export_default__";
@@ -31,7 +30,7 @@ pub fn name_default_export<'a>(program: &mut Program<'a>, allocator: &'a Allocat
             let span = function.span;
             function.id = Some(BindingIdentifier::new(span, DEFAULT, &AstBuilder::new(allocator)));
             program.body[at] = Statement::FunctionDeclaration(function);
-            let rename = parse_snippet(
+            let rename = snippet::statement(
                 allocator,
                 "Object.defineProperty(__vite_ssr_export_default__, \"name\", { value: \"default\" });",
             );
@@ -41,7 +40,8 @@ pub fn name_default_export<'a>(program: &mut Program<'a>, allocator: &'a Allocat
         // name, which names it before its static blocks run.
         _ if is_anonymous_definition(init) => {
             let value = init.take_in(&allocator);
-            let Statement::ExpressionStatement(mut wrapper) = parse_snippet(allocator, "({ default: 0 }).default;")
+            let Statement::ExpressionStatement(mut wrapper) =
+                snippet::statement(allocator, "({ default: 0 }).default;")
             else {
                 unreachable!()
             };
@@ -78,23 +78,4 @@ fn default_property_value<'s, 'a>(expression: &'s mut Expression<'a>) -> Option<
     let Expression::ObjectExpression(object) = &mut parenthesized.expression else { return None };
     let Some(ObjectPropertyKind::ObjectProperty(property)) = object.properties.first_mut() else { return None };
     Some(&mut property.value)
-}
-
-/// One statement of ours, parsed into the module's arena. Its spans are emptied: they were
-/// offsets into the snippet, and the code generator would take them for places in the module
-/// (printing the module's comments inside it, mapping it to the wrong lines).
-fn parse_snippet<'a>(allocator: &'a Allocator, snippet: &str) -> Statement<'a> {
-    let text = allocator.alloc_str(snippet);
-    let mut program = Parser::new(allocator, text, SourceType::mjs()).parse().program;
-    let mut statement = program.body.pop().expect("the snippet is one statement");
-    NoSpans.visit_statement(&mut statement);
-    statement
-}
-
-struct NoSpans;
-
-impl<'a> VisitMut<'a> for NoSpans {
-    fn visit_span(&mut self, span: &mut Span) {
-        *span = SPAN;
-    }
 }

@@ -8,8 +8,10 @@ mod code_frame;
 mod commonjs_import;
 mod default_export;
 mod facts;
+mod import_assignment;
 mod options;
 mod pipeline;
+mod snippet;
 
 pub use code_frame::{Location, code_frame, locate};
 pub use facts::{ModuleExports, ModuleFacts, StaticImport};

@@ -15,6 +15,7 @@ use crate::code_frame::{Location, code_frame, locate};
 use crate::commonjs_import::route_dynamic_imports;
 use crate::default_export::name_default_export;
 use crate::facts::{ModuleExports, ModuleFacts};
+use crate::import_assignment::{find_import_writes, throw_on_import_writes};
 use crate::options::{ModuleFormat, TransformOptions};
 
 /// A module ready for the runtime: the function body (with `//# sourceURL` and an inline,
@@ -99,7 +100,9 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
 
     if matches!(format, ModuleFormat::Esm | ModuleFormat::CjsInterop) {
         let scoping = scoping.take().expect("scoping is set above");
+        let import_writes = find_import_writes(&program, &scoping);
         ModuleRunnerTransform::new().transform(&allocator, &mut program, scoping);
+        throw_on_import_writes(&mut program, &allocator, &import_writes);
     }
     if matches!(format, ModuleFormat::Esm | ModuleFormat::CjsInterop) {
         name_default_export(&mut program, &allocator);

@@ -1,0 +1,2 @@
+export function B() { return 1; }
+export let c = 1;
