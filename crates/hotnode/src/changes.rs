@@ -194,6 +194,7 @@ mod tests {
     use hotnode_server::resolve::Resolver;
 
     use super::*;
+    use crate::test_app::temp_app;
 
     /// Writer events as a test says they happened.
     #[derive(Default)]
@@ -219,15 +220,9 @@ mod tests {
         }
     }
 
+    /// The app's files, with the store holding `main.js` and what it loads.
     fn app(name: &str, files: &[(&str, &str)]) -> (PathBuf, ModuleStore) {
-        let dir = std::env::temp_dir().join(format!("hotnode-changes-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        for (path, text) in files {
-            let full = dir.join(path);
-            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-            std::fs::write(full, text).unwrap();
-        }
-        let dir = dir.canonicalize().unwrap();
+        let dir = temp_app(&format!("changes-{name}"), files);
         let mut store = ModuleStore::new(Resolver::new(&[]));
         store.closure(&dir.join("main.js"), &mut Default::default());
         (dir, store)

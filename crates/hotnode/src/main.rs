@@ -12,6 +12,8 @@ mod rounds;
 mod runtime_files;
 mod session;
 mod supervisor;
+#[cfg(test)]
+mod test_app;
 
 use std::process::ExitCode;
 

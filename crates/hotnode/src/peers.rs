@@ -214,17 +214,7 @@ mod tests {
     use hotnode_server::resolve::Resolver;
 
     use super::*;
-
-    fn app(name: &str, files: &[(&str, &str)]) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("hotnode-peers-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        for (path, text) in files {
-            let full = dir.join(path);
-            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-            std::fs::write(full, text).unwrap();
-        }
-        dir.canonicalize().unwrap()
-    }
+    use crate::test_app::temp_app;
 
     /// A peer whose socket the test reads.
     fn attach(peers: &mut Peers, id: u64) -> impl Iterator<Item = serde_json::Value> + use<> {
@@ -236,7 +226,8 @@ mod tests {
 
     #[test]
     fn a_fetch_answers_with_the_closure_and_an_update_goes_only_to_processes_holding_the_module() {
-        let dir = app("fetch", &[("main.js", "import './a.js';"), ("a.js", "export const a = 1;"), ("b.js", "")]);
+        let dir =
+            temp_app("peers-fetch", &[("main.js", "import './a.js';"), ("a.js", "export const a = 1;"), ("b.js", "")]);
         let mut store = ModuleStore::new(Resolver::new(&[]));
         let mut peers = Peers::default();
         let mut first = attach(&mut peers, 1);
