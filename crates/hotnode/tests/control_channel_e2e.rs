@@ -78,7 +78,8 @@ fn a_peer_without_the_token_or_of_another_user_gets_nothing() {
     let (app, mut run, socket, token) = start("channel-no-token");
     let mut wrong = UnixStream::connect(&socket).unwrap();
     wrong.write_all(hello(&"0".repeat(32)).as_bytes()).unwrap();
-    wrong.write_all(b"{\"type\":\"fetch\",\"rid\":1,\"specifier\":\"./value.js\",\"importer\":null}\n").unwrap();
+    // hotnode may have closed the connection on the wrong token already: the write can fail.
+    let _ = wrong.write_all(b"{\"type\":\"fetch\",\"rid\":1,\"specifier\":\"./value.js\",\"importer\":null}\n");
     assert!(all_it_gets(&mut wrong).is_empty());
     // A hello that never ends holds no memory: the connection closes after 64 KB.
     let mut endless = UnixStream::connect(&socket).unwrap();
