@@ -60,7 +60,7 @@ export class CommonJsLoader {
       }
     }
     if (record.state === "errored") throw record.error;
-    return /** @type {any} */ (record.namespace).default;
+    return /** @type {any} */ (record.bindings).default;
   }
 
   /**
@@ -180,7 +180,7 @@ export class CommonJsLoader {
       // A require cycle: Node hands out the partial `module.exports`.
       const running = registry.running.get(dep);
       if (running?.module) return running.module.exports;
-      return /** @type {any} */ (dep.namespace).default;
+      return /** @type {any} */ (dep.bindings).default;
     }
     if (dep.format === "json") return this.requireJson(dep);
     // Node lists a module among its requirers' children once, also when it was loaded already.
@@ -203,7 +203,7 @@ export class CommonJsLoader {
   requireJson(dep) {
     if (dep.state === "new") void this.registry.instantiate(dep, new Set()).catch(() => {});
     if (dep.state === "errored") throw dep.error;
-    return /** @type {any} */ (dep.namespace).default;
+    return /** @type {any} */ (dep.bindings).default;
   }
 }
 

@@ -8,7 +8,8 @@
  */
 import { performance } from "node:perf_hooks";
 import { describeError, loadError } from "./errors.mjs";
-import { createNamespace } from "./module-record.mjs";
+import { exportsChanged } from "./link.mjs";
+import { createBindings } from "./module-record.mjs";
 import { liveGraph, planUpdate } from "./planner.mjs";
 import { RESTART_ACK_WAIT_MS, RESTART_DISPOSE_WAIT_MS, toHotnode } from "./protocol.mjs";
 import { Registry } from "./registry.mjs";
@@ -244,7 +245,9 @@ export class Engine {
       record.importers.clear();
       record.hot = null;
       record.data = {};
-      record.namespace = createNamespace();
+      record.bindings = createBindings();
+      record.ns = null;
+      exportsChanged();
       record.reset();
       record.pruned = true;
     }

@@ -14,7 +14,7 @@ import { loadError } from "./errors.mjs";
  * @typedef {{ module: string, binding: string }} Binding
  */
 
-const ANY = /** @type {const} */ ("any");
+export const ANY = /** @type {const} */ ("any");
 const AMBIGUOUS = /** @type {const} */ ("ambiguous");
 
 /**
@@ -47,6 +47,86 @@ export function checkLinks(root, records) {
     }
   }
   for (const record of queue) record.linked = true;
+}
+
+/** Bumped whenever a module's code (so perhaps its exports) changes: names computed before are stale. */
+let exportsEpoch = 0;
+export function exportsChanged() {
+  exportsEpoch++;
+}
+
+/** @type {WeakMap<ModuleRecord, { epoch: number, names: readonly string[] }>} */
+const namesCache = new WeakMap();
+
+/**
+ * The names of a module's namespace, sorted: the language's GetExportedNames, less the names
+ * that resolve to nothing or ambiguously (two `export *` sources with different bindings).
+ * A module whose exports are not declared (CommonJS) has the keys of its namespace so far.
+ * The result is the same array while nothing changed (a namespace compares it by identity).
+ * @param {ModuleRecord} record
+ * @param {Map<string, ModuleRecord>} records
+ * @returns {readonly string[]}
+ */
+export function exportedNames(record, records) {
+  const cached = namesCache.get(record);
+  if (cached && cached.epoch === exportsEpoch) return cached.names;
+  const dynamic = { found: false };
+  const names = [...new Set(collectNames(record, records, new Set(), dynamic))]
+    .filter((name) => {
+      const found = resolveExport(record, name, records, new Set());
+      return found !== null && found !== AMBIGUOUS;
+    })
+    .sort();
+  const same = cached && cached.names.length === names.length && cached.names.every((name, i) => name === names[i]);
+  const result = same ? cached.names : Object.freeze(names);
+  // Names read off a CommonJS module's exports can grow as it runs: computed again each time.
+  namesCache.set(record, { epoch: dynamic.found ? -1 : exportsEpoch, names: result });
+  return result;
+}
+
+/**
+ * Where a module's export `name` is read from: a name of another module's bindings, that
+ * module's namespace, or (ANY) wherever the module it comes through has it (a CommonJS
+ * source); null if it resolves to nothing or ambiguously. `export *` reads each name from the
+ * module that binds it, never through a chain of re-exports (which a cycle would make endless).
+ * @param {ModuleRecord} record
+ * @param {string} name
+ * @param {Map<string, ModuleRecord>} records
+ * @returns {{ module: ModuleRecord, name: string } | { namespaceOf: ModuleRecord } | typeof ANY | null}
+ */
+export function bindingOf(record, name, records) {
+  const found = resolveExport(record, name, records, new Set());
+  if (found === null || found === AMBIGUOUS || found === ANY) return found === ANY ? ANY : null;
+  const module = records.get(found.module);
+  if (!module) return null;
+  if (found.binding === "*namespace*") return { namespaceOf: module };
+  const exported = module.exports?.local.find(([, local]) => local === found.binding)?.[0];
+  return exported === undefined ? null : { module, name: exported };
+}
+
+/**
+ * GetExportedNames: own and re-exported names, then those of `export *` sources but `default`.
+ * @param {ModuleRecord} record
+ * @param {Map<string, ModuleRecord>} records
+ * @param {Set<ModuleRecord>} visited
+ * @param {{ found: boolean }} dynamic set when a module without declared exports was met
+ * @returns {string[]}
+ */
+function collectNames(record, records, visited, dynamic) {
+  if (visited.has(record)) return [];
+  visited.add(record);
+  const exports = record.exports;
+  if (!exports) {
+    dynamic.found = true;
+    return Object.keys(record.bindings);
+  }
+  const names = [...exports.local.map(([name]) => name), ...exports.indirect.map(([name]) => name)];
+  for (const specifier of exports.stars) {
+    const target = targetOf(record, specifier, records);
+    if (!target) continue;
+    for (const name of collectNames(target, records, visited, dynamic)) if (name !== "default") names.push(name);
+  }
+  return names;
 }
 
 /**

@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * One app module as the runtime holds it: its latest code from hotnode, the namespace its
- * importers hold (one object for the module's whole life, so importers reading `dep.name` see
+ * One app module as the runtime holds it: its latest code from hotnode, the bindings its
+ * importers read (one object for the module's whole life, so importers reading `dep.name` see
  * each new version's bindings), its live hot context and its place in the importer graph.
  */
 
@@ -30,11 +30,14 @@ export function isCommonJs(record) {
   return record.format === "cjs" || record.format === "cjs-interop";
 }
 
-/** An empty module namespace: no prototype, tagged "Module". */
-export function createNamespace() {
-  const ns = Object.create(null);
-  Object.defineProperty(ns, Symbol.toStringTag, { value: "Module" });
-  return ns;
+/**
+ * An empty bindings object: no prototype, tagged "Module" (a CommonJS module's is also the
+ * namespace ES importers get).
+ */
+export function createBindings() {
+  const bindings = Object.create(null);
+  Object.defineProperty(bindings, Symbol.toStringTag, { value: "Module" });
+  return bindings;
 }
 
 /**
@@ -73,8 +76,14 @@ export class ModuleRecord {
     /** @type {import("./protocol.mjs").ModuleExports | null} what an ES module exports */ this.exports;
     /** @type {boolean} its imports were checked against what they import from (see link.mjs) */ this.linked;
     this.setCode(payload);
-    /** The namespace importers hold: one object for the module's whole life. */
-    this.namespace = createNamespace();
+    /**
+     * The module's exports as getters (the current version's, moved here when it commits):
+     * one object for the module's whole life, which named imports read. The namespace
+     * object of an ES module is a view of it (`namespace.mjs`).
+     */
+    this.bindings = createBindings();
+    /** @type {import("./namespace.mjs").Namespace | null} the namespace handed out, made at first need */
+    this.ns = null;
     /** @type {"new" | "evaluating" | "evaluated" | "errored"} */
     this.state = "new";
     /** @type {Promise<void> | null} */

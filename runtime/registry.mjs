@@ -11,8 +11,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import v8 from "node:v8";
 import { CommonJsLoader } from "./commonjs.mjs";
 import { loadError } from "./errors.mjs";
-import { checkLinks } from "./link.mjs";
+import { ANY, bindingOf, checkLinks, exportedNames, exportsChanged } from "./link.mjs";
 import { ModuleRecord, exportAll, isCommonJs } from "./module-record.mjs";
+import { currentNamespace, moduleOfNamespace } from "./namespace.mjs";
 
 /**
  * @typedef {import("./protocol.mjs").Target} Target
@@ -72,6 +73,20 @@ export class Registry {
     /** The app's entry module (node's main module). @type {string | null} */
     this.entryId = null;
     this.commonjs = new CommonJsLoader(this);
+    /** @param {ModuleRecord} record */
+    this.namesOf = (record) => exportedNames(record, this.records);
+  }
+
+  /**
+   * The namespace object of a module: for an ES or JSON module the language's exotic one over
+   * its bindings (`namespace.mjs`); a CommonJS module's bindings are its namespace.
+   * @param {ModuleRecord} record
+   * @returns {object}
+   */
+  namespaceOf(record) {
+    if (isCommonJs(record)) return record.bindings;
+    record.ns = currentNamespace(record.ns, record, this.namesOf);
+    return record.ns.proxy;
   }
 
   /**
@@ -79,6 +94,7 @@ export class Registry {
    * @param {ModulePayload} payload
    */
   receive(payload) {
+    exportsChanged();
     const existing = this.records.get(payload.id);
     if (existing) existing.setCode(payload);
     else this.records.set(payload.id, new ModuleRecord(payload));
@@ -136,12 +152,15 @@ export class Registry {
   }
 
   /**
-   * `import` of `specifier` by a module being evaluated (static or dynamic).
+   * `import` of `specifier` by a module being evaluated (static or dynamic). An import of
+   * names gets the module's bindings (the fast path: code only reads their properties); any
+   * other its namespace object.
    * @param {Instance | null} instance
    * @param {ModuleRecord | null} importer
    * @param {string} specifier
+   * @param {"namespace" | "bindings"} [form]
    */
-  async importFrom(instance, importer, specifier) {
+  async importFrom(instance, importer, specifier, form = "namespace") {
     const target = await this.resolve(importer, specifier);
     if ("error" in target) throw loadError(target);
     if ("external" in target) return import(target.external);
@@ -149,7 +168,8 @@ export class Registry {
     if (!dep) throw new Error(`hotnode did not send ${target.id}`);
     if (instance) instance.imports.add(dep);
     else if (importer) this.link(importer, dep);
-    return this.instantiate(dep, instance ? instance.ancestors : new Set());
+    await this.instantiate(dep, instance ? instance.ancestors : new Set());
+    return form === "bindings" ? dep.bindings : this.namespaceOf(dep);
   }
 
   /** @param {ModuleRecord} importer @param {ModuleRecord} dep */
@@ -159,17 +179,17 @@ export class Registry {
   }
 
   /**
-   * The namespace of `dep`, evaluating it first if it has not been. Inside an update, a module
-   * that the update will re-evaluate is re-evaluated now, so its importers see the new version.
+   * Evaluates `dep` if it has not been. Inside an update, a module that the update will
+   * re-evaluate is re-evaluated now, so its importers see the new version.
    * @param {ModuleRecord} dep
    * @param {Set<ModuleRecord>} ancestors modules whose evaluation is waiting on this import
-   * @returns {Promise<object>}
+   * @returns {Promise<void>}
    */
   async instantiate(dep, ancestors) {
-    if (ancestors.has(dep)) return dep.namespace; // a cycle: hand out the live namespace
+    if (ancestors.has(dep)) return; // a cycle: its importer gets the live bindings
     const update = this.host.currentUpdate();
     if (update?.willReevaluate(dep)) await update.reevaluate(dep);
-    if (dep.state === "evaluated") return dep.namespace;
+    if (dep.state === "evaluated") return;
     if (dep.state === "errored") throw dep.error;
     // A graph not linked yet (the entry's, an `import()`'s) is checked before any of it runs.
     if (dep.state === "new" && !dep.linked) checkLinks(dep, this.records);
@@ -186,7 +206,6 @@ export class Registry {
       );
     }
     await dep.evaluation;
-    return dep.namespace;
   }
 
   /**
@@ -245,12 +264,12 @@ export class Registry {
    * @param {ModuleRecord} record
    */
   exportsFor(record) {
-    return record.order === -1 ? record.namespace : Object.create(null);
+    return record.order === -1 ? record.bindings : Object.create(null);
   }
 
   /** @param {ModuleRecord} record @param {Instance} instance */
   commit(record, instance) {
-    if (instance.exports !== record.namespace) moveExports(instance.exports, record.namespace);
+    if (instance.exports !== record.bindings) moveExports(instance.exports, record.bindings);
     // Edges the new instance did not take during evaluation (an `import()` made later, in a
     // request handler) survive while its code still names that module; the rest are cut, and
     // the modules they led to may be pruned.
@@ -281,10 +300,37 @@ export class Registry {
     await fn(
       exports,
       this.importMeta(record, instance.hot),
-      (/** @type {string} */ specifier) => this.importFrom(instance, record, specifier),
+      (/** @type {string} */ specifier, /** @type {{ importedNames?: string[] } | undefined} */ meta) =>
+        this.importFrom(instance, record, specifier, meta?.importedNames ? "bindings" : "namespace"),
       (/** @type {unknown} */ specifier, /** @type {unknown} */ options) => this.dynamicImport(record, specifier, options),
-      (/** @type {any} */ from) => exportAll(from, exports),
+      (/** @type {any} */ from) => this.exportStar(record, from, exports),
     );
+  }
+
+  /**
+   * `export * from`: the names the module takes from that source (not those it exports
+   * itself, nor a name two sources give different bindings to: see `exportedNames`), read live.
+   * @param {ModuleRecord} record
+   * @param {object} from the source's namespace
+   * @param {object} exports
+   */
+  exportStar(record, from, exports) {
+    const source = moduleOfNamespace(from);
+    if (!source) return exportAll(from, exports);
+    const names = new Set(this.namesOf(record));
+    for (const name of this.namesOf(source)) {
+      if (name === "default" || !names.has(name) || Object.prototype.hasOwnProperty.call(exports, name)) continue;
+      const binding = bindingOf(record, name, this.records);
+      if (binding === null) continue;
+      /** @type {() => unknown} */
+      const get =
+        binding === ANY
+          ? () => /** @type {any} */ (source.bindings)[name]
+          : "namespaceOf" in binding
+            ? () => this.namespaceOf(binding.namespaceOf)
+            : () => /** @type {any} */ (binding.module.bindings)[binding.name];
+      Object.defineProperty(exports, name, { enumerable: true, configurable: true, get });
+    }
   }
 
   /**
@@ -329,7 +375,8 @@ export class Registry {
   /** @param {ModuleRecord} record @param {HotContext} hot */
   importMeta(record, hot) {
     const registry = this;
-    return {
+    // As node's, an object without a prototype (`${import.meta}` is a TypeError).
+    return withoutPrototype({
       url: record.url,
       filename: record.id,
       dirname: path.dirname(record.id),
@@ -350,8 +397,18 @@ export class Registry {
       get webpackHot() {
         return hot.webpackApi;
       },
-    };
+    });
   }
+}
+
+/**
+ * `object`'s properties (getters included) on an object with no prototype.
+ * @template {object} T
+ * @param {T} object
+ * @returns {T}
+ */
+function withoutPrototype(object) {
+  return Object.defineProperties(Object.create(null), Object.getOwnPropertyDescriptors(object));
 }
 
 /**

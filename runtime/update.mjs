@@ -235,7 +235,7 @@ export class Update {
         if (this.outdated.has(boundaryRecord) || this.failed.has(acceptedRecord)) continue;
         const previous = this.previous.get(boundaryRecord) ?? boundaryRecord.hot;
         if (!previous) continue;
-        const ns = boundaryRecord.namespace;
+        const ns = this.registry.namespaceOf(boundaryRecord);
         const callbacks = previous.selfAccepts.length ? previous.selfAccepts : [previous.exportsAccept?.cb];
         calls.push({
           order: acceptedRecord.order,
@@ -301,7 +301,10 @@ export class Update {
       }
       if (this.failed.has(record)) return;
     }
-    const namespaces = reg.ids.map((id) => (ids.has(id) ? records.get(id)?.namespace : undefined));
+    const namespaces = reg.ids.map((id) => {
+      const record = ids.has(id) ? records.get(id) : undefined;
+      return record ? this.registry.namespaceOf(record) : undefined;
+    });
     if (reg.cb) await reg.cb(reg.single ? namespaces[0] : namespaces);
     this.acceptedBy.push(owner.id);
   }

@@ -7,7 +7,8 @@
 import { assemble } from "../assemble.mjs";
 
 /**
- * @typedef {{ code: string, deps?: Record<string, string>, format?: "esm" | "cjs" | "cjs-interop" }} Source
+ * @typedef {{ code: string, deps?: Record<string, string>, format?: "esm" | "cjs" | "cjs-interop",
+ *   exports?: import("../protocol.mjs").ModuleExports }} Source
  */
 
 /**
@@ -24,6 +25,7 @@ export function app(files, options = {}) {
     format: files[id].format ?? "esm",
     code: files[id].code,
     deps: Object.fromEntries(Object.entries(files[id].deps ?? {}).map(([s, t]) => [s, t.startsWith("node:") ? { external: t } : { id: t }])),
+    exports: files[id].exports,
   });
   const channel = {
     /** @param {object} message */

@@ -39,7 +39,7 @@ test("200 updates of a 64 KB module leave the live heap as it was", async () => 
   for (let v = 21; v <= 220; v++) await t.edit("/big.js", bigModule(v));
   const after = heapUsedAfterGc();
   const record = /** @type {any} */ (t.registry.records.get("/big.js"));
-  assert.equal(record.namespace.size, 1100 + 220, "the last version runs");
+  assert.equal(record.bindings.size, 1100 + 220, "the last version runs");
   // Each version's source is about 64 KB: kept alive, 200 of them would add over 12 MB.
   const grownMb = (after - before) / 1e6;
   assert.ok(grownMb < 4, `the live heap grew by ${grownMb.toFixed(1)} MB over 200 updates`);

@@ -18,6 +18,7 @@ const FILES: &[(&str, &str)] = &[
     ("hot-context.mjs", include_str!("../../../runtime/hot-context.mjs")),
     ("link.mjs", include_str!("../../../runtime/link.mjs")),
     ("module-record.mjs", include_str!("../../../runtime/module-record.mjs")),
+    ("namespace.mjs", include_str!("../../../runtime/namespace.mjs")),
     ("planner.mjs", include_str!("../../../runtime/planner.mjs")),
     ("processes.mjs", include_str!("../../../runtime/processes.mjs")),
     ("protocol.mjs", include_str!("../../../runtime/protocol.mjs")),

@@ -6,9 +6,11 @@
 
 mod code_frame;
 mod commonjs_import;
+mod default_and_namespace;
 mod default_export;
 mod facts;
 mod import_assignment;
+mod import_phase;
 mod options;
 mod pipeline;
 mod snippet;

@@ -13,9 +13,11 @@ use oxc::transformer_plugins::ModuleRunnerTransform;
 
 use crate::code_frame::{Location, code_frame, locate};
 use crate::commonjs_import::route_dynamic_imports;
+use crate::default_and_namespace::split_default_and_namespace;
 use crate::default_export::name_default_export;
 use crate::facts::{ModuleExports, ModuleFacts};
 use crate::import_assignment::{find_import_writes, throw_on_import_writes};
+use crate::import_phase::reject_import_phases;
 use crate::options::{ModuleFormat, TransformOptions};
 
 /// A module ready for the runtime: the function body (with `//# sourceURL` and an inline,
@@ -79,6 +81,10 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
         options.format
     };
     let mut program = parsed.program;
+    let phases = reject_import_phases(&program, source);
+    if !phases.is_empty() {
+        return Err(syntax_error(source, &phases));
+    }
 
     let semantic = SemanticBuilder::new().with_check_syntax_error(true).with_enum_eval(true).build(&program);
     if !semantic.diagnostics.is_empty() {
@@ -101,6 +107,7 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
     if matches!(format, ModuleFormat::Esm | ModuleFormat::CjsInterop) {
         let scoping = scoping.take().expect("scoping is set above");
         let import_writes = find_import_writes(&program, &scoping);
+        split_default_and_namespace(&mut program, &allocator);
         ModuleRunnerTransform::new().transform(&allocator, &mut program, scoping);
         throw_on_import_writes(&mut program, &allocator, &import_writes);
     }

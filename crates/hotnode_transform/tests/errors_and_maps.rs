@@ -24,6 +24,24 @@ fn early_errors_are_reported_like_syntax_errors() {
 }
 
 #[test]
+fn import_phases_are_syntax_errors_with_v8s_words() {
+    let cases = [
+        ("import defer * as ns from \"./a.js\";\n", "Unexpected token '*'", 14),
+        ("import source wasm from \"./a.wasm\";\n", "Unexpected identifier 'wasm'", 15),
+        ("const x = 1;\nimport.defer(\"./a.js\");\n", "Unexpected identifier 'defer'", 8),
+        ("import.source(\"./a.js\");\n", "Unexpected identifier 'source'", 8),
+    ];
+    for (source, message, column) in cases {
+        let err = transform(source, &esm("phase.js")).unwrap_err();
+        let first = &err.diagnostics()[0];
+        assert_eq!(first.message, message, "{source}");
+        assert_eq!(first.location.map(|l| l.column), Some(column), "{source}");
+    }
+    // `defer` as a default import's name is no phase.
+    assert!(transform("import defer from \"./a.js\";\nconsole.log(defer);\n", &esm("name.js")).is_ok());
+}
+
+#[test]
 fn invalid_json_is_a_located_syntax_error() {
     let options = TransformOptions::new("/app/d.json", "file:///app/d.json", ModuleFormat::Json);
     let err = transform("{\n  \"a\": 1,\n}\n", &options).unwrap_err();

@@ -1,0 +1,4 @@
+export let beta = 2;
+export function alpha() {}
+export default "the default";
+export { beta as "with space" };

@@ -1,0 +1,2 @@
+export const ambiguous = 1;
+export { shared } from "./star-shared.js";

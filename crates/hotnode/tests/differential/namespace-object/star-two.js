@@ -1,0 +1,3 @@
+export const ambiguous = 2;
+export * from "./star-shared.js";
+export const two = 2;

@@ -1,0 +1,2 @@
+export * from "./star-one.js";
+export * from "./star-two.js";
