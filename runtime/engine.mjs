@@ -8,8 +8,8 @@
  */
 import { performance } from "node:perf_hooks";
 import { describeError, loadError } from "./errors.mjs";
-import { exportsChanged } from "./link.mjs";
-import { createBindings } from "./module-record.mjs";
+import { checkUpdateLinks, exportsChanged, importerOf } from "./link.mjs";
+import { createBindings, isCommonJs } from "./module-record.mjs";
 import { liveGraph, planUpdate } from "./planner.mjs";
 import { RESTART_ACK_WAIT_MS, RESTART_DISPOSE_WAIT_MS, toHotnode } from "./protocol.mjs";
 import { Registry } from "./registry.mjs";
@@ -121,6 +121,13 @@ export class Engine {
         const plan = analysis.update;
         const records = plan.reevaluate.map((id) => /** @type {ModuleRecord} */ (this.registry.records.get(id)));
         if (!payload) {
+          // Linked as node links a graph: a name an importer asks for that the new code does
+          // not export fails the update before anything is disposed (the old code runs on).
+          const unlinked = this.checkLinks(records, changed, update);
+          if (unlinked) {
+            this.report(changed, update, performance.now() - started);
+            return { type: "applied", outdated: [], error: unlinked };
+          }
           payload = updatePayload(plan.boundaries);
           await this.events.emit("vite:beforeUpdate", payload);
         }
@@ -140,6 +147,26 @@ export class Engine {
       return { type: "applied", outdated: [...update.outdatedIds], error: update.error };
     } finally {
       this.currentUpdate = null;
+    }
+  }
+
+  /**
+   * The link check of an update: on a failure, the module whose import failed and the changed
+   * modules are the update's failures (each is sent again with the next save that touches it).
+   * @param {ModuleRecord[]} replaced
+   * @param {ModuleRecord[]} changed
+   * @param {Update} update
+   * @returns {unknown} the error, or null
+   */
+  checkLinks(replaced, changed, update) {
+    try {
+      checkUpdateLinks(replaced.filter((r) => !isCommonJs(r)), this.registry.records);
+      return null;
+    } catch (err) {
+      const importer = importerOf(err);
+      if (importer) update.fail(importer, err);
+      for (const record of changed) update.fail(record, err);
+      return err;
     }
   }
 

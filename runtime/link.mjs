@@ -25,28 +25,69 @@ const AMBIGUOUS = /** @type {const} */ ("ambiguous");
  * @param {Map<string, ModuleRecord>} records
  */
 export function checkLinks(root, records) {
-  const seen = new Set([root]);
-  const queue = [root];
+  const queue = checkGraph([root], records);
+  for (const record of queue) record.linked = true;
+}
+
+/**
+ * The same check for an update, before anything of it is disposed: the imports of every
+ * module it re-evaluates (and of modules they load for the first time), and the imports from
+ * them of live importers it does not re-evaluate (those that accept the change keep importing
+ * its names). Throws node's SyntaxError for the first name that does not resolve, with the
+ * module whose import it is.
+ * @param {ModuleRecord[]} replaced
+ * @param {Map<string, ModuleRecord>} records
+ */
+export function checkUpdateLinks(replaced, records) {
+  const replacing = new Set(replaced);
+  checkGraph(replaced, records);
+  for (const record of replaced) {
+    for (const importer of record.importers) if (!replacing.has(importer)) checkImports(importer, records, record);
+  }
+}
+
+/**
+ * Checks the imports of `roots` and of the modules not evaluated or checked yet that they load;
+ * returns the modules checked.
+ * @param {ModuleRecord[]} roots
+ * @param {Map<string, ModuleRecord>} records
+ */
+function checkGraph(roots, records) {
+  const seen = new Set(roots);
+  const queue = [...roots];
   for (let i = 0; i < queue.length; i++) {
-    const record = queue[i];
-    for (const [specifier, names] of Object.entries(record.names)) {
-      const target = targetOf(record, specifier, records);
-      if (!target) continue;
+    for (const target of checkImports(queue[i], records)) {
       if (target.state === "new" && !target.linked && !seen.has(target)) {
         seen.add(target);
         queue.push(target);
       }
-      for (const name of names) {
-        if (name === "*") continue;
-        const found = resolveExport(target, name, records, new Set());
-        if (found === null) throw linkError(record, `The requested module '${specifier}' does not provide an export named '${name}'`);
-        if (found === AMBIGUOUS) {
-          throw linkError(record, `The requested module '${specifier}' contains conflicting star exports for name '${name}'`);
-        }
+    }
+  }
+  return queue;
+}
+
+/**
+ * Checks every name `record` imports (from `only`, if given); returns the modules it imports.
+ * @param {ModuleRecord} record
+ * @param {Map<string, ModuleRecord>} records
+ * @param {ModuleRecord} [only]
+ */
+function checkImports(record, records, only) {
+  const targets = [];
+  for (const [specifier, names] of Object.entries(record.names)) {
+    const target = targetOf(record, specifier, records);
+    if (!target || (only && target !== only)) continue;
+    targets.push(target);
+    for (const name of names) {
+      if (name === "*") continue;
+      const found = resolveExport(target, name, records, new Set());
+      if (found === null) throw linkError(record, `The requested module '${specifier}' does not provide an export named '${name}'`);
+      if (found === AMBIGUOUS) {
+        throw linkError(record, `The requested module '${specifier}' contains conflicting star exports for name '${name}'`);
       }
     }
   }
-  for (const record of queue) record.linked = true;
+  return targets;
 }
 
 /** Bumped whenever a module's code (so perhaps its exports) changes: names computed before are stale. */
@@ -183,5 +224,14 @@ function resolveExport(record, name, records, resolving) {
 function linkError(importer, message) {
   const err = loadError({ error: message, kind: "syntax" });
   err.stack = `SyntaxError: ${message}\n    at ${importer.url}`;
+  failedImporters.set(err, importer);
   return err;
+}
+
+/** @type {WeakMap<object, ModuleRecord>} a link error -> the module whose import failed */
+const failedImporters = new WeakMap();
+
+/** The module whose import a link error is about. @param {unknown} err */
+export function importerOf(err) {
+  return err !== null && typeof err === "object" ? failedImporters.get(err) ?? null : null;
 }

@@ -5,7 +5,7 @@
  * new evaluation of a module runs as an `Instance` whose exports, imports and hot context
  * become the record's only if it succeeds.
  */
-import { createRequire } from "node:module";
+import { createRequire, isBuiltin } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import v8 from "node:v8";
@@ -372,43 +372,61 @@ export class Registry {
     this.errored.clear();
   }
 
-  /** @param {ModuleRecord} record @param {HotContext} hot */
+  /**
+   * A module's `import.meta`, as node makes it: no prototype; `url`, `filename`, `dirname`,
+   * `resolve`, and `main` where this node has it (it has it in this runtime's own modules too);
+   * the HMR faces beside them, not enumerable, so the keys are node's.
+   * @param {ModuleRecord} record @param {HotContext} hot
+   */
   importMeta(record, hot) {
     const registry = this;
-    // As node's, an object without a prototype (`${import.meta}` is a TypeError).
-    return withoutPrototype({
-      url: record.url,
-      filename: record.id,
-      dirname: path.dirname(record.id),
-      /** @param {string} specifier */
-      resolve(specifier) {
-        const known = record.deps[specifier];
-        if (known && "id" in known) return pathToFileURL(known.id).href;
-        if (known && "external" in known) return known.external;
-        if (specifier.startsWith(".") || specifier.startsWith("/")) return new URL(specifier, record.url).href;
-        try {
-          return pathToFileURL(createRequire(record.id).resolve(specifier)).href;
-        } catch {
-          return registry.resolveSync(record, specifier);
-        }
-      },
-      hot: hot.api,
-      dynoHot: hot.api,
-      get webpackHot() {
-        return hot.webpackApi;
-      },
+    const meta = Object.create(null);
+    meta.dirname = path.dirname(record.id);
+    meta.filename = record.id;
+    if (HAS_IMPORT_META_MAIN) meta.main = record.id === this.entryId;
+    /** @param {string} specifier */
+    meta.resolve = (specifier) => resolveLikeNode(record, `${specifier}`, registry);
+    meta.url = record.url;
+    Object.defineProperties(meta, {
+      hot: { value: hot.api, configurable: true, writable: true },
+      dynoHot: { value: hot.api, configurable: true, writable: true },
+      webpackHot: { get: () => hot.webpackApi, configurable: true },
     });
+    return meta;
   }
+
 }
 
+/** Whether this node gives `import.meta.main` (22.18+, 24.2+): the runtime's own modules have it. */
+const HAS_IMPORT_META_MAIN = "main" in import.meta;
+
 /**
- * `object`'s properties (getters included) on an object with no prototype.
- * @template {object} T
- * @param {T} object
- * @returns {T}
+ * `import.meta.resolve(specifier)` as node answers it: what hotnode resolved in advance (every
+ * string specifier of the module, `import.meta.resolve("...")` calls included, with import
+ * conditions); a builtin as `node:name`; a relative or absolute path as its URL, whether the
+ * file exists or not; a package by node's require resolution (with require conditions: a
+ * computed package specifier is the one case that can differ from node); else node's
+ * ERR_MODULE_NOT_FOUND.
+ * @param {ModuleRecord} record
+ * @param {string} specifier
+ * @param {Registry} registry
  */
-function withoutPrototype(object) {
-  return Object.defineProperties(Object.create(null), Object.getOwnPropertyDescriptors(object));
+function resolveLikeNode(record, specifier, registry) {
+  const known = record.deps[specifier];
+  if (known && "id" in known) return pathToFileURL(known.id).href;
+  if (known && "external" in known) return known.external;
+  if (isBuiltin(specifier)) return specifier.startsWith("node:") ? specifier : `node:${specifier}`;
+  if (specifier.startsWith("file:")) return new URL(specifier).href;
+  if (/^\.{0,2}\//.test(specifier)) return new URL(specifier, record.url).href;
+  if (known && "error" in known) throw loadError(known);
+  try {
+    const found = registry.resolveSync(record, specifier);
+    if (path.isAbsolute(found)) return pathToFileURL(found).href;
+    return pathToFileURL(createRequire(record.id).resolve(specifier)).href;
+  } catch {
+    const err = new Error(`Cannot find package '${specifier}' imported from ${record.id}`);
+    throw Object.assign(err, { code: "ERR_MODULE_NOT_FOUND" });
+  }
 }
 
 /**

@@ -54,6 +54,40 @@ test("a throwing re-evaluation keeps the old bindings, skips the callback, and t
   assert.deepEqual(log, ["error boom", "cb 3"]);
 });
 
+test("an update whose new code lacks a name an importer imports fails before anything is disposed", async () => {
+  log = [];
+  /** @param {string} name @param {string} value @returns {any} */
+  const dep = (name, value) => ({
+    code: `Object.defineProperty(__vite_ssr_exports__, "${name}", { enumerable: true, configurable: true, get() { return ${name}; } });
+      __log("dep evaluated ${value}"); const ${name} = ${value};
+      __vite_ssr_import_meta__.hot.dispose(() => __log("dep disposed"));`,
+    exports: { local: [[name, name]], indirect: [], stars: [] },
+  });
+  const t = app({
+    "/main.js": {
+      deps: { "./dep.js": "/dep.js" },
+      names: { "./dep.js": ["a"] },
+      code: `const d = await __vite_ssr_import__("./dep.js", { importedNames: ["a"] });
+        globalThis.__read = () => d.a;
+        __vite_ssr_import_meta__.hot.accept("./dep.js", () => __log("accepted"));`,
+    },
+    "/dep.js": /** @type {any} */ (dep("a", "1")),
+  });
+  await t.engine.boot("/main.js");
+  t.files["/dep.js"] = { ...t.files["/dep.js"], ...dep("b", "2") };
+  await t.edit("/dep.js", t.files["/dep.js"].code);
+  assert.deepEqual(log, ["dep evaluated 1"], "nothing disposed, nothing evaluated");
+  assert.equal(/** @type {any} */ (globalThis).__read(), 1);
+  const failed = /** @type {any} */ (t.sent.findLast((m) => /** @type {any} */ (m).type === "updated")).failed;
+  assert.deepEqual(failed.map((/** @type {any} */ f) => f.id).sort(), ["/dep.js", "/main.js"]);
+  assert.match(failed[0].message, /The requested module '\.\/dep\.js' does not provide an export named 'a'/);
+  // The importer's fix applies both.
+  t.files["/dep.js"] = { ...t.files["/dep.js"], ...dep("a", "3") };
+  await t.edit("/dep.js", t.files["/dep.js"].code);
+  assert.equal(/** @type {any} */ (globalThis).__read(), 3);
+  assert.deepEqual(log, ["dep evaluated 1", "dep disposed", "dep evaluated 3", "accepted"]);
+});
+
 test("an update nobody accepts runs dispose handlers, asks for a restart and exits", async () => {
   log = [];
   const t = app({

@@ -8,7 +8,7 @@ import { assemble } from "../assemble.mjs";
 
 /**
  * @typedef {{ code: string, deps?: Record<string, string>, format?: "esm" | "cjs" | "cjs-interop",
- *   exports?: import("../protocol.mjs").ModuleExports }} Source
+ *   exports?: import("../protocol.mjs").ModuleExports, names?: Record<string, string[]> }} Source
  */
 
 /**
@@ -26,6 +26,7 @@ export function app(files, options = {}) {
     code: files[id].code,
     deps: Object.fromEntries(Object.entries(files[id].deps ?? {}).map(([s, t]) => [s, t.startsWith("node:") ? { external: t } : { id: t }])),
     exports: files[id].exports,
+    names: files[id].names,
   });
   const channel = {
     /** @param {object} message */

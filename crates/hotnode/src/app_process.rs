@@ -23,7 +23,7 @@ pub struct Launch {
     pub restart: bool,
     /// `--apply manual`: the runtime stages updates until the app applies them.
     pub manual_apply: bool,
-    /// `--watch` paths (absolute): a change under one restarts the app.
+    /// `--watch-path` paths (absolute): a change under one restarts the app.
     pub watch: Vec<PathBuf>,
 }
 

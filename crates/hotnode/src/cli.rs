@@ -72,9 +72,16 @@ pub struct Options {
     #[arg(long, value_enum, value_name = "MODE", default_value = "auto")]
     pub apply: ApplyMode,
     /// Restart the app when a file under PATH changes (repeatable): config files, `.env`,
-    /// anything the app reads but does not import
-    #[arg(long = "watch", value_name = "PATH")]
-    pub watch: Vec<PathBuf>,
+    /// anything the app reads but does not import (node's spelling; it never reaches node)
+    #[arg(long = "watch-path", value_name = "PATH")]
+    pub watch_paths: Vec<PathBuf>,
+    /// Accepted as node's `--watch` is written (`node --watch main.js`); hotnode always
+    /// watches, and it never reaches node (whose watcher would restart after every update)
+    #[arg(long = "watch")]
+    pub watch: bool,
+    /// Accepted as node's; hotnode never clears the terminal
+    #[arg(long = "watch-preserve-output")]
+    pub watch_preserve_output: bool,
     /// The project root: only files under it are served as the app's code (default: the
     /// workspace above the entry, else the entry's package)
     #[arg(long, value_name = "DIR")]
@@ -293,6 +300,17 @@ mod tests {
             assert_ne!(format!("{:?}", spaced.options), default, "--{long} {value} changed nothing");
         }
         assert!(seen >= 9, "{seen} options");
+    }
+
+    /// `node --watch main.js` and `node --watch-path=src main.js` with `node` replaced: the
+    /// entry stays the entry, and node's watch flags never reach node.
+    #[test]
+    fn nodes_watch_flags_are_hotnodes() {
+        let inv = parse_line("hotnode --watch --watch-preserve-output --watch-path=src --watch-path config main.js");
+        assert_eq!(inv.entry, PathBuf::from("main.js"));
+        assert!(inv.node_args.is_empty(), "{:?}", inv.node_args);
+        assert!(inv.options.watch);
+        assert_eq!(inv.options.watch_paths, [PathBuf::from("src"), PathBuf::from("config")]);
     }
 
     #[test]

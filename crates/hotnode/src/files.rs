@@ -19,7 +19,7 @@ pub struct AppFiles {
 }
 
 impl AppFiles {
-    /// Watches the `--watch` paths from the start; module folders as modules are sent. Every
+    /// Watches the `--watch-path` paths from the start; module folders as modules are sent. Every
     /// file event goes to `sink`.
     pub fn open(
         store: ModuleStore,

@@ -73,7 +73,12 @@ fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
         token: socket.token.clone(),
         restart: !invocation.options.no_restart,
         manual_apply: invocation.options.apply == cli::ApplyMode::Manual,
-        watch: invocation.options.watch.iter().map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone())).collect(),
+        watch: invocation
+            .options
+            .watch_paths
+            .iter()
+            .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
+            .collect(),
     };
     let (session, events) = Session::new(launch, store, reporter)?;
     let tx = std::sync::Mutex::new(session.sender());

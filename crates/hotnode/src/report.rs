@@ -117,7 +117,7 @@ impl Reporter {
                 chain.last().map_or_else(String::new, |p| self.path(p)),
                 self.path(path)
             ),
-            RestartReason::Watched => format!("{} changed (--watch)", self.path(path)),
+            RestartReason::Watched => format!("{} changed (--watch-path)", self.path(path)),
             RestartReason::Unaccepted => {
                 let names: Vec<String> = chain.iter().map(|c| self.path(c)).collect();
                 format!("no module accepts the update ({})", names.join(" -> "))

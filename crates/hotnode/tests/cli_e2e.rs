@@ -225,10 +225,10 @@ fn a_change_under_a_watch_path_restarts_the_app_after_dispose() {
             ),
         ],
     );
-    let mut run = hotnode(&app, &["--watch", "config", "main.js"]);
+    let mut run = hotnode(&app, &["--watch-path", "config", "main.js"]);
     run.expect("OUT boot alpha");
     app.write("config/app.txt", "beta\n");
-    run.expect_each(&["config/app.txt changed (--watch)", "OUT disposed"]);
+    run.expect_each(&["config/app.txt changed (--watch-path)", "OUT disposed"]);
     run.expect("OUT boot beta");
 }
 

@@ -132,7 +132,7 @@ fn an_edit_of_the_entry_restarts_cleanly_on_the_same_port() {
 fn nest_dependency_injection_works_and_an_edit_rebootstraps_in_process() {
     let app = TempApp::copy_of_example("nest-server");
     app.write("restart-trigger.txt", "0");
-    let (mut run, port) = start(&app, &["--watch", "restart-trigger.txt", "src/main.ts"]);
+    let (mut run, port) = start(&app, &["--watch-path", "restart-trigger.txt", "src/main.ts"]);
     run.expect_within("nest listening on", Duration::from_secs(20));
     // CatsController gets CatsService through its constructor's parameter type alone, which
     // only emitDecoratorMetadata records: a wrong transform leaves `this.cats` undefined.

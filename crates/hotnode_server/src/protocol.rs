@@ -138,7 +138,7 @@ pub enum HotnodeMessage<'a> {
     Modules { rid: u64, target: &'a TargetJson, modules: &'a [Arc<str>] },
     /// A request that needs no other answer was taken in (`check`, `restart`).
     Ack { rid: u64 },
-    /// Restart the app: a `--watch` path changed, or another process of the app restarts.
+    /// Restart the app: a `--watch-path` path changed, or another process of the app restarts.
     Reload { path: &'a Path },
     /// New code of modules the process holds; it answers `settled` with `seq` when done.
     Update { seq: u64, modules: &'a [Arc<str>] },
@@ -194,7 +194,7 @@ pub enum RestartReason {
     DeclinedDependency,
     /// The walk reached the entry and no module accepted.
     Unaccepted,
-    /// A `--watch` path changed.
+    /// A `--watch-path` path changed.
     Watched,
 }
 

@@ -183,7 +183,7 @@ impl FileWatcher {
             .is_ok_and(|state| !state.writing.contains(path) && state.events.get(path).copied().unwrap_or(0) == stamp.0)
     }
 
-    /// Watches a path given with `--watch`: a folder recursively, a file through its folder.
+    /// Watches a path given with `--watch-path`: a folder recursively, a file through its folder.
     pub fn watch_path(&mut self, path: &Path) -> Result<(), WatchError> {
         if path.is_dir() {
             self.inner

@@ -28,6 +28,9 @@ pub struct ModuleFacts {
     /// Specifiers named by `import.meta.hot`/`import.meta.webpackHot`/`module.hot`
     /// `accept(...)`/`decline(...)`.
     pub hot_specifiers: Vec<String>,
+    /// `import.meta.resolve("...")` with a string argument: resolved in advance, as node
+    /// resolves an `import`, so the call answers synchronously with node's answer.
+    pub meta_resolves: Vec<String>,
     /// What an ES module exports (left empty for other formats).
     pub exports: ModuleExports,
 }
@@ -218,6 +221,15 @@ impl<'a> Visit<'a> for Collector {
                     && !self.facts.requires.contains(&s)
                 {
                     self.facts.requires.push(s);
+                }
+            }
+            Expression::StaticMemberExpression(member)
+                if member.property.name.as_str() == "resolve" && matches!(member.object, Expression::ImportMeta(_)) =>
+            {
+                if let Some(s) = it.arguments.first().and_then(Argument::as_expression).and_then(string_value)
+                    && !self.facts.meta_resolves.contains(&s)
+                {
+                    self.facts.meta_resolves.push(s);
                 }
             }
             Expression::StaticMemberExpression(member)

@@ -45,8 +45,12 @@ impl ModuleStore {
         let import_kind = if out.format == ModuleFormat::CjsInterop { ImportKind::Require } else { ImportKind::Import };
         let imports = facts.imports.iter().map(|i| (i.specifier.as_str(), import_kind, true));
         let requires = facts.requires.iter().map(|s| (s.as_str(), ImportKind::Require, true));
-        let lazy =
-            facts.dynamic_imports.iter().chain(&facts.hot_specifiers).map(|s| (s.as_str(), ImportKind::Import, false));
+        let lazy = facts
+            .dynamic_imports
+            .iter()
+            .chain(&facts.hot_specifiers)
+            .chain(&facts.meta_resolves)
+            .map(|s| (s.as_str(), ImportKind::Import, false));
         for (specifier, kind, is_static) in imports.chain(requires).chain(lazy) {
             if deps.contains_key(specifier) {
                 continue;

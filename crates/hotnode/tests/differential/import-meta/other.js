@@ -1,0 +1,1 @@
+console.log("other main:", import.meta.main, Object.keys(import.meta).length);
