@@ -13,7 +13,10 @@
  */
 
 const AsyncFunction = /** @type {FunctionConstructor} */ (Object.getPrototypeOf(async () => {}).constructor);
+const GeneratorFunction = /** @type {FunctionConstructor} */ (Object.getPrototypeOf(function* () {}).constructor);
 const ESM_PARAMS = ["__vite_ssr_exports__", "__vite_ssr_import_meta__", "__vite_ssr_import__", "__vite_ssr_dynamic_import__", "__vite_ssr_exportAll__"];
+/** What an ES module's code asks before its body: are its dependencies evaluated; what to await (see `import_steps.rs`). */
+const STEP_PARAMS = ["__hotnode_deps_ready__", "__hotnode_wait__"];
 const CJS_PARAMS = ["exports", "require", "module", "__filename", "__dirname"];
 /** `import()` in a CommonJS module, rewritten by the transform (a native one would resolve from
  * the runtime's folder): the function that resolves it from the module. */
@@ -71,6 +74,7 @@ export class ModuleRecord {
     /** @type {string} */ this.url;
     /** @type {import("./protocol.mjs").Format} */ this.format;
     /** @type {string} */ this.code;
+    /** @type {boolean} an ES module that awaits at its top level */ this.async;
     /** @type {Record<string, Target>} */ this.deps;
     /** @type {Record<string, string[]>} the names it imports from each specifier */ this.names;
     /** @type {import("./protocol.mjs").ModuleExports | null} what an ES module exports */ this.exports;
@@ -88,6 +92,8 @@ export class ModuleRecord {
     this.state = "new";
     /** @type {Promise<void> | null} */
     this.evaluation = null;
+    /** @type {ModuleRecord | null} the first module of the import cycle it evaluated in */
+    this.cycleRoot = null;
     /** @type {unknown} the error of a failed first evaluation, rethrown to later importers */
     this.error = undefined;
     /** @type {Set<ModuleRecord>} */
@@ -122,14 +128,17 @@ export class ModuleRecord {
           ? new Function(...CJS_PARAMS, ...ESM_PARAMS, this.code)
           : this.format === "cjs"
             ? new Function(...CJS_PARAMS, CJS_DYNAMIC_IMPORT, this.code)
-            : new AsyncFunction(...ESM_PARAMS, this.code);
+            : this.async
+              ? new AsyncFunction(...ESM_PARAMS, ...STEP_PARAMS, this.code)
+              : new GeneratorFunction(...ESM_PARAMS, ...STEP_PARAMS, this.code);
     }
     return this.compiled;
   }
 
   /** The code of a new version (and on construction, the first). @param {ModulePayload} payload */
   setCode(payload) {
-    if (payload.code !== this.code || payload.format !== this.format) this.compiled = null;
+    if (payload.code !== this.code || payload.format !== this.format || Boolean(payload.async) !== this.async) this.compiled = null;
+    this.async = Boolean(payload.async);
     this.url = payload.url;
     this.format = payload.format;
     this.code = payload.code;
@@ -145,7 +154,7 @@ export class ModuleRecord {
    * @returns {ModulePayload}
    */
   payload(code = this.code) {
-    return { id: this.id, url: this.url, format: this.format, code, deps: this.deps, names: this.names, exports: this.exports ?? undefined };
+    return { id: this.id, url: this.url, format: this.format, code, deps: this.deps, names: this.names, exports: this.exports ?? undefined, async: this.async };
   }
 
   /** The app modules the current code names by a string specifier. */

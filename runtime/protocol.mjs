@@ -19,9 +19,10 @@
  *   an ES module's exports: `[exported, local]`, `[exported, specifier, imported]` (`*`: the
  *   other module's namespace), and the specifiers of `export * from`
  * @typedef {{ id: string, url: string, format: Format, code: string,
- *   deps: Record<string, Target>, names?: Record<string, string[]>, exports?: ModuleExports }} ModulePayload
+ *   deps: Record<string, Target>, names?: Record<string, string[]>, exports?: ModuleExports,
+ *   async?: boolean }} ModulePayload
  *   one module's code, with how each of its string specifiers resolves, the names it imports
- *   from each, and what it exports
+ *   from each, what it exports, and whether it awaits at its top level
  * @typedef {{ message: string, stack?: string, id?: string, frame?: string,
  *   loc?: { file: string, line: number, column: number } | null }} ErrorPayload  Vite's
  */

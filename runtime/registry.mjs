@@ -23,7 +23,8 @@ import { currentNamespace, moduleOfNamespace } from "./namespace.mjs";
  *
  * @typedef {object} UpdateInProgress  what the registry tells the update under way
  * @property {(record: ModuleRecord) => boolean} willReevaluate  the update re-evaluates it (not yet)
- * @property {(record: ModuleRecord) => Promise<void>} reevaluate  re-evaluates it now
+ * @property {(record: ModuleRecord) => Promise<void> | null} reevaluate  re-evaluates it now (null: done synchronously)
+ * @property {(record: ModuleRecord) => Promise<void> | undefined} reevaluating  its re-evaluation under way
  * @property {(record: ModuleRecord) => void} reevaluated  a re-evaluation ended (succeeded or not)
  * @property {(record: ModuleRecord) => void} lostImporter  a module lost an importer (may be pruned)
  *
@@ -73,6 +74,8 @@ export class Registry {
     /** The app's entry module (node's main module). @type {string | null} */
     this.entryId = null;
     this.commonjs = new CommonJsLoader(this);
+    /** @type {Map<string, object>} the namespaces of packages and builtins node has loaded, by URL */
+    this.externals = new Map();
     /** @param {ModuleRecord} record */
     this.namesOf = (record) => exportedNames(record, this.records);
   }
@@ -179,52 +182,100 @@ export class Registry {
   }
 
   /**
-   * Evaluates `dep` if it has not been. Inside an update, a module that the update will
-   * re-evaluate is re-evaluated now, so its importers see the new version.
+   * Evaluates `dep` if it has not been (an `import()`, the entry). Inside an update, a module
+   * that the update will re-evaluate is re-evaluated now, so its importers see the new version.
    * @param {ModuleRecord} dep
    * @param {Set<ModuleRecord>} ancestors modules whose evaluation is waiting on this import
    * @returns {Promise<void>}
    */
   async instantiate(dep, ancestors) {
-    if (ancestors.has(dep)) return; // a cycle: its importer gets the live bindings
+    await this.evaluateNow(dep, ancestors);
+  }
+
+  /**
+   * The language's InnerModuleEvaluation, as far as a module's turn goes: evaluates `dep` now
+   * if it has not been, synchronously when nothing in its graph is asynchronous. Returns null
+   * when it is evaluated (or is on the stack: a cycle), else the promise of its evaluation (it,
+   * or a dependency, awaits at its top level, or waits for a package to load). Throws its error.
+   * @param {ModuleRecord} dep
+   * @param {Set<ModuleRecord>} ancestors modules whose evaluation is waiting on this import
+   * @returns {Promise<void> | null}
+   */
+  evaluateNow(dep, ancestors) {
+    if (ancestors.has(dep)) return null; // a cycle: its importer gets the live bindings
     const update = this.host.currentUpdate();
-    if (update?.willReevaluate(dep)) await update.reevaluate(dep);
-    if (dep.state === "evaluated") return;
+    if (update?.willReevaluate(dep)) return update.reevaluate(dep);
+    const reevaluating = update?.reevaluating(dep);
+    if (reevaluating) return reevaluating;
     if (dep.state === "errored") throw dep.error;
+    // A module of an import cycle is done when the whole cycle is (the language's [[CycleRoot]]).
+    const root = dep.cycleRoot;
+    if (root && root.state === "evaluating" && root.evaluation && !ancestors.has(root)) return root.evaluation;
+    if (dep.state === "evaluated") return null;
+    if (dep.state === "evaluating") return dep.evaluation;
     // A graph not linked yet (the entry's, an `import()`'s) is checked before any of it runs.
-    if (dep.state === "new" && !dep.linked) checkLinks(dep, this.records);
-    if (dep.state === "new") {
-      dep.state = "evaluating";
-      dep.evaluation = this.evaluate(dep, this.exportsFor(dep), ancestors).then(
-        () => {
-          dep.state = "evaluated";
-        },
-        (err) => {
-          this.failed(dep, err);
-          throw err;
-        },
-      );
+    if (!dep.linked) checkLinks(dep, this.records);
+    dep.state = "evaluating";
+    dep.evaluation = null;
+    dep.cycleRoot = null;
+    /** @type {Promise<void> | null} */
+    let result;
+    try {
+      result = this.evaluate(dep, this.exportsFor(dep), ancestors);
+    } catch (err) {
+      this.failed(dep, err);
+      throw err;
     }
-    await dep.evaluation;
+    if (!result) {
+      dep.state = "evaluated";
+      return null;
+    }
+    dep.evaluation = result.then(
+      () => {
+        dep.state = "evaluated";
+      },
+      (err) => {
+        this.failed(dep, err);
+        throw err;
+      },
+    );
+    return dep.evaluation;
   }
 
   /**
    * Evaluates the module's current code into `exports`; on success the instance's hot context
-   * and imports become the record's live ones. Throws what the module threw.
+   * and imports become the record's live ones. Returns null when it ran synchronously (throwing
+   * what the module threw), else the promise of its end.
    * @param {ModuleRecord} record
    * @param {object} exports
    * @param {Set<ModuleRecord>} ancestors
+   * @returns {Promise<void> | null}
    */
-  async evaluate(record, exports, ancestors) {
-    if (isCommonJs(record)) return this.commonjs.evaluate(record, exports, ancestors);
+  evaluate(record, exports, ancestors) {
+    if (isCommonJs(record)) {
+      this.commonjs.evaluate(record, exports, ancestors);
+      return null;
+    }
     const instance = this.startInstance(record, exports, ancestors);
+    /** @type {Promise<void> | null} */
+    let running;
     try {
-      await this.runEsm(record, instance);
+      running = this.runEsm(record, instance);
     } catch (err) {
       this.endInstance(instance, false);
       throw err;
     }
-    this.endInstance(instance, true);
+    if (!running) {
+      this.endInstance(instance, true);
+      return null;
+    }
+    return running.then(
+      () => this.endInstance(instance, true),
+      (err) => {
+        this.endInstance(instance, false);
+        throw err;
+      },
+    );
   }
 
   /**
@@ -293,18 +344,97 @@ export class Registry {
     if (record.order === -1) record.order = this.evaluatedCount++;
   }
 
-  /** @param {ModuleRecord} record @param {Instance} instance */
-  async runEsm(record, instance) {
+  /**
+   * Runs an ES module. Its code (see the transform's `import_steps.rs`) asks for each import
+   * in turn and gets the dependency's bindings at once, evaluating the dependency first if it
+   * is new; it stops (`yield`, or `await __hotnode_wait__()` in a module with top-level await)
+   * only for what is not there yet: a package node is loading, and before its body, the
+   * dependencies that evaluate asynchronously (an async sibling does not hold up the next
+   * import). A module without top-level await whose graph is synchronous runs to its end here.
+   * @param {ModuleRecord} record
+   * @param {Instance} instance
+   * @returns {Promise<void> | null}
+   */
+  runEsm(record, instance) {
     const fn = record.compile();
     const exports = instance.exports;
-    await fn(
+    /** @type {Promise<unknown>[]} dependencies evaluating asynchronously */
+    const pending = [];
+    /** @type {Promise<unknown> | null} what the module stopped for */
+    let awaited = null;
+    const importStatic = (/** @type {string} */ specifier, /** @type {{ importedNames?: string[] } | undefined} */ meta) => {
+      const form = meta?.importedNames ? "bindings" : "namespace";
+      const ready = this.importReady(instance, record, specifier, form, pending);
+      if (ready === null) awaited = this.importFrom(instance, record, specifier, form);
+      else if (ready instanceof Promise) awaited = ready;
+      else return ready;
+      return undefined;
+    };
+    const depsReady = () => pending.length === 0;
+    const wait = () => {
+      const next = awaited ?? Promise.all(pending.splice(0));
+      awaited = null;
+      return next;
+    };
+    const started = fn(
       exports,
       this.importMeta(record, instance.hot),
-      (/** @type {string} */ specifier, /** @type {{ importedNames?: string[] } | undefined} */ meta) =>
-        this.importFrom(instance, record, specifier, meta?.importedNames ? "bindings" : "namespace"),
+      importStatic,
       (/** @type {unknown} */ specifier, /** @type {unknown} */ options) => this.dynamicImport(record, specifier, options),
       (/** @type {any} */ from) => this.exportStar(record, from, exports),
+      depsReady,
+      wait,
     );
+    if (record.async) return started;
+    const steps = /** @type {Generator<undefined, void, unknown>} */ (started);
+    let step = steps.next();
+    if (step.done) return null;
+    return (async () => {
+      while (!step.done) {
+        /** @type {unknown} */
+        let value;
+        try {
+          value = await wait();
+        } catch (err) {
+          step = steps.throw(err);
+          continue;
+        }
+        step = steps.next(value);
+      }
+    })();
+  }
+
+  /**
+   * A static import's answer if it has one now: the dependency's bindings or namespace
+   * (evaluating it first if it is new; one still evaluating asynchronously goes to `pending`),
+   * a package's namespace once node has loaded it; else the promise of the package's namespace,
+   * or null when only hotnode can answer (a specifier it did not send).
+   * @param {Instance} instance
+   * @param {ModuleRecord} record
+   * @param {string} specifier
+   * @param {"namespace" | "bindings"} form
+   * @param {Promise<unknown>[]} pending
+   * @returns {object | Promise<object> | null}
+   */
+  importReady(instance, record, specifier, form, pending) {
+    const target = record.deps[specifier];
+    if (!target) return null;
+    if ("error" in target) throw loadError(target);
+    if ("external" in target) {
+      const loaded = this.externals.get(target.external);
+      if (loaded) return loaded;
+      return import(target.external).then((namespace) => {
+        this.externals.set(target.external, namespace);
+        return namespace;
+      });
+    }
+    const dep = this.records.get(target.id);
+    if (!dep) return null;
+    instance.imports.add(dep);
+    if (instance.ancestors.has(dep)) joinCycle(instance.ancestors, dep);
+    const evaluation = this.evaluateNow(dep, instance.ancestors);
+    if (evaluation) pending.push(evaluation);
+    return form === "bindings" ? dep.bindings : this.namespaceOf(dep);
   }
 
   /**
@@ -395,6 +525,29 @@ export class Registry {
     return meta;
   }
 
+}
+
+/**
+ * An import of `root`, which is on the way to this module: every module after it on the way
+ * is in its cycle (unless already in one that starts earlier).
+ * @param {Set<ModuleRecord>} way the modules whose evaluation waits on this one, outermost first
+ * @param {ModuleRecord} root
+ */
+function joinCycle(way, root) {
+  let inCycle = false;
+  for (const record of way) {
+    if (record === root) inCycle = true;
+    else if (inCycle && !(record.cycleRoot && way.has(record.cycleRoot) && isBefore(way, record.cycleRoot, root))) record.cycleRoot = root;
+  }
+}
+
+/** @param {Set<ModuleRecord>} way @param {ModuleRecord} a @param {ModuleRecord} b */
+function isBefore(way, a, b) {
+  for (const record of way) {
+    if (record === a) return true;
+    if (record === b) return false;
+  }
+  return false;
 }
 
 /** Whether this node gives `import.meta.main` (22.18+, 24.2+): the runtime's own modules have it. */

@@ -48,6 +48,8 @@ export class Update {
     this.outdatedIds = new Set();
     /** @type {Map<ModuleRecord, unknown>} */
     this.failed = new Map();
+    /** @type {Map<ModuleRecord, Promise<void>>} re-evaluations under way (asynchronous ones) */
+    this.running = new Map();
     /** @type {unknown} the first error reported: the update ends in `fail` */
     this.error = null;
     /** @type {Set<ModuleRecord>} */
@@ -151,23 +153,53 @@ export class Update {
   /**
    * Re-evaluates one ES module into a fresh exports object; the module's namespace takes the
    * new bindings only if evaluation succeeds. A module whose dependency failed is not evaluated.
+   * Returns null when it is done (synchronously), else the promise of its end.
    * @param {ModuleRecord} record
+   * @returns {Promise<void> | null}
    */
-  async reevaluate(record) {
-    if (!this.pending.has(record)) return;
+  reevaluate(record) {
+    if (!this.pending.has(record)) return null;
     this.pending.delete(record);
     const failedDep = [...record.imports].find((dep) => this.failed.has(dep));
     if (failedDep) {
       this.failed.set(record, new Error(`not re-evaluated: its dependency ${failedDep.id} failed`));
-      return;
+      return null;
     }
     // The registry counts the re-evaluation in `done` when it ends, succeeded or not.
-    try {
-      await this.registry.evaluate(record, Object.create(null), new Set());
-    } catch (err) {
+    /** @param {unknown} err */
+    const failed = (err) => {
       record.stale = true;
       this.selfAcceptFailed(record, err);
+    };
+    /** @type {Promise<void> | null} */
+    let running;
+    try {
+      running = this.registry.evaluate(record, Object.create(null), new Set());
+    } catch (err) {
+      failed(err);
+      return null;
     }
+    if (!running) return null;
+    const settled = running.then(
+      () => {
+        this.running.delete(record);
+      },
+      (err) => {
+        this.running.delete(record);
+        failed(err);
+      },
+    );
+    this.running.set(record, settled);
+    return settled;
+  }
+
+  /**
+   * The re-evaluation of `record` under way (asynchronous: it awaits at its top level, or
+   * waits for a package), which its importers wait for.
+   * @param {ModuleRecord} record
+   */
+  reevaluating(record) {
+    return this.running.get(record);
   }
 
   /**

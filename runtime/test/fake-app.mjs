@@ -23,7 +23,7 @@ export function app(files, options = {}) {
     id,
     url: "file://" + id,
     format: files[id].format ?? "esm",
-    code: files[id].code,
+    ...stepped(files[id]),
     deps: Object.fromEntries(Object.entries(files[id].deps ?? {}).map(([s, t]) => [s, t.startsWith("node:") ? { external: t } : { id: t }])),
     exports: files[id].exports,
     names: files[id].names,
@@ -68,6 +68,20 @@ export function app(files, options = {}) {
       status.receiveError({ id, message, frame: "> 1 | " + message });
     },
   };
+}
+
+/**
+ * A test module's code is written as the module-runner form (`await __vite_ssr_import__(...)`);
+ * hotnode's transform turns each import into a step (see `import_steps.rs`): this does the same
+ * for the simple imports tests write. A module that still awaits is an async module.
+ * @param {Source} source
+ */
+function stepped(source) {
+  if ((source.format ?? "esm") !== "esm") return { code: source.code };
+  const isAsync = /\bawait\b/.test(source.code.replace(/await __vite_ssr_import__\(/g, ""));
+  const stop = isAsync ? "(await __hotnode_wait__())" : "(yield)";
+  const code = source.code.replace(/await __vite_ssr_import__\(([^()]*)\)/g, (_, args) => `(__vite_ssr_import__(${args}) ?? ${stop})`);
+  return { code, async: isAsync };
 }
 
 /** Lines the modules under test log with `__log(...)`. */

@@ -382,7 +382,7 @@ fn an_import_of_a_package_that_is_not_installed_names_the_package_and_the_import
             lib.display()
         )
     );
-    run.expect(&format!("at async eval ({}:1:1)", lib.display()));
+    run.expect(&format!("at eval ({}:1:1)", lib.display()));
     run.expect("app exited with code 1; waiting for a change");
     assert!(!run.output().contains("registry.mjs"), "no runtime frame: {}", run.output());
     // The fix is a save away.

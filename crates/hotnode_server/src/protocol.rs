@@ -42,6 +42,9 @@ pub struct ModulePayload<'a> {
     pub names: &'a BTreeMap<String, Vec<String>>,
     /// What an ES module exports (the runtime checks its importers' names against it).
     pub exports: &'a ModuleExports,
+    /// The ES module awaits at its top level: the runtime evaluates it as an async function.
+    #[serde(rename = "async", skip_serializing_if = "std::ops::Not::not")]
+    pub is_async: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -296,6 +299,7 @@ mod tests {
                     indirect: vec![("c".into(), "./c.js".into(), "c".into())],
                     stars: vec!["./d.js".into()],
                 },
+                is_async: true,
             })
             .unwrap(),
         );

@@ -31,6 +31,8 @@ pub struct ModuleFacts {
     /// `import.meta.resolve("...")` with a string argument: resolved in advance, as node
     /// resolves an `import`, so the call answers synchronously with node's answer.
     pub meta_resolves: Vec<String>,
+    /// The ES module awaits at its top level: it evaluates asynchronously.
+    pub top_level_await: bool,
     /// What an ES module exports (left empty for other formats).
     pub exports: ModuleExports,
 }

@@ -11,6 +11,7 @@ mod default_export;
 mod facts;
 mod import_assignment;
 mod import_phase;
+mod import_steps;
 mod options;
 mod pipeline;
 mod snippet;

@@ -18,6 +18,7 @@ use crate::default_export::name_default_export;
 use crate::facts::{ModuleExports, ModuleFacts};
 use crate::import_assignment::{find_import_writes, throw_on_import_writes};
 use crate::import_phase::reject_import_phases;
+use crate::import_steps::{has_top_level_await, step_imports};
 use crate::options::{ModuleFormat, TransformOptions};
 
 /// A module ready for the runtime: the function body (with `//# sourceURL` and an inline,
@@ -102,7 +103,8 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
 
     // After TypeScript elided type-only imports and JSX added its runtime import, before the
     // module form hides the declarations.
-    let facts = ModuleFacts::collect(&program);
+    let mut facts = ModuleFacts::collect(&program);
+    facts.top_level_await = format == ModuleFormat::Esm && has_top_level_await(&program);
 
     if matches!(format, ModuleFormat::Esm | ModuleFormat::CjsInterop) {
         let scoping = scoping.take().expect("scoping is set above");
@@ -116,6 +118,9 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
     }
     if format == ModuleFormat::CjsInterop {
         make_imports_synchronous(&mut program, &allocator);
+    }
+    if format == ModuleFormat::Esm {
+        step_imports(&mut program, &allocator, facts.top_level_await);
     }
     if format == ModuleFormat::Cjs {
         route_dynamic_imports(&mut program, &allocator);

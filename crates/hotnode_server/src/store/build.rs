@@ -75,6 +75,7 @@ impl ModuleStore {
             deps: &deps,
             names: &names,
             exports: &facts.exports,
+            is_async: facts.top_level_await,
         };
         let json: Arc<str> = serde_json::to_string(&payload).expect("payloads serialize").into();
         let has_unresolved = deps.values().any(|t| matches!(t, TargetJson::Error { .. }));

@@ -1,0 +1,2 @@
+globalThis.order.push("sync-sibling");
+export const sawFlag = globalThis.flag;
