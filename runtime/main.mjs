@@ -10,10 +10,11 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { assemble } from "./assemble.mjs";
 import { Channel } from "./channel.mjs";
-import { LOAD_FAILURE } from "./errors.mjs";
+import { LOAD_FAILURE, RUNTIME_DIR } from "./errors.mjs";
 import { installHelpers } from "./helpers.mjs";
 import { joinForks } from "./processes.mjs";
 import { ENV, toHotnode } from "./protocol.mjs";
+import { installStackTraces } from "./stack.mjs";
 
 process.setSourceMapsEnabled(true);
 installHelpers(globalThis);
@@ -55,6 +56,7 @@ const { engine, status, events, registry } = assemble(channel, {
   restart: process.env[ENV.restart] !== "0",
   manual: process.env[ENV.apply] === "manual",
 });
+installStackTraces((url) => registry.byUrl.get(url), RUNTIME_DIR);
 channel.onMessage = (/** @type {import("./protocol.mjs").HotnodeMessage} */ message) => {
   switch (message.type) {
     case "update":

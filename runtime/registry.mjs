@@ -66,6 +66,8 @@ export class Registry {
     this.host = host;
     /** @type {Map<string, ModuleRecord>} */
     this.records = new Map();
+    /** @type {Map<string, ModuleRecord>} the same by URL (a stack frame names its module's) */
+    this.byUrl = new Map();
     this.evaluatedCount = 0;
     /** @type {Map<ModuleRecord, Instance>} evaluations under way */
     this.running = new Map();
@@ -101,6 +103,7 @@ export class Registry {
     const existing = this.records.get(payload.id);
     if (existing) existing.setCode(payload);
     else this.records.set(payload.id, new ModuleRecord(payload));
+    this.byUrl.set(payload.url, /** @type {ModuleRecord} */ (this.records.get(payload.id)));
   }
 
   /**

@@ -19,6 +19,7 @@ const FILES: &[(&str, &str)] = &[
     ("link.mjs", include_str!("../../../runtime/link.mjs")),
     ("module-record.mjs", include_str!("../../../runtime/module-record.mjs")),
     ("namespace.mjs", include_str!("../../../runtime/namespace.mjs")),
+    ("stack.mjs", include_str!("../../../runtime/stack.mjs")),
     ("planner.mjs", include_str!("../../../runtime/planner.mjs")),
     ("processes.mjs", include_str!("../../../runtime/processes.mjs")),
     ("protocol.mjs", include_str!("../../../runtime/protocol.mjs")),

@@ -382,7 +382,8 @@ fn an_import_of_a_package_that_is_not_installed_names_the_package_and_the_import
             lib.display()
         )
     );
-    run.expect(&format!("at eval ({}:1:1)", lib.display()));
+    // The importer's line, as node shows an ES module's frame: its URL.
+    run.expect(&format!("at file://{}:1:1", lib.display()));
     run.expect("app exited with code 1; waiting for a change");
     assert!(!run.output().contains("registry.mjs"), "no runtime frame: {}", run.output());
     // The fix is a save away.
@@ -402,14 +403,16 @@ fn an_uncaught_error_at_start_shows_the_typescript_line_in_esm_and_commonjs() {
             ("legacy.cts", &format!("{}boom();\n", lib.replace("export function", "function"))),
         ],
     );
-    for (entry, caller) in [("main.ts", "main.ts:2:5"), ("legacy.cts", "legacy.cts:6:1")] {
+    // An ES module's frames show its URL, a CommonJS module's its path, as node prints them;
+    // the caller's column is the callee's, as node places a call.
+    for (entry, caller, scheme) in [("main.ts", "main.ts:2:1", "file://"), ("legacy.cts", "legacy.cts:6:1", "")] {
         let file = if entry == "main.ts" { "lib.ts" } else { "legacy.cts" };
         let mut run = hotnode(&app, &[entry]);
         // node's echo of the throwing line is the TypeScript line, then the mapped stack.
         run.expect(&format!("{}:4", app.dir.join(file).display()));
         run.expect("  throw new Error(\"boom \" + a.x);");
-        run.expect(&format!("at boom ({}:4:9)", app.dir.join(file).display()));
-        run.expect(&app.dir.join(caller).display().to_string());
+        run.expect(&format!("at boom ({scheme}{}:4:9)", app.dir.join(file).display()));
+        run.expect(&format!("{scheme}{}", app.dir.join(caller).display()));
         run.expect("app exited with code 1; waiting for a change");
     }
 }

@@ -15,9 +15,11 @@ use crate::code_frame::{Location, code_frame, locate};
 use crate::commonjs_import::route_dynamic_imports;
 use crate::default_and_namespace::split_default_and_namespace;
 use crate::default_export::name_default_export;
+use crate::export_getters::{exported_declarations, map_export_getters};
 use crate::facts::{ModuleExports, ModuleFacts};
 use crate::import_assignment::{find_import_writes, throw_on_import_writes};
 use crate::import_phase::reject_import_phases;
+use crate::import_spans::map_import_reads;
 use crate::import_steps::{has_top_level_await, step_imports};
 use crate::options::{ModuleFormat, TransformOptions};
 
@@ -109,9 +111,12 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
     if matches!(format, ModuleFormat::Esm | ModuleFormat::CjsInterop) {
         let scoping = scoping.take().expect("scoping is set above");
         let import_writes = find_import_writes(&program, &scoping);
+        let declarations = exported_declarations(&facts.exports, &scoping);
         split_default_and_namespace(&mut program, &allocator);
         ModuleRunnerTransform::new().transform(&allocator, &mut program, scoping);
         throw_on_import_writes(&mut program, &allocator, &import_writes);
+        map_import_reads(&mut program);
+        map_export_getters(&mut program, &declarations);
     }
     if matches!(format, ModuleFormat::Esm | ModuleFormat::CjsInterop) {
         name_default_export(&mut program, &allocator);
