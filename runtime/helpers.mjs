@@ -2,8 +2,10 @@
 /**
  * The helpers oxc's transform calls as `babelHelpers.*` (legacy decorators and their metadata),
  * with TypeScript's `__decorate`/`__param`/`__metadata` semantics, so decorated classes
- * (NestJS, TypeORM, ...) behave as they do when compiled by tsc.
+ * (NestJS, TypeORM, ...) behave as they do when compiled by tsc; and the source rewrite of a
+ * direct `eval` (`eval-source.mjs`).
  */
+import { rewriteEvalSource } from "./eval-source.mjs";
 
 /**
  * @param {Function[]} decorators
@@ -38,10 +40,16 @@ function decorateMetadata(metadataKey, value) {
   return undefined;
 }
 
-/** @param {any} global */
+/**
+ * The globals the transformed code calls, not enumerable: the app's `Object.keys(globalThis)`
+ * stays node's.
+ * @param {any} global
+ */
 export function installHelpers(global) {
-  const helpers = (global.babelHelpers ??= {});
+  if (!("babelHelpers" in global)) Object.defineProperty(global, "babelHelpers", { value: {}, writable: true, configurable: true });
+  const helpers = global.babelHelpers;
   helpers.decorate ??= decorate;
   helpers.decorateParam ??= decorateParam;
   helpers.decorateMetadata ??= decorateMetadata;
+  Object.defineProperty(global, "__hotnode_eval_source__", { value: rewriteEvalSource, writable: true, configurable: true });
 }

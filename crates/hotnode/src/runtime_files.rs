@@ -13,6 +13,7 @@ const FILES: &[(&str, &str)] = &[
     ("commonjs.mjs", include_str!("../../../runtime/commonjs.mjs")),
     ("engine.mjs", include_str!("../../../runtime/engine.mjs")),
     ("errors.mjs", include_str!("../../../runtime/errors.mjs")),
+    ("eval-source.mjs", include_str!("../../../runtime/eval-source.mjs")),
     ("events.mjs", include_str!("../../../runtime/events.mjs")),
     ("helpers.mjs", include_str!("../../../runtime/helpers.mjs")),
     ("hot-context.mjs", include_str!("../../../runtime/hot-context.mjs")),

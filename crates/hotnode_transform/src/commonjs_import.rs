@@ -11,7 +11,7 @@ use oxc::ast::builder::AstBuilder;
 use oxc::ast_visit::{VisitMut, walk_mut};
 
 /// The name the runtime gives the function (a parameter of the module's wrapper).
-const DYNAMIC_IMPORT: &str = "__hotnode_dynamic_import__";
+pub(crate) const DYNAMIC_IMPORT: &str = "__hotnode_dynamic_import__";
 
 pub fn route_dynamic_imports<'a>(program: &mut Program<'a>, allocator: &'a Allocator) {
     DynamicImports { allocator, ast: AstBuilder::new(allocator) }.visit_program(program);

@@ -8,6 +8,7 @@ mod code_frame;
 mod commonjs_import;
 mod default_and_namespace;
 mod default_export;
+mod direct_eval;
 mod export_getters;
 mod facts;
 mod import_assignment;

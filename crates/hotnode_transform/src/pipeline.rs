@@ -15,6 +15,7 @@ use crate::code_frame::{Location, code_frame, locate};
 use crate::commonjs_import::route_dynamic_imports;
 use crate::default_and_namespace::split_default_and_namespace;
 use crate::default_export::name_default_export;
+use crate::direct_eval::route_direct_evals;
 use crate::export_getters::{exported_declarations, map_export_getters};
 use crate::facts::{ModuleExports, ModuleFacts};
 use crate::import_assignment::{find_import_writes, throw_on_import_writes};
@@ -130,6 +131,12 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
     if format == ModuleFormat::Cjs {
         route_dynamic_imports(&mut program, &allocator);
     }
+    let import_function = if format == ModuleFormat::Cjs {
+        crate::commonjs_import::DYNAMIC_IMPORT
+    } else {
+        "__vite_ssr_dynamic_import__"
+    };
+    route_direct_evals(&mut program, &allocator, import_function);
     // A `#!` line is allowed only at the very start of a file; the code becomes a function
     // body (after a `"use strict"` line for ES modules), where it is a syntax error.
     program.hashbang = None;
