@@ -176,6 +176,7 @@ export class CommonJsLoader {
     // linked at once; during evaluation it is committed with the instance.
     if (registry.running.get(instance.record) === instance) instance.imports.add(dep);
     else if (instance.record.hot === instance.hot) registry.link(instance.record, dep);
+    if (dep.state === "evaluating" && !isCommonJs(dep) && dep.format !== "json") return this.requireEsm(instance, dep);
     if (dep.state === "evaluating") {
       // A require cycle: Node hands out the partial `module.exports`.
       const running = registry.running.get(dep);
@@ -186,12 +187,40 @@ export class CommonJsLoader {
     // Node lists a module among its requirers' children once, also when it was loaded already.
     const child = dep.module;
     if (child && instance.module && !instance.module.children.includes(child)) instance.module.children.push(child);
-    if (!isCommonJs(dep) && dep.state === "new") {
-      const err = new Error(`require() of ES Module ${dep.id} from ${instance.record.id} not supported.`);
-      Object.assign(err, { code: "ERR_REQUIRE_ESM" });
-      throw err;
-    }
+    if (!isCommonJs(dep)) return this.requireEsm(instance, dep);
     return this.load(dep, instance.ancestors, /** @type {Module} */ (instance.module));
+  }
+
+  /**
+   * `require()` of an ES module, as the node running the app does it: where it has
+   * `process.features.require_module` (20.19+, 22.12+), the module's graph evaluates
+   * synchronously and the result is its namespace (with `__esModule` when it has a default
+   * export), or what it exports as "module.exports"; a graph with top-level await cannot be
+   * required. Elsewhere it is node's ERR_REQUIRE_ESM.
+   * @param {Instance} instance
+   * @param {ModuleRecord} dep
+   */
+  requireEsm(instance, dep) {
+    const registry = this.registry;
+    const from = instance.record.id;
+    if (!process.features.require_module) {
+      throw Object.assign(new Error(`require() of ES Module ${dep.id} from ${from} not supported.`), { code: "ERR_REQUIRE_ESM" });
+    }
+    if (dep.state === "evaluating") {
+      throw Object.assign(new Error(`Cannot require() ES Module ${dep.id} in a cycle. (from ${from})`), { code: "ERR_REQUIRE_CYCLE_MODULE" });
+    }
+    if (dep.state === "new" && awaitsInGraph(dep, registry.records)) throw requireAsyncError(dep.id, from);
+    registry.synchronous++;
+    try {
+      const running = registry.evaluateNow(dep, instance.ancestors);
+      if (running) {
+        running.catch(() => {});
+        throw requireAsyncError(dep.id, from);
+      }
+    } finally {
+      registry.synchronous--;
+    }
+    return registry.requireResult(dep);
   }
 
   /**
@@ -205,6 +234,42 @@ export class CommonJsLoader {
     if (dep.state === "errored") throw dep.error;
     return /** @type {any} */ (dep.bindings).default;
   }
+}
+
+/**
+ * Whether a module not evaluated yet, or one its evaluation would evaluate, awaits at its top level.
+ * @param {ModuleRecord} root
+ * @param {Map<string, ModuleRecord>} records
+ */
+function awaitsInGraph(root, records) {
+  const seen = new Set([root]);
+  const queue = [root];
+  for (let i = 0; i < queue.length; i++) {
+    const record = queue[i];
+    if (record.async) return true;
+    for (const specifier of Object.keys(record.names)) {
+      const target = record.deps[specifier];
+      const dep = target && "id" in target ? records.get(target.id) : undefined;
+      if (dep && dep.state === "new" && !seen.has(dep)) {
+        seen.add(dep);
+        queue.push(dep);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Node's ERR_REQUIRE_ASYNC_MODULE, worded as the running node words it.
+ * @param {string} id
+ * @param {string} from
+ */
+function requireAsyncError(id, from) {
+  const base =
+    "require() cannot be used on an ESM graph with top-level await. Use import() instead. To see where the top-level await comes from, use --experimental-print-required-tla.";
+  const major = Number(process.versions.node.split(".")[0]);
+  const where = major >= 24 ? `\nRequired module: ${id}\nRequire stack:\n- ${from}` : `\n  From ${from} \n  Requiring ${id} `;
+  return Object.assign(new Error(base + where), { code: "ERR_REQUIRE_ASYNC_MODULE" });
 }
 
 /**

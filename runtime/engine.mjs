@@ -274,6 +274,7 @@ export class Engine {
       record.data = {};
       record.bindings = createBindings();
       record.ns = null;
+      record.requireNs = null;
       exportsChanged();
       record.reset();
       record.pruned = true;

@@ -88,6 +88,8 @@ export class ModuleRecord {
     this.bindings = createBindings();
     /** @type {import("./namespace.mjs").Namespace | null} the namespace handed out, made at first need */
     this.ns = null;
+    /** @type {import("./namespace.mjs").Namespace | null} what `require()` of it returns, if it adds `__esModule` */
+    this.requireNs = null;
     /** @type {"new" | "evaluating" | "evaluated" | "errored"} */
     this.state = "new";
     /** @type {Promise<void> | null} */

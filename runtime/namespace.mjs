@@ -42,10 +42,13 @@ export class Namespace {
   /**
    * @param {ModuleRecord} record
    * @param {NamesOf} namesOf
+   * @param {Record<string, unknown>} [extra] names it shows beside the module's, with their values
+   *   (`__esModule` on what `require()` of an ES module returns)
    */
-  constructor(record, namesOf) {
+  constructor(record, namesOf, extra) {
     this.record = record;
-    this.namesOf = namesOf;
+    this.extra = extra ?? null;
+    this.namesOf = extra ? withExtra(namesOf, Object.keys(extra)) : namesOf;
     /** @type {readonly string[] | null} the names it keeps once the module has a newer namespace */
     this.retired = null;
     /** The target has taken a name: its name set may no longer change. */
@@ -111,6 +114,7 @@ export class Namespace {
    * @param {string} name
    */
   value(name) {
+    if (this.extra && Object.prototype.hasOwnProperty.call(this.extra, name)) return this.extra[name];
     const bindings = /** @type {any} */ (this.record.bindings);
     if (Object.prototype.hasOwnProperty.call(bindings, name)) return bindings[name];
     if (this.retired) return undefined;
@@ -162,7 +166,7 @@ export class Namespace {
         // The common case first: the bindings hold only exported names.
         const bindings = /** @type {any} */ (this.record.bindings);
         // A retired namespace also reads names added since (no invariant stops a Proxy there).
-        if (Object.prototype.hasOwnProperty.call(bindings, key)) return bindings[key];
+        if (Object.prototype.hasOwnProperty.call(bindings, key) && !this.extra) return bindings[key];
         return this.has(key) ? this.value(key) : undefined;
       },
       has: (target, key) => (typeof key === "symbol" ? !this.hidden(target, key) && Reflect.has(target, key) : this.has(key)),
@@ -211,4 +215,25 @@ export function currentNamespace(current, record, namesOf) {
   if (current && !current.fixed) return current;
   if (current && (current.names(), !current.retired)) return current;
   return new Namespace(record, namesOf);
+}
+
+/**
+ * `namesOf` with `extra` names added, sorted; the same array while the module's names are.
+ * @param {NamesOf} namesOf
+ * @param {string[]} extra
+ * @returns {NamesOf}
+ */
+function withExtra(namesOf, extra) {
+  /** @type {readonly string[] | null} */
+  let from = null;
+  /** @type {readonly string[]} */
+  let names = [];
+  return (record) => {
+    const own = namesOf(record);
+    if (own !== from) {
+      from = own;
+      names = Object.freeze([...new Set([...own, ...extra])].sort());
+    }
+    return names;
+  };
 }

@@ -8,12 +8,13 @@
 import { createRequire, isBuiltin } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { isModuleNamespaceObject } from "node:util/types";
 import v8 from "node:v8";
 import { CommonJsLoader } from "./commonjs.mjs";
 import { loadError } from "./errors.mjs";
 import { ANY, bindingOf, checkLinks, exportedNames, exportsChanged } from "./link.mjs";
 import { ModuleRecord, exportAll, isCommonJs } from "./module-record.mjs";
-import { currentNamespace, moduleOfNamespace } from "./namespace.mjs";
+import { Namespace, currentNamespace, moduleOfNamespace } from "./namespace.mjs";
 
 /**
  * @typedef {import("./protocol.mjs").Target} Target
@@ -78,8 +79,24 @@ export class Registry {
     this.commonjs = new CommonJsLoader(this);
     /** @type {Map<string, object>} the namespaces of packages and builtins node has loaded, by URL */
     this.externals = new Map();
+    /** Inside a `require()` of an ES module: packages it imports load synchronously. */
+    this.synchronous = 0;
     /** @param {ModuleRecord} record */
     this.namesOf = (record) => exportedNames(record, this.records);
+  }
+
+  /**
+   * What `require()` of an ES module returns: what it exports as "module.exports", else its
+   * namespace; with `__esModule: true` beside its names when it has a default export and no
+   * `__esModule` of its own (node's interop with code compiled from ES modules).
+   * @param {ModuleRecord} record
+   */
+  requireResult(record) {
+    const names = this.namesOf(record);
+    if (names.includes("module.exports")) return /** @type {any} */ (record.bindings)["module.exports"];
+    if (!names.includes("default") || names.includes("__esModule")) return this.namespaceOf(record);
+    record.requireNs ??= new Namespace(record, this.namesOf, { __esModule: true });
+    return record.requireNs.proxy;
   }
 
   /**
@@ -426,6 +443,11 @@ export class Registry {
     if ("external" in target) {
       const loaded = this.externals.get(target.external);
       if (loaded) return loaded;
+      if (this.synchronous) {
+        const namespace = requireExternal(record, target.external);
+        this.externals.set(target.external, namespace);
+        return namespace;
+      }
       return import(target.external).then((namespace) => {
         this.externals.set(target.external, namespace);
         return namespace;
@@ -528,6 +550,26 @@ export class Registry {
     return meta;
   }
 
+}
+
+/**
+ * A package or builtin an ES module imports, loaded synchronously (inside a `require()` of that
+ * module, where node loads its graph synchronously): through node's `require`, so with the
+ * "require" condition where node would use "import" (a package with both builds can differ);
+ * a CommonJS value gets the namespace shape an import gives it.
+ * @param {ModuleRecord} record
+ * @param {string} url
+ */
+function requireExternal(record, url) {
+  const value = createRequire(record.id)(url.startsWith("file:") ? fileURLToPath(url) : url);
+  if (isModuleNamespaceObject(value)) return value;
+  const namespace = Object.create(null);
+  if (value !== null && (typeof value === "object" || typeof value === "function")) {
+    for (const key of Object.keys(value)) if (key !== "default") namespace[key] = value[key];
+  }
+  namespace.default = value;
+  Object.defineProperty(namespace, Symbol.toStringTag, { value: "Module" });
+  return Object.freeze(namespace);
 }
 
 /**

@@ -1,0 +1,2 @@
+import "./tla.mjs";
+export const z = 3;

@@ -1,0 +1,2 @@
+const a = { from: "module.exports" };
+export { a as "module.exports" };
