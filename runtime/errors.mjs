@@ -54,3 +54,19 @@ export function describeError(err) {
   if (err instanceof Error) return { message: err.message, stack: appFrames(err.stack ?? String(err)) };
   return { message: String(err), stack: String(err) };
 }
+
+/**
+ * An error of node's own, as node makes it: `code`, and `Name [CODE]: message` at the head of
+ * its stack. Marked as a load failure: at start-up the runtime prints it without echoing its
+ * own line.
+ * @param {ErrorConstructor} Class
+ * @param {string} code
+ * @param {string} message
+ */
+export function nodeError(Class, code, message) {
+  const err = new Class(message);
+  Object.defineProperty(err, "name", { value: `${err.name} [${code}]`, configurable: true, writable: true });
+  void err.stack;
+  delete (/** @type {any} */ (err)).name;
+  return Object.assign(err, { code, [LOAD_FAILURE]: true });
+}

@@ -7,6 +7,7 @@
  * exports are not declared (CommonJS, a package node loads, a file that failed to load) can
  * provide any name: nothing is checked against it.
  */
+import { checkStaticAttributes } from "./attributes.mjs";
 import { loadError } from "./errors.mjs";
 
 /**
@@ -78,6 +79,7 @@ function checkImports(record, records, only) {
     const target = targetOf(record, specifier, records);
     if (!target || (only && target !== only)) continue;
     targets.push(target);
+    checkStaticAttributes(record, specifier, target);
     for (const name of names) {
       if (name === "*") continue;
       const found = resolveExport(target, name, records, new Set());

@@ -75,6 +75,7 @@ export class ModuleRecord {
     /** @type {import("./protocol.mjs").Format} */ this.format;
     /** @type {string} */ this.code;
     /** @type {boolean} an ES module that awaits at its top level */ this.async;
+    /** @type {Record<string, import("./protocol.mjs").ImportAttributes[]>} */ this.attributes;
     /** @type {Record<string, Target>} */ this.deps;
     /** @type {Record<string, string[]>} the names it imports from each specifier */ this.names;
     /** @type {import("./protocol.mjs").ModuleExports | null} what an ES module exports */ this.exports;
@@ -147,6 +148,8 @@ export class ModuleRecord {
     this.deps = payload.deps;
     this.names = payload.names ?? {};
     this.exports = exportsOf(payload);
+    /** @type {Record<string, import("./protocol.mjs").ImportAttributes[]>} */
+    this.attributes = payload.attributes ?? {};
     this.linked = false;
   }
 
@@ -156,7 +159,7 @@ export class ModuleRecord {
    * @returns {ModulePayload}
    */
   payload(code = this.code) {
-    return { id: this.id, url: this.url, format: this.format, code, deps: this.deps, names: this.names, exports: this.exports ?? undefined, async: this.async };
+    return { id: this.id, url: this.url, format: this.format, code, deps: this.deps, names: this.names, exports: this.exports ?? undefined, async: this.async, attributes: this.attributes };
   }
 
   /** The app modules the current code names by a string specifier. */

@@ -18,11 +18,14 @@
  * @typedef {{ local: [string, string][], indirect: [string, string, string][], stars: string[] }} ModuleExports
  *   an ES module's exports: `[exported, local]`, `[exported, specifier, imported]` (`*`: the
  *   other module's namespace), and the specifiers of `export * from`
+ * @typedef {{ assert?: boolean, entries: [string, string][] }} ImportAttributes  one
+ *   declaration's `with { ... }` (or the removed `assert { ... }`); no entries: none written
  * @typedef {{ id: string, url: string, format: Format, code: string,
  *   deps: Record<string, Target>, names?: Record<string, string[]>, exports?: ModuleExports,
- *   async?: boolean }} ModulePayload
+ *   async?: boolean, attributes?: Record<string, ImportAttributes[]> }} ModulePayload
  *   one module's code, with how each of its string specifiers resolves, the names it imports
- *   from each, what it exports, and whether it awaits at its top level
+ *   from each (and the attributes of each declaration, where any has some), what it exports,
+ *   and whether it awaits at its top level
  * @typedef {{ message: string, stack?: string, id?: string, frame?: string,
  *   loc?: { file: string, line: number, column: number } | null }} ErrorPayload  Vite's
  */

@@ -10,6 +10,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isModuleNamespaceObject } from "node:util/types";
 import v8 from "node:v8";
+import { checkDynamicAttributes } from "./attributes.mjs";
 import { CommonJsLoader } from "./commonjs.mjs";
 import { loadError } from "./errors.mjs";
 import { ANY, bindingOf, checkLinks, exportedNames, exportsChanged } from "./link.mjs";
@@ -182,13 +183,15 @@ export class Registry {
    * @param {ModuleRecord | null} importer
    * @param {string} specifier
    * @param {"namespace" | "bindings"} [form]
+   * @param {(dep: ModuleRecord) => void} [check] what an `import()` checks of the module it found
    */
-  async importFrom(instance, importer, specifier, form = "namespace") {
+  async importFrom(instance, importer, specifier, form = "namespace", check = undefined) {
     const target = await this.resolve(importer, specifier);
     if ("error" in target) throw loadError(target);
     if ("external" in target) return import(target.external);
     const dep = this.records.get(target.id);
     if (!dep) throw new Error(`hotnode did not send ${target.id}`);
+    check?.(dep);
     if (instance) instance.imports.add(dep);
     else if (importer) this.link(importer, dep);
     await this.instantiate(dep, instance ? instance.ancestors : new Set());
@@ -501,7 +504,7 @@ export class Registry {
     const instance = this.running.get(record) ?? null;
     const name = `${specifier}`;
     checkImportOptions(options);
-    return this.importFrom(instance, record, name);
+    return this.importFrom(instance, record, name, "namespace", (dep) => checkDynamicAttributes(options, dep));
   }
 
   /**

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 const FILES: &[(&str, &str)] = &[
     ("main.mjs", include_str!("../../../runtime/main.mjs")),
     ("assemble.mjs", include_str!("../../../runtime/assemble.mjs")),
+    ("attributes.mjs", include_str!("../../../runtime/attributes.mjs")),
     ("channel.mjs", include_str!("../../../runtime/channel.mjs")),
     ("commonjs.mjs", include_str!("../../../runtime/commonjs.mjs")),
     ("engine.mjs", include_str!("../../../runtime/engine.mjs")),

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hotnode_transform::{ModuleExports, ModuleFormat};
+use hotnode_transform::{ImportAttributes, ModuleExports, ModuleFormat};
 use serde::{Deserialize, Serialize};
 
 /// How one specifier of a module resolves, as the runtime reads it.
@@ -45,6 +45,9 @@ pub struct ModulePayload<'a> {
     /// The ES module awaits at its top level: the runtime evaluates it as an async function.
     #[serde(rename = "async", skip_serializing_if = "std::ops::Not::not")]
     pub is_async: bool,
+    /// The import attributes of each declaration of a specifier, where any has some.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: &'a BTreeMap<String, Vec<ImportAttributes>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -300,6 +303,10 @@ mod tests {
                     stars: vec!["./d.js".into()],
                 },
                 is_async: true,
+                attributes: &BTreeMap::from([(
+                    "./data.json".to_string(),
+                    vec![ImportAttributes { assert: false, entries: vec![("type".into(), "json".into())] }],
+                )]),
             })
             .unwrap(),
         );

@@ -15,6 +15,38 @@ pub struct StaticImport {
     /// Imported binding names (`default`, `*` for a namespace or a star re-export); empty for a
     /// side-effect import.
     pub names: Vec<String>,
+    /// The import attributes of each declaration that imports the specifier, when any has some
+    /// (node checks them against what the module is: `with { type: "json" }`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<ImportAttributes>,
+}
+
+/// One declaration's import attributes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ImportAttributes {
+    /// Written with the removed `assert` keyword instead of `with`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub assert: bool,
+    /// `(key, value)` in the order written; empty for a declaration without attributes.
+    pub entries: Vec<(String, String)>,
+}
+
+impl ImportAttributes {
+    fn of(clause: Option<&WithClause<'_>>) -> Self {
+        let Some(clause) = clause else { return Self::default() };
+        let entries = clause
+            .with_entries
+            .iter()
+            .map(|entry| {
+                let key = match &entry.key {
+                    ImportAttributeKey::Identifier(name) => name.name.to_string(),
+                    ImportAttributeKey::StringLiteral(literal) => literal.value.to_string(),
+                };
+                (key, entry.value.value.to_string())
+            })
+            .collect();
+        Self { assert: clause.keyword == WithClauseKeyword::Assert, entries }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -76,20 +108,41 @@ struct Collector {
     import_bindings: HashMap<String, (String, String)>,
     /// `(exported, local)` of the module's own export declarations.
     exported_locals: Vec<(String, String)>,
+    /// Each import's attributes per declaration (aligned with `facts.imports`).
+    attribute_clauses: Vec<Vec<ImportAttributes>>,
 }
 
 impl Collector {
-    fn add_import(&mut self, specifier: &str, names: impl IntoIterator<Item = String>) {
+    fn add_import(
+        &mut self,
+        specifier: &str,
+        names: impl IntoIterator<Item = String>,
+        clause: Option<&WithClause<'_>>,
+    ) {
         let names: Vec<String> = names.into_iter().collect();
-        if let Some(existing) = self.facts.imports.iter_mut().find(|i| i.specifier == specifier) {
-            for n in names {
-                if !existing.names.contains(&n) {
-                    existing.names.push(n);
-                }
+        let attributes = ImportAttributes::of(clause);
+        let index = match self.facts.imports.iter().position(|i| i.specifier == specifier) {
+            Some(index) => index,
+            None => {
+                let import =
+                    StaticImport { specifier: specifier.to_string(), names: Vec::new(), attributes: Vec::new() };
+                self.facts.imports.push(import);
+                self.attribute_clauses.push(Vec::new());
+                self.facts.imports.len() - 1
             }
-        } else {
-            self.facts.imports.push(StaticImport { specifier: specifier.to_string(), names });
+        };
+        let existing = &mut self.facts.imports[index];
+        for n in names {
+            if !existing.names.contains(&n) {
+                existing.names.push(n);
+            }
         }
+        // Kept only when some declaration of the specifier has attributes: none at all is the
+        // common case, and says the same.
+        let clauses = &mut self.attribute_clauses[index];
+        clauses.push(attributes);
+        existing.attributes =
+            if clauses.iter().any(|c| c.assert || !c.entries.is_empty()) { clauses.clone() } else { Vec::new() };
     }
 }
 
@@ -140,7 +193,7 @@ impl<'a> Visit<'a> for Collector {
             ImportDeclarationSpecifier::ImportNamespaceSpecifier(_) => Some("*".into()),
         });
         let names: Vec<String> = names.collect();
-        self.add_import(it.source.value.as_str(), names);
+        self.add_import(it.source.value.as_str(), names, it.with_clause.as_deref());
     }
 
     fn visit_export_from_declaration(&mut self, it: &ExportFromDeclaration<'a>) {
@@ -153,7 +206,7 @@ impl<'a> Visit<'a> for Collector {
             let indirect = (s.exported.name().to_string(), it.source.value.to_string(), s.local.name().to_string());
             self.facts.exports.indirect.push(indirect);
         }
-        self.add_import(it.source.value.as_str(), names);
+        self.add_import(it.source.value.as_str(), names, it.with_clause.as_deref());
     }
 
     fn visit_export_named_declaration(&mut self, it: &ExportNamedDeclaration<'a>) {
@@ -204,7 +257,7 @@ impl<'a> Visit<'a> for Collector {
             }
             None => self.facts.exports.stars.push(it.source.value.to_string()),
         }
-        self.add_import(it.source.value.as_str(), ["*".to_string()]);
+        self.add_import(it.source.value.as_str(), ["*".to_string()], it.with_clause.as_deref());
     }
 
     fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {

@@ -20,6 +20,6 @@ mod pipeline;
 mod snippet;
 
 pub use code_frame::{Location, code_frame, locate};
-pub use facts::{ModuleExports, ModuleFacts, StaticImport};
+pub use facts::{ImportAttributes, ModuleExports, ModuleFacts, StaticImport};
 pub use options::{JsxSettings, ModuleFormat, TransformOptions};
 pub use pipeline::{Diagnostic, TransformError, Transformed, transform};

@@ -63,8 +63,12 @@ impl ModuleStore {
             }
             deps.insert(specifier.to_string(), target_json(target));
         }
+        let mut attributes = BTreeMap::new();
         for import in &facts.imports {
             names.insert(import.specifier.clone(), import.names.clone());
+            if !import.attributes.is_empty() {
+                attributes.insert(import.specifier.clone(), import.attributes.clone());
+            }
         }
         let id = path.to_string_lossy();
         let payload = ModulePayload {
@@ -76,6 +80,7 @@ impl ModuleStore {
             names: &names,
             exports: &facts.exports,
             is_async: facts.top_level_await,
+            attributes: &attributes,
         };
         let json: Arc<str> = serde_json::to_string(&payload).expect("payloads serialize").into();
         let has_unresolved = deps.values().any(|t| matches!(t, TargetJson::Error { .. }));
