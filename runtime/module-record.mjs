@@ -76,6 +76,7 @@ export class ModuleRecord {
     /** @type {string} */ this.code;
     /** @type {boolean} an ES module that awaits at its top level */ this.async;
     /** @type {Record<string, import("./protocol.mjs").ImportAttributes[]>} */ this.attributes;
+    /** @type {string | undefined} */ this.typelessPackage;
     /** @type {Record<string, Target>} */ this.deps;
     /** @type {Record<string, string[]>} the names it imports from each specifier */ this.names;
     /** @type {import("./protocol.mjs").ModuleExports | null} what an ES module exports */ this.exports;
@@ -150,6 +151,7 @@ export class ModuleRecord {
     this.exports = exportsOf(payload);
     /** @type {Record<string, import("./protocol.mjs").ImportAttributes[]>} */
     this.attributes = payload.attributes ?? {};
+    this.typelessPackage = payload.typelessPackage;
     this.linked = false;
   }
 
@@ -159,7 +161,7 @@ export class ModuleRecord {
    * @returns {ModulePayload}
    */
   payload(code = this.code) {
-    return { id: this.id, url: this.url, format: this.format, code, deps: this.deps, names: this.names, exports: this.exports ?? undefined, async: this.async, attributes: this.attributes };
+    return { id: this.id, url: this.url, format: this.format, code, deps: this.deps, names: this.names, exports: this.exports ?? undefined, async: this.async, attributes: this.attributes, typelessPackage: this.typelessPackage };
   }
 
   /** The app modules the current code names by a string specifier. */

@@ -22,10 +22,11 @@
  *   declaration's `with { ... }` (or the removed `assert { ... }`); no entries: none written
  * @typedef {{ id: string, url: string, format: Format, code: string,
  *   deps: Record<string, Target>, names?: Record<string, string[]>, exports?: ModuleExports,
- *   async?: boolean, attributes?: Record<string, ImportAttributes[]> }} ModulePayload
+ *   async?: boolean, attributes?: Record<string, ImportAttributes[]>, typelessPackage?: string }} ModulePayload
  *   one module's code, with how each of its string specifiers resolves, the names it imports
  *   from each (and the attributes of each declaration, where any has some), what it exports,
- *   and whether it awaits at its top level
+ *   whether it awaits at its top level, and the package.json without "type" of a `.js` file
+ *   that is an ES module by its syntax
  * @typedef {{ message: string, stack?: string, id?: string, frame?: string,
  *   loc?: { file: string, line: number, column: number } | null }} ErrorPayload  Vite's
  */

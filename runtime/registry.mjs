@@ -82,6 +82,8 @@ export class Registry {
     this.externals = new Map();
     /** Inside a `require()` of an ES module: packages it imports load synchronously. */
     this.synchronous = 0;
+    /** @type {Set<string>} package.json files whose missing "type" node warned about */
+    this.warnedTypeless = new Set();
     /** @param {ModuleRecord} record */
     this.namesOf = (record) => exportedNames(record, this.records);
   }
@@ -238,6 +240,7 @@ export class Registry {
     if (dep.state === "evaluating") return dep.evaluation;
     // A graph not linked yet (the entry's, an `import()`'s) is checked before any of it runs.
     if (!dep.linked) checkLinks(dep, this.records);
+    if (dep.typelessPackage) this.warnTypeless(dep, dep.typelessPackage);
     dep.state = "evaluating";
     dep.evaluation = null;
     dep.cycleRoot = null;
@@ -263,6 +266,23 @@ export class Registry {
       },
     );
     return dep.evaluation;
+  }
+
+  /**
+   * Node's warning for a package that lets it detect ES modules by their syntax: once a package.
+   * @param {ModuleRecord} record
+   * @param {string} packageJson
+   */
+  warnTypeless(record, packageJson) {
+    if (this.warnedTypeless.has(packageJson)) return;
+    this.warnedTypeless.add(packageJson);
+    process.emitWarning(
+      `Module type of ${record.url} is not specified and it doesn't parse as CommonJS.\n` +
+        "Reparsing as ES module because module syntax was detected. This incurs a performance overhead.\n" +
+        `To eliminate this warning, add "type": "module" to ${packageJson}.`,
+      "Warning",
+      "MODULE_TYPELESS_PACKAGE_JSON",
+    );
   }
 
   /**

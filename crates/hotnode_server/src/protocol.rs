@@ -48,6 +48,9 @@ pub struct ModulePayload<'a> {
     /// The import attributes of each declaration of a specifier, where any has some.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: &'a BTreeMap<String, Vec<ImportAttributes>>,
+    /// An ES module by its syntax in a package without `"type"`: that package.json (node warns).
+    #[serde(rename = "typelessPackage", skip_serializing_if = "Option::is_none")]
+    pub typeless_package: Option<std::borrow::Cow<'a, str>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -307,6 +310,7 @@ mod tests {
                     "./data.json".to_string(),
                     vec![ImportAttributes { assert: false, entries: vec![("type".into(), "json".into())] }],
                 )]),
+                typeless_package: Some("/app/package.json".into()),
             })
             .unwrap(),
         );

@@ -128,6 +128,14 @@ impl Resolver {
         find_package_type(&self.esm, file) == Some(PackageType::Module)
     }
 
+    /// The package.json of `file` when it does not say `"type"` (node then detects an ES module
+    /// in a `.js` file by its syntax).
+    pub fn typeless_package(&self, file: &Path) -> Option<PathBuf> {
+        let resolution = self.esm.resolve_file(file, &format!("./{}", file.file_name()?.to_str()?)).ok()?;
+        let package = resolution.package_json()?;
+        package.r#type().is_none().then(|| package.path().to_path_buf())
+    }
+
     /// Forgets cached file system lookups (a file appeared that an earlier lookup missed).
     pub fn clear_cache(&self) {
         self.esm.clear_cache();

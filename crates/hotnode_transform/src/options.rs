@@ -40,6 +40,10 @@ pub struct TransformOptions {
     pub legacy_decorators: bool,
     /// tsconfig `emitDecoratorMetadata` (only with legacy decorators, as in TypeScript).
     pub decorator_metadata: bool,
+    /// A CommonJS-format `.js` file of a package without `"type"`: module syntax makes it an ES
+    /// module, as node detects it (a TypeScript file stays CommonJS with ES syntax, as tsc's
+    /// `module: commonjs` output).
+    pub detect_module: bool,
     /// Lines the runtime's function wrapper puts before the body (`new AsyncFunction(...)`
     /// adds two): the source map is shifted by as many lines so positions stay exact.
     pub wrapper_header_lines: u32,
@@ -54,6 +58,7 @@ impl TransformOptions {
             jsx: JsxSettings::default(),
             legacy_decorators: false,
             decorator_metadata: false,
+            detect_module: false,
             wrapper_header_lines: 2,
         }
     }

@@ -79,10 +79,10 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
     if !parsed.diagnostics.is_empty() {
         return Err(syntax_error(source, &parsed.diagnostics));
     }
-    let format = if options.format == ModuleFormat::Cjs && parsed.module_record.has_module_syntax {
-        ModuleFormat::CjsInterop
-    } else {
-        options.format
+    let format = match options.format {
+        ModuleFormat::Cjs if parsed.module_record.has_module_syntax && options.detect_module => ModuleFormat::Esm,
+        ModuleFormat::Cjs if parsed.module_record.has_module_syntax => ModuleFormat::CjsInterop,
+        format => format,
     };
     let mut program = parsed.program;
     let phases = reject_import_phases(&program, source);

@@ -17,6 +17,13 @@ impl ModuleStore {
     pub(super) fn build(&self, path: &Path, source: &str, caching: Caching) -> Result<StoredModule, LoadError> {
         let url = file_url(path);
         let mut options = TransformOptions::new(path, url.clone(), self.format_of(path));
+        let typeless =
+            if options.format == ModuleFormat::Cjs && matches!(path.extension().and_then(|e| e.to_str()), Some("js")) {
+                self.resolver.typeless_package(path)
+            } else {
+                None
+            };
+        options.detect_module = typeless.is_some();
         self.apply_tsconfig(path, &mut options);
         // The key is only worked out where the cache is used: a save's re-read pays nothing for it.
         let key = match caching {
@@ -81,6 +88,10 @@ impl ModuleStore {
             exports: &facts.exports,
             is_async: facts.top_level_await,
             attributes: &attributes,
+            typeless_package: typeless
+                .as_deref()
+                .filter(|_| out.format == ModuleFormat::Esm)
+                .map(|p| p.to_string_lossy()),
         };
         let json: Arc<str> = serde_json::to_string(&payload).expect("payloads serialize").into();
         let has_unresolved = deps.values().any(|t| matches!(t, TargetJson::Error { .. }));

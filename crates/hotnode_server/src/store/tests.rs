@@ -189,6 +189,34 @@ fn a_file_that_appears_satisfies_an_import_that_failed() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// node detects an ES module by its syntax in a `.js` file of a package without `"type"`; not
+/// where the package says "commonjs", and not in TypeScript (tsc's `module: commonjs` output).
+#[test]
+fn module_syntax_makes_an_es_module_only_in_a_typeless_packages_js() {
+    let esm = "export const x = 1;\n";
+    let typeless = app(
+        "typeless",
+        &[("package.json", r#"{"name":"t"}"#), ("a.js", esm), ("b.ts", esm), ("c.js", "module.exports = 1;\n")],
+    );
+    let commonjs = app("explicit-commonjs", &[("package.json", r#"{"type":"commonjs"}"#), ("a.js", esm)]);
+    let mut store = ModuleStore::new(Resolver::new(&[]));
+    for (file, format) in [
+        (typeless.join("a.js"), "esm"),
+        (typeless.join("b.ts"), "cjs-interop"),
+        (typeless.join("c.js"), "cjs"),
+        (commonjs.join("a.js"), "cjs-interop"),
+    ] {
+        store.load(&file).unwrap();
+        let payload = payload(&store, &file);
+        assert_eq!(payload["format"], format, "{}", file.display());
+        let warned = payload.get("typelessPackage").and_then(|p| p.as_str()).map(String::from);
+        let expected = (format == "esm").then(|| typeless.join("package.json").to_string_lossy().into_owned());
+        assert_eq!(warned, expected, "{}", file.display());
+    }
+    std::fs::remove_dir_all(typeless).unwrap();
+    std::fs::remove_dir_all(commonjs).unwrap();
+}
+
 #[test]
 fn format_follows_the_package_type_and_the_extension() {
     let dir = app(

@@ -1,0 +1,1 @@
+export const v = "lib is ESM";

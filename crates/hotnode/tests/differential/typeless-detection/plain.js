@@ -1,0 +1,1 @@
+module.exports = { kind: "plain", isCommonJs: typeof require === "function" };
