@@ -18,6 +18,7 @@ mod import_steps;
 mod options;
 mod pipeline;
 mod snippet;
+mod standard_decorators;
 
 pub use code_frame::{Location, code_frame, locate};
 pub use facts::{ImportAttributes, ModuleExports, ModuleFacts, StaticImport};

@@ -23,6 +23,7 @@ use crate::import_phase::reject_import_phases;
 use crate::import_spans::map_import_reads;
 use crate::import_steps::{has_top_level_await, step_imports};
 use crate::options::{ModuleFormat, TransformOptions};
+use crate::standard_decorators::reject_standard_decorators;
 
 /// A module ready for the runtime: the function body (with `//# sourceURL` and an inline,
 /// wrapper-shifted source map) and its static facts.
@@ -88,6 +89,12 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
     let phases = reject_import_phases(&program, source);
     if !phases.is_empty() {
         return Err(syntax_error(source, &phases));
+    }
+    if !options.legacy_decorators {
+        let decorators = reject_standard_decorators(&program);
+        if !decorators.is_empty() {
+            return Err(syntax_error(source, &decorators));
+        }
     }
 
     let semantic = SemanticBuilder::new().with_check_syntax_error(true).with_enum_eval(true).build(&program);

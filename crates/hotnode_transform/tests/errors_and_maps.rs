@@ -42,6 +42,21 @@ fn import_phases_are_syntax_errors_with_v8s_words() {
 }
 
 #[test]
+fn standard_decorators_are_reported_with_what_to_do() {
+    let source = "function logged(value: unknown) { return value; }\n\nclass A {\n  @logged\n  m() {}\n}\n";
+    let options = TransformOptions::new("/app/a.ts", "file:///app/a.ts", ModuleFormat::Esm);
+    let err = transform(source, &options).unwrap_err();
+    let first = &err.diagnostics()[0];
+    assert!(first.message.contains("Standard (TC39) decorators"), "{}", first.message);
+    assert!(first.message.contains("experimentalDecorators"), "{}", first.message);
+    assert_eq!(first.location, Some(Location { line: 4, column: 3 }));
+    // With legacy decorators on, the same code transforms.
+    let mut legacy = options.clone();
+    legacy.legacy_decorators = true;
+    assert!(transform(source, &legacy).is_ok());
+}
+
+#[test]
 fn invalid_json_is_a_located_syntax_error() {
     let options = TransformOptions::new("/app/d.json", "file:///app/d.json", ModuleFormat::Json);
     let err = transform("{\n  \"a\": 1,\n}\n", &options).unwrap_err();
