@@ -3,9 +3,10 @@
  * The helpers oxc's transform calls as `babelHelpers.*` (legacy decorators and their metadata),
  * with TypeScript's `__decorate`/`__param`/`__metadata` semantics, so decorated classes
  * (NestJS, TypeORM, ...) behave as they do when compiled by tsc; and the source rewrite of a
- * direct `eval` (`eval-source.mjs`).
+ * direct `eval` (`eval-source.mjs`) and `import.source()` (`source-phase.mjs`).
  */
 import { rewriteEvalSource } from "./eval-source.mjs";
+import { importSource } from "./source-phase.mjs";
 
 /**
  * @param {Function[]} decorators
@@ -52,4 +53,5 @@ export function installHelpers(global) {
   helpers.decorateParam ??= decorateParam;
   helpers.decorateMetadata ??= decorateMetadata;
   Object.defineProperty(global, "__hotnode_eval_source__", { value: rewriteEvalSource, writable: true, configurable: true });
+  Object.defineProperty(global, "__hotnode_import_source__", { value: importSource, writable: true, configurable: true });
 }

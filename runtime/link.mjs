@@ -8,7 +8,9 @@
  * provide any name: nothing is checked against it.
  */
 import { checkStaticAttributes } from "./attributes.mjs";
+import { pathToFileURL } from "node:url";
 import { loadError } from "./errors.mjs";
+import { HAS_SOURCE_PHASE, noSourcePhase } from "./source-phase.mjs";
 
 /**
  * @typedef {import("./module-record.mjs").ModuleRecord} ModuleRecord
@@ -74,6 +76,7 @@ function checkGraph(roots, records) {
  * @param {ModuleRecord} [only]
  */
 function checkImports(record, records, only) {
+  if (record.sourcePhase && !only) checkSourcePhase(record, record.sourcePhase);
   const targets = [];
   for (const [specifier, names] of Object.entries(record.names)) {
     const target = targetOf(record, specifier, records);
@@ -217,6 +220,26 @@ function resolveExport(record, name, records, resolving) {
     else if (found !== ANY && (found.module !== star.module || found.binding !== star.binding)) return AMBIGUOUS;
   }
   return star;
+}
+
+/**
+ * The source phase fails as the running node fails it: not parsed (Node 20, 22), or no source
+ * phase for the module imported that way (Node 24).
+ * @param {ModuleRecord} record
+ * @param {{ unsupported: string, imports: string[] }} phase
+ */
+function checkSourcePhase(record, phase) {
+  if (!HAS_SOURCE_PHASE) {
+    const err = loadError({ error: phase.unsupported, kind: "syntax" });
+    err.stack = `SyntaxError: ${phase.unsupported}\n    at ${record.url}`;
+    throw err;
+  }
+  for (const specifier of phase.imports) {
+    const target = record.deps[specifier];
+    if (!target) continue;
+    if ("error" in target) throw loadError(target);
+    throw noSourcePhase("id" in target ? pathToFileURL(target.id).href : target.external);
+  }
 }
 
 /**

@@ -77,6 +77,7 @@ export class ModuleRecord {
     /** @type {boolean} an ES module that awaits at its top level */ this.async;
     /** @type {Record<string, import("./protocol.mjs").ImportAttributes[]>} */ this.attributes;
     /** @type {string | undefined} */ this.typelessPackage;
+    /** @type {{ unsupported: string, imports: string[] } | null} */ this.sourcePhase;
     /** @type {Record<string, Target>} */ this.deps;
     /** @type {Record<string, string[]>} the names it imports from each specifier */ this.names;
     /** @type {import("./protocol.mjs").ModuleExports | null} what an ES module exports */ this.exports;
@@ -152,6 +153,7 @@ export class ModuleRecord {
     /** @type {Record<string, import("./protocol.mjs").ImportAttributes[]>} */
     this.attributes = payload.attributes ?? {};
     this.typelessPackage = payload.typelessPackage;
+    this.sourcePhase = payload.sourcePhase ?? null;
     this.linked = false;
   }
 
@@ -161,7 +163,7 @@ export class ModuleRecord {
    * @returns {ModulePayload}
    */
   payload(code = this.code) {
-    return { id: this.id, url: this.url, format: this.format, code, deps: this.deps, names: this.names, exports: this.exports ?? undefined, async: this.async, attributes: this.attributes, typelessPackage: this.typelessPackage };
+    return { id: this.id, url: this.url, format: this.format, code, deps: this.deps, names: this.names, exports: this.exports ?? undefined, async: this.async, attributes: this.attributes, typelessPackage: this.typelessPackage, sourcePhase: this.sourcePhase ?? undefined };
   }
 
   /** The app modules the current code names by a string specifier. */

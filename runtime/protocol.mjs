@@ -22,11 +22,13 @@
  *   declaration's `with { ... }` (or the removed `assert { ... }`); no entries: none written
  * @typedef {{ id: string, url: string, format: Format, code: string,
  *   deps: Record<string, Target>, names?: Record<string, string[]>, exports?: ModuleExports,
- *   async?: boolean, attributes?: Record<string, ImportAttributes[]>, typelessPackage?: string }} ModulePayload
+ *   async?: boolean, attributes?: Record<string, ImportAttributes[]>, typelessPackage?: string,
+ *   sourcePhase?: { unsupported: string, imports: string[] } }} ModulePayload
  *   one module's code, with how each of its string specifiers resolves, the names it imports
  *   from each (and the attributes of each declaration, where any has some), what it exports,
  *   whether it awaits at its top level, and the package.json without "type" of a `.js` file
- *   that is an ES module by its syntax
+ *   that is an ES module by its syntax, and the source phase it uses (V8's words where it is
+ *   not parsed, the specifiers of `import source`)
  * @typedef {{ message: string, stack?: string, id?: string, frame?: string,
  *   loc?: { file: string, line: number, column: number } | null }} ErrorPayload  Vite's
  */

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hotnode_transform::{ImportAttributes, ModuleExports, ModuleFormat};
+use hotnode_transform::{ImportAttributes, ModuleExports, ModuleFormat, SourcePhase};
 use serde::{Deserialize, Serialize};
 
 /// How one specifier of a module resolves, as the runtime reads it.
@@ -51,6 +51,9 @@ pub struct ModulePayload<'a> {
     /// An ES module by its syntax in a package without `"type"`: that package.json (node warns).
     #[serde(rename = "typelessPackage", skip_serializing_if = "Option::is_none")]
     pub typeless_package: Option<std::borrow::Cow<'a, str>>,
+    /// The source phase the module uses, which only some nodes parse.
+    #[serde(rename = "sourcePhase", skip_serializing_if = "Option::is_none")]
+    pub source_phase: Option<&'a SourcePhase>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -311,6 +314,7 @@ mod tests {
                     vec![ImportAttributes { assert: false, entries: vec![("type".into(), "json".into())] }],
                 )]),
                 typeless_package: Some("/app/package.json".into()),
+                source_phase: None,
             })
             .unwrap(),
         );

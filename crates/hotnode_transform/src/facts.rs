@@ -65,6 +65,9 @@ pub struct ModuleFacts {
     pub meta_resolves: Vec<String>,
     /// The ES module awaits at its top level: it evaluates asynchronously.
     pub top_level_await: bool,
+    /// The source phase (`import source`, `import.source()`), which only some nodes parse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_phase: Option<crate::import_phase::SourcePhase>,
     /// What an ES module exports (left empty for other formats).
     pub exports: ModuleExports,
 }

@@ -13,7 +13,9 @@
 
 use oxc::allocator::{Allocator, TakeIn, Vec as ArenaVec};
 use oxc::ast::ast::{Argument, Expression, LogicalOperator, Program, Statement};
-use oxc::ast::ast::{ArrowFunctionExpression, AwaitExpression, ForOfStatement, Function};
+use oxc::ast::ast::{
+    ArrowFunctionExpression, AwaitExpression, ForOfStatement, Function, VariableDeclaration, VariableDeclarationKind,
+};
 use oxc::ast::builder::AstBuilder;
 use oxc::ast_visit::Visit;
 use oxc::span::SPAN;
@@ -25,7 +27,7 @@ const EXPORT_ALL: &str = "__vite_ssr_exportAll__";
 const DEPS_READY: &str = "__hotnode_deps_ready__";
 const WAIT: &str = "__hotnode_wait__";
 
-/// Whether the module awaits at its top level (`await`, `for await`): it is then an async
+/// Whether the module awaits at its top level (`await`, `for await`, `await using`): it is then an async
 /// module, evaluated as an async function. Runs before the module-runner transform, whose
 /// hoisted imports are awaits too.
 pub fn has_top_level_await(program: &Program<'_>) -> bool {
@@ -42,6 +44,10 @@ impl<'a> Visit<'a> for TopLevelAwait {
     fn visit_await_expression(&mut self, it: &AwaitExpression<'a>) {
         self.found = true;
         oxc::ast_visit::walk::walk_await_expression(self, it);
+    }
+    fn visit_variable_declaration(&mut self, it: &VariableDeclaration<'a>) {
+        self.found |= it.kind == VariableDeclarationKind::AwaitUsing;
+        oxc::ast_visit::walk::walk_variable_declaration(self, it);
     }
     fn visit_for_of_statement(&mut self, it: &ForOfStatement<'a>) {
         self.found |= it.r#await;

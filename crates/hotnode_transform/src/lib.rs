@@ -22,5 +22,6 @@ mod standard_decorators;
 
 pub use code_frame::{Location, code_frame, locate};
 pub use facts::{ImportAttributes, ModuleExports, ModuleFacts, StaticImport};
+pub use import_phase::SourcePhase;
 pub use options::{JsxSettings, ModuleFormat, TransformOptions};
 pub use pipeline::{Diagnostic, TransformError, Transformed, transform};

@@ -19,7 +19,7 @@ use crate::direct_eval::route_direct_evals;
 use crate::export_getters::{exported_declarations, map_export_getters};
 use crate::facts::{ModuleExports, ModuleFacts};
 use crate::import_assignment::{find_import_writes, throw_on_import_writes};
-use crate::import_phase::reject_import_phases;
+use crate::import_phase::{check_import_phases, lower_source_phase};
 use crate::import_spans::map_import_reads;
 use crate::import_steps::{has_top_level_await, step_imports};
 use crate::options::{ModuleFormat, TransformOptions};
@@ -67,8 +67,10 @@ impl TransformError {
     }
 }
 
-/// The Node.js version the output must run on: the oldest hotnode supports.
-const NODE_TARGET: &str = "node20";
+/// No syntax is lowered: what the node running the app does not parse must fail there as it
+/// does without hotnode (`using` on Node 20 and 22), and what it parses must run natively
+/// (`using` on Node 24). Only TypeScript, JSX and legacy decorators are compiled away.
+const NODE_TARGET: &str = "esnext";
 
 pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed, TransformError> {
     if options.format == ModuleFormat::Json {
@@ -86,9 +88,12 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
         format => format,
     };
     let mut program = parsed.program;
-    let phases = reject_import_phases(&program, source);
-    if !phases.is_empty() {
-        return Err(syntax_error(source, &phases));
+    let phases = check_import_phases(&program, source);
+    if !phases.errors.is_empty() {
+        return Err(syntax_error(source, &phases.errors));
+    }
+    if phases.source_phase.is_some() {
+        lower_source_phase(&mut program, &allocator, &options.url);
     }
     if !options.legacy_decorators {
         let decorators = reject_standard_decorators(&program);
@@ -114,6 +119,7 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
     // After TypeScript elided type-only imports and JSX added its runtime import, before the
     // module form hides the declarations.
     let mut facts = ModuleFacts::collect(&program);
+    facts.source_phase = phases.source_phase;
     facts.top_level_await = format == ModuleFormat::Esm && has_top_level_await(&program);
 
     if matches!(format, ModuleFormat::Esm | ModuleFormat::CjsInterop) {

@@ -27,9 +27,7 @@ fn early_errors_are_reported_like_syntax_errors() {
 fn import_phases_are_syntax_errors_with_v8s_words() {
     let cases = [
         ("import defer * as ns from \"./a.js\";\n", "Unexpected token '*'", 14),
-        ("import source wasm from \"./a.wasm\";\n", "Unexpected identifier 'wasm'", 15),
         ("const x = 1;\nimport.defer(\"./a.js\");\n", "Unexpected identifier 'defer'", 8),
-        ("import.source(\"./a.js\");\n", "Unexpected identifier 'source'", 8),
     ];
     for (source, message, column) in cases {
         let err = transform(source, &esm("phase.js")).unwrap_err();
@@ -39,6 +37,20 @@ fn import_phases_are_syntax_errors_with_v8s_words() {
     }
     // `defer` as a default import's name is no phase.
     assert!(transform("import defer from \"./a.js\";\nconsole.log(defer);\n", &esm("name.js")).is_ok());
+}
+
+/// The source phase is left to the runtime, with the words of a node that does not parse it.
+#[test]
+fn the_source_phase_goes_to_the_runtime_with_v8s_words() {
+    let out =
+        transform("import source wasm from \"./a.wasm\";\nimport.source(\"./b.js\");\n", &esm("phase.js")).unwrap();
+    let phase = out.facts.source_phase.expect("the source phase is reported");
+    assert_eq!(phase.unsupported, "Unexpected identifier 'wasm'");
+    assert_eq!(phase.imports, ["./a.wasm"]);
+    assert!(out.code.contains("__hotnode_import_source__(\"./b.js\", \"file:///app/phase.js\")"), "{}", out.code);
+    assert!(!out.code.contains("a.wasm"), "{}", out.code);
+    let out = transform("import.source(\"./b.js\");\n", &esm("call.js")).unwrap();
+    assert_eq!(out.facts.source_phase.unwrap().unsupported, "Unexpected identifier 'source'");
 }
 
 #[test]

@@ -57,6 +57,7 @@ impl ModuleStore {
             .iter()
             .chain(&facts.hot_specifiers)
             .chain(&facts.meta_resolves)
+            .chain(facts.source_phase.iter().flat_map(|phase| &phase.imports))
             .map(|s| (s.as_str(), ImportKind::Import, false));
         for (specifier, kind, is_static) in imports.chain(requires).chain(lazy) {
             if deps.contains_key(specifier) {
@@ -92,6 +93,7 @@ impl ModuleStore {
                 .as_deref()
                 .filter(|_| out.format == ModuleFormat::Esm)
                 .map(|p| p.to_string_lossy()),
+            source_phase: facts.source_phase.as_ref(),
         };
         let json: Arc<str> = serde_json::to_string(&payload).expect("payloads serialize").into();
         let has_unresolved = deps.values().any(|t| matches!(t, TargetJson::Error { .. }));

@@ -1,0 +1,61 @@
+// @ts-check
+/**
+ * The source phase (`import source x from`, `import.source()`), as the running node has it:
+ * Node 24 parses it and has no source phase for a JavaScript module (nor for any module
+ * without `--experimental-wasm-modules`); Node 20 and 22 do not parse it. The transform takes
+ * it out of the module (see `import_phase.rs`) and this answers for it.
+ */
+import { existsSync } from "node:fs";
+import { createRequire, isBuiltin } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { nodeError } from "./errors.mjs";
+
+/** Whether V8 here parses `import.source(...)`. */
+export const HAS_SOURCE_PHASE = (() => {
+  try {
+    new Function("import.source('')");
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** @param {string} url the module's */
+export function noSourcePhase(url) {
+  return new SyntaxError(`Source phase import object is not defined for module '${url}'`);
+}
+
+/**
+ * `import.source(specifier)` in the module at `url`: the specifier is converted to a string
+ * (a throw rejects), resolved as an import, and the answer is the rejection node gives.
+ * @param {unknown} specifier
+ * @param {string} url
+ */
+export async function importSource(specifier, url) {
+  const name = `${specifier}`;
+  const resolved = resolveUrl(name, url);
+  // Node finds that out after loading the module: later than a specifier that does not convert.
+  await new Promise((resolve) => setImmediate(resolve));
+  throw noSourcePhase(resolved);
+}
+
+/**
+ * @param {string} specifier
+ * @param {string} url the importer's
+ */
+function resolveUrl(specifier, url) {
+  if (isBuiltin(specifier)) return specifier.startsWith("node:") ? specifier : `node:${specifier}`;
+  const importer = fileURLToPath(url);
+  if (/^(\.{0,2}\/|file:)/.test(specifier)) {
+    const resolved = new URL(specifier, url);
+    if (!existsSync(resolved)) {
+      throw nodeError(Error, "ERR_MODULE_NOT_FOUND", `Cannot find module '${fileURLToPath(resolved)}' imported from ${importer}`);
+    }
+    return resolved.href;
+  }
+  try {
+    return pathToFileURL(createRequire(importer).resolve(specifier)).href;
+  } catch {
+    throw nodeError(Error, "ERR_MODULE_NOT_FOUND", `Cannot find package '${specifier}' imported from ${importer}`);
+  }
+}
