@@ -8,12 +8,13 @@
 //! fails the link), `import.source(x)` becomes `__hotnode_import_source__(x, url)`, and the
 //! words a node without it would say come along.
 
-use oxc::allocator::{Allocator, TakeIn, Vec as ArenaVec};
-use oxc::ast::ast::{Argument, Expression, ImportDeclaration, ImportExpression, ImportPhase, Program, Statement};
-use oxc::ast::builder::AstBuilder;
+use oxc::allocator::{Allocator, TakeIn};
+use oxc::ast::ast::{Expression, ImportDeclaration, ImportExpression, ImportPhase, Program, Statement};
 use oxc::ast_visit::{Visit, VisitMut, walk, walk_mut};
 use oxc::diagnostics::OxcDiagnostic;
-use oxc::span::{SPAN, Span};
+use oxc::span::Span;
+
+use crate::snippet;
 
 /// The runtime's global that answers `import.source()` (see `runtime/source-phase.mjs`).
 const IMPORT_SOURCE: &str = "__hotnode_import_source__";
@@ -44,7 +45,7 @@ pub fn lower_source_phase<'a>(program: &mut Program<'a>, allocator: &'a Allocato
     program.body.retain(|statement| {
         !matches!(statement, Statement::ImportDeclaration(declaration) if declaration.phase == Some(ImportPhase::Source))
     });
-    SourceCalls { allocator, ast: AstBuilder::new(allocator), url }.visit_program(program);
+    SourceCalls { allocator, url }.visit_program(program);
 }
 
 struct Finder<'s> {
@@ -113,7 +114,6 @@ impl<'a> Visit<'a> for Finder<'_> {
 
 struct SourceCalls<'s, 'a> {
     allocator: &'a Allocator,
-    ast: AstBuilder<'a>,
     url: &'s str,
 }
 
@@ -125,9 +125,6 @@ impl<'a> VisitMut<'a> for SourceCalls<'_, 'a> {
         }
         let Expression::ImportExpression(import) = expr.take_in(&self.allocator) else { unreachable!() };
         let ImportExpression { span, source, .. } = import.unbox();
-        let url = Expression::new_string_literal(SPAN, self.allocator.alloc_str(self.url), None, &self.ast);
-        let arguments = ArenaVec::from_iter_in([Argument::from(source), Argument::from(url)], &self.allocator);
-        let callee = Expression::new_identifier(span, IMPORT_SOURCE, &self.ast);
-        *expr = Expression::new_call_expression(span, callee, None, arguments, false, &self.ast);
+        *expr = snippet::runtime_call(self.allocator, IMPORT_SOURCE, span, source, self.url);
     }
 }

@@ -3,8 +3,9 @@
 //! offsets into the snippet, and the code generator would take them for places in the module
 //! (printing the module's comments inside it, mapping it to the wrong lines).
 
-use oxc::allocator::Allocator;
-use oxc::ast::ast::Statement;
+use oxc::allocator::{Allocator, Vec as ArenaVec};
+use oxc::ast::ast::{Argument, Expression, Statement};
+use oxc::ast::builder::AstBuilder;
 use oxc::ast_visit::VisitMut;
 use oxc::parser::Parser;
 use oxc::span::{SPAN, SourceType, Span};
@@ -24,4 +25,19 @@ impl<'a> VisitMut<'a> for NoSpans {
     fn visit_span(&mut self, span: &mut Span) {
         *span = SPAN;
     }
+}
+
+/// `callee(argument, "text")`: a call of one of the runtime's globals, at `span`.
+pub fn runtime_call<'a>(
+    allocator: &'a Allocator,
+    callee: &str,
+    span: Span,
+    argument: Expression<'a>,
+    text: &str,
+) -> Expression<'a> {
+    let ast = AstBuilder::new(allocator);
+    let text = Expression::new_string_literal(SPAN, allocator.alloc_str(text), None, &ast);
+    let arguments = ArenaVec::from_iter_in([Argument::from(argument), Argument::from(text)], &allocator);
+    let callee = Expression::new_identifier(span, allocator.alloc_str(callee), &ast);
+    Expression::new_call_expression(span, callee, None, arguments, false, &ast)
 }
