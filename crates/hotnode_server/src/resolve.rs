@@ -83,9 +83,12 @@ fn not_loadable(importer: &Path, specifier: &str) -> Option<String> {
 
 impl Resolver {
     /// `conditions` are the user's extra `--conditions` (node's flag), applied to both kinds.
+    /// Node's own are "node", "node-addons", "module-sync" (Node 20.19+ and 22.10+, where
+    /// `require()` loads ES modules: a package's one build for both kinds; older nodes lack it)
+    /// and "import" or "require".
     pub fn new(conditions: &[String]) -> Self {
-        let esm = OxcResolver::new(options(&["node", "import"], conditions));
-        let cjs = esm.clone_with_options(options(&["node", "require"], conditions));
+        let esm = OxcResolver::new(options(&["node", "node-addons", "module-sync", "import"], conditions));
+        let cjs = esm.clone_with_options(options(&["node", "node-addons", "module-sync", "require"], conditions));
         Self { esm, cjs, root: None }
     }
 
@@ -229,6 +232,31 @@ mod tests {
         );
         assert_eq!(message("present/nothing"), "Cannot find module 'present/nothing' imported from <dir>/main.js");
         assert_eq!(message("./later.js"), "Cannot find module './later.js' imported from <dir>/main.js");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A package's "module-sync" build serves both `import` and `require`, as in node: one
+    /// instance of it, not one per kind.
+    #[test]
+    fn module_sync_serves_import_and_require() {
+        let dir = std::env::temp_dir().join(format!("hotnode-resolve-module-sync-{}", std::process::id()));
+        let package = dir.join("node_modules/dual");
+        std::fs::create_dir_all(&package).unwrap();
+        let exports =
+            r#"{"name":"dual","exports":{"module-sync":"./sync.mjs","import":"./esm.mjs","require":"./cjs.cjs"}}"#;
+        std::fs::write(package.join("package.json"), exports).unwrap();
+        for file in ["sync.mjs", "esm.mjs", "cjs.cjs"] {
+            std::fs::write(package.join(file), "").unwrap();
+        }
+        let importer = dir.join("main.js");
+        std::fs::write(&importer, "").unwrap();
+        let resolver = Resolver::new(&[]);
+        for kind in [ImportKind::Import, ImportKind::Require] {
+            match resolver.resolve(&importer, "dual", kind) {
+                Target::External(url) => assert!(url.ends_with("/node_modules/dual/sync.mjs"), "{url}"),
+                other => panic!("resolved to {other:?}"),
+            }
+        }
         std::fs::remove_dir_all(dir).unwrap();
     }
 
