@@ -58,14 +58,21 @@ export function checkUpdateLinks(replaced, records) {
 function checkGraph(roots, records) {
   const seen = new Set(roots);
   const queue = [...roots];
+  // As node loads a whole graph before it links it, an import that names nothing anywhere in it
+  // fails before a name that does not link.
   for (let i = 0; i < queue.length; i++) {
-    for (const target of checkImports(queue[i], records)) {
-      if (target.state === "new" && !target.linked && !seen.has(target)) {
-        seen.add(target);
-        queue.push(target);
+    const record = queue[i];
+    for (const specifier of Object.keys(record.names)) {
+      const target = record.deps[specifier];
+      if (target && "error" in target) throw loadError(target);
+      const dep = targetOf(record, specifier, records);
+      if (dep && dep.state === "new" && !dep.linked && !seen.has(dep)) {
+        seen.add(dep);
+        queue.push(dep);
       }
     }
   }
+  for (const record of queue) checkImports(record, records);
   return queue;
 }
 

@@ -55,7 +55,7 @@ fn each_bad_file_is_one_line_with_its_path_and_the_app_keeps_running() {
     good_save(&app, &mut run, 3);
 
     app.write("value.js", "import \"./missing.js\";\nexport const v = -1;\n");
-    one_line_naming(&mut run, "Cannot find module './missing.js'", &value);
+    one_line_naming(&mut run, &format!("Cannot find module '{dir}/missing.js'"), &value);
     good_save(&app, &mut run, 4);
 
     // A file outside the project root (the folder with the app's package.json) is not served.

@@ -47,11 +47,31 @@ fn not_found(importer: &Path, specifier: &str) -> String {
         };
         let installed = importer.ancestors().any(|dir| dir.join("node_modules").join(&package).is_dir());
         if !installed {
-            let import = if package == specifier { String::new() } else { format!(" (import '{specifier}')") };
-            return format!("Cannot find package '{package}'{import} imported from {importer_text}; is it installed?");
+            return format!("Cannot find package '{package}' imported from {importer_text}");
+        }
+        return format!("Cannot find module '{specifier}' imported from {importer_text}");
+    }
+    // A path: node names the file it looked for.
+    let wanted = match specifier.strip_prefix("file://") {
+        Some(path) => PathBuf::from(path),
+        None => importer.parent().unwrap_or(Path::new("/")).join(specifier),
+    };
+    format!("Cannot find module '{}' imported from {importer_text}", normalize(&wanted).display())
+}
+
+/// `a/./b/../c` as `a/c`, without touching the file system (node's URL resolution).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
         }
     }
-    format!("Cannot find module '{specifier}' imported from {importer_text}")
+    out
 }
 
 /// A relative specifier that names something that is there but is no module: a symlink loop,
@@ -222,16 +242,11 @@ mod tests {
             Target::Missing(message) => message.replace(&dir.display().to_string(), "<dir>"),
             other => panic!("{specifier} resolved: {other:?}"),
         };
-        assert_eq!(
-            message("left-padx"),
-            "Cannot find package 'left-padx' imported from <dir>/main.js; is it installed?"
-        );
-        assert_eq!(
-            message("@scope/gone/sub"),
-            "Cannot find package '@scope/gone' (import '@scope/gone/sub') imported from <dir>/main.js; is it installed?"
-        );
+        assert_eq!(message("left-padx"), "Cannot find package 'left-padx' imported from <dir>/main.js");
+        assert_eq!(message("@scope/gone/sub"), "Cannot find package '@scope/gone' imported from <dir>/main.js");
         assert_eq!(message("present/nothing"), "Cannot find module 'present/nothing' imported from <dir>/main.js");
-        assert_eq!(message("./later.js"), "Cannot find module './later.js' imported from <dir>/main.js");
+        assert_eq!(message("./later.js"), "Cannot find module '<dir>/later.js' imported from <dir>/main.js");
+        assert_eq!(message("./sub/../other.js"), "Cannot find module '<dir>/other.js' imported from <dir>/main.js");
         std::fs::remove_dir_all(dir).unwrap();
     }
 
