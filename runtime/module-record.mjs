@@ -140,9 +140,20 @@ export class ModuleRecord {
     return this.compiled;
   }
 
+  /**
+   * Whether the code reads `import.meta` (most modules do not: theirs is not made). Known once
+   * per version.
+   */
+  usesImportMeta() {
+    this.readsImportMeta ??= this.code.includes("__vite_ssr_import_meta__");
+    return this.readsImportMeta;
+  }
+
   /** The code of a new version (and on construction, the first). @param {ModulePayload} payload */
   setCode(payload) {
     if (payload.code !== this.code || payload.format !== this.format || Boolean(payload.async) !== this.async) this.compiled = null;
+    /** @type {boolean | undefined} see `usesImportMeta` */
+    this.readsImportMeta = undefined;
     this.async = Boolean(payload.async);
     this.url = payload.url;
     this.format = payload.format;

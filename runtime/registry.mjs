@@ -421,7 +421,7 @@ export class Registry {
     };
     const started = fn(
       exports,
-      this.importMeta(record, instance.hot),
+      record.usesImportMeta() ? this.importMeta(record, instance.hot) : undefined,
       importStatic,
       (/** @type {unknown} */ specifier, /** @type {unknown} */ options) => this.dynamicImport(record, specifier, options),
       (/** @type {any} */ from) => this.exportStar(record, from, exports),
