@@ -9,11 +9,11 @@
 import { Module, createRequire } from "node:module";
 import path from "node:path";
 import { exportAll, isCommonJs } from "./module-record.mjs";
+import { Instance } from "./registry.mjs";
 
 /**
  * @typedef {import("./module-record.mjs").ModuleRecord} ModuleRecord
  * @typedef {import("./registry.mjs").Registry} Registry
- * @typedef {import("./registry.mjs").Instance} Instance
  */
 
 export class CommonJsLoader {
@@ -163,6 +163,21 @@ export class CommonJsLoader {
     }
     Object.assign(require, { resolve: nativeRequire.resolve, cache: nativeRequire.cache, main: this.main });
     return require;
+  }
+
+  /**
+   * `require()` of an app module through a `createRequire(file)` of `owner`'s file: as the
+   * module's own `require` would, from its instance evaluating now or its live one.
+   * @param {ModuleRecord} owner
+   * @param {ModuleRecord} dep
+   */
+  requireFor(owner, dep) {
+    const running = this.registry.running.get(owner);
+    if (running) return this.requireRecord(running, dep);
+    // The live instance as it stands: an edge taken now is linked at once (see requireRecord).
+    const live = new Instance(owner, owner.bindings, new Set(), /** @type {any} */ (owner.hot));
+    live.module = owner.module;
+    return this.requireRecord(live, dep);
   }
 
   /**

@@ -10,6 +10,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { assemble } from "./assemble.mjs";
 import { Channel } from "./channel.mjs";
+import { serveCreateRequire } from "./create-require.mjs";
 import { LOAD_FAILURE, RUNTIME_DIR } from "./errors.mjs";
 import { installHelpers } from "./helpers.mjs";
 import { joinForks } from "./processes.mjs";
@@ -57,6 +58,7 @@ const { engine, status, events, registry } = assemble(channel, {
   manual: process.env[ENV.apply] === "manual",
 });
 installStackTraces((url) => registry.byUrl.get(url), RUNTIME_DIR);
+serveCreateRequire(registry);
 channel.onMessage = (/** @type {import("./protocol.mjs").HotnodeMessage} */ message) => {
   switch (message.type) {
     case "update":

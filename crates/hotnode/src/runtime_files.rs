@@ -12,6 +12,7 @@ const FILES: &[(&str, &str)] = &[
     ("attributes.mjs", include_str!("../../../runtime/attributes.mjs")),
     ("channel.mjs", include_str!("../../../runtime/channel.mjs")),
     ("commonjs.mjs", include_str!("../../../runtime/commonjs.mjs")),
+    ("create-require.mjs", include_str!("../../../runtime/create-require.mjs")),
     ("engine.mjs", include_str!("../../../runtime/engine.mjs")),
     ("errors.mjs", include_str!("../../../runtime/errors.mjs")),
     ("eval-source.mjs", include_str!("../../../runtime/eval-source.mjs")),

@@ -1,0 +1,41 @@
+// @ts-check
+/**
+ * `module.createRequire(file)` as the app's modules get it: node's own require, except that an
+ * app module it reaches is hotnode's one instance of it (the one `import` and the module's own
+ * `require` give, updated by saves), with an edge from `file`'s module so an update of it reaches
+ * that module. Without this, `createRequire(import.meta.url)("./lib.cjs")` loaded a second copy
+ * through node's loader that hotnode never updated. A file hotnode has not loaded, or a `file`
+ * that is not an app module, goes to node's require as before.
+ */
+import { Module, syncBuiltinESMExports } from "node:module";
+import { fileURLToPath } from "node:url";
+
+/**
+ * @typedef {import("./registry.mjs").Registry} Registry
+ */
+
+/** @param {Registry} registry */
+export function serveCreateRequire(registry) {
+  const nodeCreateRequire = Module.createRequire;
+  /** @param {string | URL} file */
+  function createRequire(file) {
+    const nodeRequire = nodeCreateRequire(file);
+    const path = file instanceof URL || `${file}`.startsWith("file:") ? fileURLToPath(file) : `${file}`;
+    /** @param {string} id */
+    function require(id) {
+      const owner = registry.records.get(path);
+      let resolved = null;
+      try {
+        resolved = owner && typeof id === "string" && !id.startsWith("node:") ? nodeRequire.resolve(id) : null;
+      } catch {
+        // node's require says why
+      }
+      const dep = resolved ? registry.records.get(resolved) : undefined;
+      if (!owner || !dep) return nodeRequire(id);
+      return registry.commonjs.requireFor(owner, dep);
+    }
+    return Object.assign(require, { resolve: nodeRequire.resolve, cache: nodeRequire.cache, main: nodeRequire.main, extensions: nodeRequire.extensions });
+  }
+  Module.createRequire = createRequire;
+  syncBuiltinESMExports();
+}
