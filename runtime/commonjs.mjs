@@ -6,7 +6,8 @@
  * files written with `import`/`export` (`cjs-interop`): the module-runner form with
  * synchronous imports, as TypeScript's and esbuild's CommonJS output.
  */
-import { Module, createRequire } from "node:module";
+import { Module } from "node:module";
+import { nodeCreateRequire } from "./create-require.mjs";
 import path from "node:path";
 import { exportAll, isCommonJs } from "./module-record.mjs";
 import { Instance } from "./registry.mjs";
@@ -73,7 +74,7 @@ export class CommonJsLoader {
   run(record, instance, parent) {
     const filename = record.id;
     const dirname = path.dirname(filename);
-    const nativeRequire = createRequire(filename);
+    const nativeRequire = nodeCreateRequire(filename);
     // Node's own `Module`, as node makes it: `instanceof Module`, `.parent` (the first requirer;
     // null for the entry), `.children`, the entry's id ".".
     const isMain = record.id === this.registry.entryId;
@@ -159,7 +160,9 @@ export class CommonJsLoader {
           return loader.requireRecord(instance, dep);
         }
       }
-      return nativeRequire(specifier);
+      const value = nativeRequire(specifier);
+      if (typeof specifier === "string") loader.registry.noteLoadedByNode(nativeRequire, specifier, "require() with a computed specifier");
+      return value;
     }
     Object.assign(require, { resolve: nativeRequire.resolve, cache: nativeRequire.cache, main: this.main });
     return require;

@@ -14,9 +14,11 @@ import { fileURLToPath } from "node:url";
  * @typedef {import("./registry.mjs").Registry} Registry
  */
 
+/** node's own `createRequire`, taken before the runtime replaces it: the runtime's requires. */
+export const nodeCreateRequire = Module.createRequire;
+
 /** @param {Registry} registry */
 export function serveCreateRequire(registry) {
-  const nodeCreateRequire = Module.createRequire;
   /** @param {string | URL} file */
   function createRequire(file) {
     const nodeRequire = nodeCreateRequire(file);
@@ -31,8 +33,10 @@ export function serveCreateRequire(registry) {
         // node's require says why
       }
       const dep = resolved ? registry.records.get(resolved) : undefined;
-      if (!owner || !dep) return nodeRequire(id);
-      return registry.commonjs.requireFor(owner, dep);
+      if (owner && dep) return registry.commonjs.requireFor(owner, dep);
+      const value = nodeRequire(id);
+      if (typeof id === "string") registry.noteLoadedByNode(nodeRequire, id, "a require made with createRequire()");
+      return value;
     }
     return Object.assign(require, { resolve: nodeRequire.resolve, cache: nodeRequire.cache, main: nodeRequire.main, extensions: nodeRequire.extensions });
   }

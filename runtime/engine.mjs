@@ -49,6 +49,7 @@ export class Engine {
     this.currentUpdate = null;
     this.registry = new Registry({
       request: (message) => channel.request(message),
+      notLoadedByHotnode: (file, how) => channel.send(toHotnode.loaded(file, how)),
       createHot: options.createHot,
       dropListeners: (hot) => this.events.removeOwner(hot),
       currentUpdate: () => this.currentUpdate,

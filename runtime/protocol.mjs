@@ -65,11 +65,13 @@
  * @typedef {{ type: "restart", rid?: number, path: string, reason: RestartReason, chain: string[] }}
  *   RestartMessage  the update cannot be applied hot; with `rid` the process waits for the ack
  * @typedef {{ type: "invalidate", path: string, message: string | null }} InvalidateMessage
+ * @typedef {{ type: "loaded", path: string, how: string }} LoadedMessage  node loaded an app file
+ *   itself, around hotnode (not hot: hotnode watches it and restarts the app when it changes)
  * @typedef {{ type: "signal", signal: "SIGINT" | "SIGTERM" | "SIGHUP" }} SignalMessage  the process
  *   got the signal: hotnode need not send it on
  * @typedef {{ type: "custom", event: string, data: unknown }} CustomToHotnode  `hot.send(event, data)`
  * @typedef {HelloMessage | StartedMessage | FetchMessage | CheckMessage | SettledMessage | UpdatedMessage
- *   | RestartMessage | InvalidateMessage | SignalMessage | CustomToHotnode} RuntimeMessage
+ *   | RestartMessage | InvalidateMessage | LoadedMessage | SignalMessage | CustomToHotnode} RuntimeMessage
  * @typedef {Omit<FetchMessage, "rid"> | Omit<CheckMessage, "rid"> | Omit<RestartMessage, "rid">} RuntimeRequest
  *   a message sent with `Channel.request`, which adds the `rid`
  */
@@ -147,6 +149,8 @@ export const toHotnode = {
   restart: ({ path, reason, chain }) => ({ type: "restart", path, reason, chain }),
   /** @param {string} path @param {string | undefined} message @returns {InvalidateMessage} */
   invalidate: (path, message) => ({ type: "invalidate", path, message: message ?? null }),
+  /** @param {string} path @param {string} how @returns {LoadedMessage} */
+  loaded: (path, how) => ({ type: "loaded", path, how }),
   /** @param {SignalMessage["signal"]} signal @returns {SignalMessage} */
   signal: (signal) => ({ type: "signal", signal }),
   /** @param {string} event @param {unknown} data @returns {CustomToHotnode} */

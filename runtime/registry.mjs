@@ -5,13 +5,14 @@
  * new evaluation of a module runs as an `Instance` whose exports, imports and hot context
  * become the record's only if it succeeds.
  */
-import { createRequire, isBuiltin } from "node:module";
+import { isBuiltin } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isModuleNamespaceObject } from "node:util/types";
 import v8 from "node:v8";
 import { checkDynamicAttributes } from "./attributes.mjs";
 import { CommonJsLoader } from "./commonjs.mjs";
+import { nodeCreateRequire } from "./create-require.mjs";
 import { loadError } from "./errors.mjs";
 import { ANY, bindingOf, checkLinks, exportedNames, exportsChanged } from "./link.mjs";
 import { ModuleRecord, exportAll, isCommonJs } from "./module-record.mjs";
@@ -32,6 +33,7 @@ import { Namespace, currentNamespace, moduleOfNamespace } from "./namespace.mjs"
  *
  * @typedef {object} RegistryHost  what the registry needs of the rest of the runtime
  * @property {(message: RuntimeRequest) => Promise<any>} request  asks hotnode (a fetch)
+ * @property {(file: string, how: string) => void} notLoadedByHotnode  node loaded an app file itself
  * @property {(record: ModuleRecord) => HotContext} createHot  the hot context of a new instance
  * @property {(owner: HotContext) => void} dropListeners  a failed or replaced instance's listeners go
  * @property {() => UpdateInProgress | null} currentUpdate
@@ -84,6 +86,8 @@ export class Registry {
     this.synchronous = 0;
     /** @type {Set<string>} package.json files whose missing "type" node warned about */
     this.warnedTypeless = new Set();
+    /** @type {Set<string>} app files node loaded itself, told to hotnode */
+    this.notedByNode = new Set();
     /** @param {ModuleRecord} record */
     this.namesOf = (record) => exportedNames(record, this.records);
   }
@@ -266,6 +270,26 @@ export class Registry {
       },
     );
     return dep.evaluation;
+  }
+
+  /**
+   * After node's own `require` ran for `specifier`: if it loaded a file of the app that hotnode
+   * does not hold, hotnode is told once (it watches the file and restarts the app when it
+   * changes), so no change of it goes unseen.
+   * @param {NodeJS.Require} nodeRequire
+   * @param {string} specifier
+   * @param {string} how
+   */
+  noteLoadedByNode(nodeRequire, specifier, how) {
+    let file;
+    try {
+      file = nodeRequire.resolve(specifier);
+    } catch {
+      return;
+    }
+    if (!path.isAbsolute(file) || file.split(path.sep).includes("node_modules") || this.records.has(file) || this.notedByNode.has(file)) return;
+    this.notedByNode.add(file);
+    this.host.notLoadedByHotnode(file, how);
   }
 
   /**
@@ -584,7 +608,7 @@ export class Registry {
  * @param {string} url
  */
 function requireExternal(record, url) {
-  const value = createRequire(record.id)(url.startsWith("file:") ? fileURLToPath(url) : url);
+  const value = nodeCreateRequire(record.id)(url.startsWith("file:") ? fileURLToPath(url) : url);
   if (isModuleNamespaceObject(value)) return value;
   const namespace = Object.create(null);
   if (value !== null && (typeof value === "object" || typeof value === "function")) {
@@ -643,7 +667,7 @@ function resolveLikeNode(record, specifier, registry) {
   try {
     const found = registry.resolveSync(record, specifier);
     if (path.isAbsolute(found)) return pathToFileURL(found).href;
-    return pathToFileURL(createRequire(record.id).resolve(specifier)).href;
+    return pathToFileURL(nodeCreateRequire(record.id).resolve(specifier)).href;
   } catch {
     const err = new Error(`Cannot find package '${specifier}' imported from ${record.id}`);
     throw Object.assign(err, { code: "ERR_MODULE_NOT_FOUND" });

@@ -6,7 +6,8 @@
  * it out of the module (see `import_phase.rs`) and this answers for it.
  */
 import { existsSync } from "node:fs";
-import { createRequire, isBuiltin } from "node:module";
+import { isBuiltin } from "node:module";
+import { nodeCreateRequire } from "./create-require.mjs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { nodeError } from "./errors.mjs";
 
@@ -54,7 +55,7 @@ function resolveUrl(specifier, url) {
     return resolved.href;
   }
   try {
-    return pathToFileURL(createRequire(importer).resolve(specifier)).href;
+    return pathToFileURL(nodeCreateRequire(importer).resolve(specifier)).href;
   } catch {
     throw nodeError(Error, "ERR_MODULE_NOT_FOUND", `Cannot find package '${specifier}' imported from ${importer}`);
   }

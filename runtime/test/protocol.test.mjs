@@ -42,6 +42,7 @@ test("the messages the runtime sends are the golden samples hotnode parses", () 
     toHotnode.restart({ path: "/app/.env", reason: "watched", chain: ["/app/.env"] }),
     toHotnode.invalidate("/app/src/a.ts", "not accepting this one"),
     toHotnode.invalidate("/app/src/a.ts", undefined),
+    toHotnode.loaded("/app/src/plugins/extra.js", "require() with a computed specifier"),
     toHotnode.signal("SIGTERM"),
     toHotnode.custom("app:ping", { n: 1 }),
   ];

@@ -51,6 +51,11 @@ impl AppFiles {
         all
     }
 
+    /// A file node loaded around hotnode: its folder is watched, so its change is seen.
+    pub fn watch_unserved(&mut self, path: &Path) -> Result<(), hotnode_server::watch::WatchError> {
+        self.watcher.watch_folder_of(path)
+    }
+
     /// After modules went to a process: their folders are watched, so their next save is seen;
     /// the ones that failed to load are watched too (the importer's import fails on them and
     /// applies at their next good save) and returned when not reported yet.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-use hotnode_server::protocol::{HotnodeMessage, RuntimeMessage};
+use hotnode_server::protocol::{HotnodeMessage, RestartReason, RuntimeMessage};
 use hotnode_server::socket::ConnectionEvent;
 use hotnode_server::store::{LoadError, ModuleStore};
 use hotnode_server::watch::Batch;
@@ -33,6 +33,8 @@ pub struct Session {
     rounds: Rounds,
     /// `module.hot.check()` requests (connection, request id) waiting for their answer.
     pending_checks: Vec<(u64, u64)>,
+    /// App files node loaded itself (not hot): a change of one restarts the app.
+    unserved: std::collections::BTreeSet<PathBuf>,
 }
 
 impl Session {
@@ -54,8 +56,11 @@ impl Session {
         };
         let launcher = NodeLauncher { launch: launch.clone(), on_exit: std::sync::Arc::new(on_exit) };
         let supervisor = Supervisor::new(launcher);
-        let (peers, rounds, inbox, pending_checks) = Default::default();
-        Ok((Self { launch, files, reporter, events: tx, inbox, peers, supervisor, rounds, pending_checks }, rx))
+        let (peers, rounds, inbox, pending_checks, unserved) = Default::default();
+        Ok((
+            Self { launch, files, reporter, events: tx, inbox, peers, supervisor, rounds, pending_checks, unserved },
+            rx,
+        ))
     }
 
     pub fn sender(&self) -> Sender<Event> {
@@ -192,7 +197,11 @@ impl Session {
                     }
                     return;
                 }
-                let why = self.reporter.restart_reason(&path, reason, &chain);
+                let why = if reason == RestartReason::Watched && self.unserved.contains(Path::new(&path)) {
+                    format!("{} changed (node loaded it, not hotnode)", self.reporter.path(&path))
+                } else {
+                    self.reporter.restart_reason(&path, reason, &chain)
+                };
                 let why = match &process.role {
                     Some(role) => format!("{why} in {role} {}", process.pid),
                     None => why,
@@ -217,6 +226,20 @@ impl Session {
                 let message = message.map(|m| format!(": {m}")).unwrap_or_default();
                 self.reporter.info(&format!("{} invalidated itself{message}", self.reporter.path(&path)));
             }
+            RuntimeMessage::Loaded { path, how } => {
+                let path = PathBuf::from(path);
+                if self.unserved.contains(&path) || self.files.store.get(&path).is_some() {
+                    return;
+                }
+                if let Err(err) = self.files.watch_unserved(&path) {
+                    self.reporter.warn(&err.to_string());
+                }
+                self.reporter.warn(&format!(
+                    "{} was loaded by {how}, around hotnode: it is not hot, and a change of it restarts the app",
+                    self.reporter.path(&path)
+                ));
+                self.unserved.insert(path);
+            }
             RuntimeMessage::Signal { .. } if process.parent.is_none() => self.supervisor.app_got_signal(),
             RuntimeMessage::Signal { .. } => {}
             RuntimeMessage::Custom { event, data } => {
@@ -227,7 +250,8 @@ impl Session {
     }
 
     fn on_files(&mut self, batch: Batch, events: &mpsc::Receiver<Event>) {
-        if let Some((watched, _)) = batch.iter().find(|(p, _)| self.launch.watch.iter().any(|w| p.starts_with(w))) {
+        let restarts = |p: &PathBuf| self.launch.watch.iter().any(|w| p.starts_with(w)) || self.unserved.contains(p);
+        if let Some((watched, _)) = batch.iter().find(|(p, _)| restarts(p)) {
             let watched = watched.clone();
             // The running app restarts through the runtime, so `vite:beforeFullReload` and
             // dispose handlers run; a crashed one starts.

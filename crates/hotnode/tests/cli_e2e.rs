@@ -232,6 +232,29 @@ fn a_change_under_a_watch_path_restarts_the_app_after_dispose() {
     run.expect("OUT boot beta");
 }
 
+/// A file node loads itself (a computed `require`, which hotnode cannot serve synchronously) is
+/// named once, and a change of it restarts the app instead of going unseen.
+#[test]
+fn a_file_node_loaded_around_hotnode_is_named_and_its_change_restarts() {
+    let app = TempApp::new(
+        "loaded-around",
+        &[
+            ("package.json", r#"{"type":"commonjs"}"#),
+            ("plugins/extra.js", "module.exports = 'one';\n"),
+            (
+                "main.js",
+                "const name = ['plugins', 'extra.js'].join('/');\nconsole.log('OUT plugin ' + require('./' + name));\nsetInterval(() => {}, 1000);\n",
+            ),
+        ],
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("OUT plugin one");
+    run.expect("plugins/extra.js was loaded by require() with a computed specifier, around hotnode");
+    app.write("plugins/extra.js", "module.exports = 'two';\n");
+    run.expect("plugins/extra.js changed (node loaded it, not hotnode)");
+    run.expect("OUT plugin two");
+}
+
 #[test]
 fn a_module_added_by_an_edit_in_a_new_folder_is_watched_too() {
     let app = TempApp::new(

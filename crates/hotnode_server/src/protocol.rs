@@ -130,6 +130,12 @@ pub enum RuntimeMessage {
         path: String,
         message: Option<String>,
     },
+    /// Node loaded a file of the app itself, around hotnode (`how`: by which way): it is not hot,
+    /// so hotnode watches it and restarts the app when it changes.
+    Loaded {
+        path: String,
+        how: String,
+    },
     /// The process got a signal (SIGINT, SIGTERM, SIGHUP): hotnode need not send it on.
     Signal {
         signal: String,
@@ -372,10 +378,11 @@ mod tests {
                 RuntimeMessage::Updated { .. } => "updated",
                 RuntimeMessage::Restart { .. } => "restart",
                 RuntimeMessage::Invalidate { .. } => "invalidate",
+                RuntimeMessage::Loaded { .. } => "loaded",
                 RuntimeMessage::Signal { .. } => "signal",
                 RuntimeMessage::Custom { .. } => "custom",
             });
         }
-        assert_eq!(kinds.len(), 10, "a kind of message has no sample in {}: {kinds:?}", path.display());
+        assert_eq!(kinds.len(), 11, "a kind of message has no sample in {}: {kinds:?}", path.display());
     }
 }
