@@ -17,12 +17,11 @@ export const LOAD_FAILURE = Symbol("hotnode.loadFailure");
  * @param {string} stack
  */
 export function appFrames(stack) {
-  const lines = stack.split("\n");
-  const isRuntime = (/** @type {string | undefined} */ line) => line === undefined || (/^\s+at /.test(line) && (line.includes(RUNTIME_DIR) || line.includes("node:internal")));
-  // The runtime drives a module's code as a generator: its `next` and `throw` stand just
-  // above the runtime's frames.
-  const isDriver = (/** @type {string} */ line, /** @type {number} */ i) => /^\s+at Generator\.(next|throw) \(<anonymous>\)$/.test(line) && isRuntime(lines[i + 1]);
-  return lines.filter((line, i) => !isRuntime(line) && !isDriver(line, i)).join("\n");
+  // (Stacks formatted by `stack.mjs` have no runtime frames already; an app may replace it.)
+  return stack
+    .split("\n")
+    .filter((line) => !/^\s+at /.test(line) || !(line.includes(RUNTIME_DIR) || line.includes("node:internal")))
+    .join("\n");
 }
 
 /**

@@ -14,6 +14,7 @@ import { checkDynamicAttributes } from "./attributes.mjs";
 import { CommonJsLoader } from "./commonjs.mjs";
 import { nodeCreateRequire } from "./create-require.mjs";
 import { loadError } from "./errors.mjs";
+import { isPath, resolveAsNode } from "./resolve-url.mjs";
 import { ANY, bindingOf, checkLinks, exportedNames, exportsChanged } from "./link.mjs";
 import { ModuleRecord, exportAll, isCommonJs } from "./module-record.mjs";
 import { Namespace, currentNamespace, moduleOfNamespace } from "./namespace.mjs";
@@ -587,7 +588,7 @@ export class Registry {
     meta.filename = record.id;
     if (HAS_IMPORT_META_MAIN) meta.main = record.id === this.entryId;
     /** @param {string} specifier */
-    meta.resolve = (specifier) => resolveLikeNode(record, `${specifier}`, registry);
+    meta.resolve = (specifier) => resolveLikeNode(record, `${specifier}`);
     meta.url = record.url;
     Object.defineProperties(meta, {
       hot: { value: hot.api, configurable: true, writable: true },
@@ -648,30 +649,17 @@ const HAS_IMPORT_META_MAIN = "main" in import.meta;
 /**
  * `import.meta.resolve(specifier)` as node answers it: what hotnode resolved in advance (every
  * string specifier of the module, `import.meta.resolve("...")` calls included, with import
- * conditions); a builtin as `node:name`; a relative or absolute path as its URL, whether the
- * file exists or not; a package by node's require resolution (with require conditions: a
- * computed package specifier is the one case that can differ from node); else node's
- * ERR_MODULE_NOT_FOUND.
+ * conditions), a specifier it found nothing for as node's error, anything else as node would
+ * (`resolve-url.mjs`).
  * @param {ModuleRecord} record
  * @param {string} specifier
- * @param {Registry} registry
  */
-function resolveLikeNode(record, specifier, registry) {
+function resolveLikeNode(record, specifier) {
   const known = record.deps[specifier];
   if (known && "id" in known) return pathToFileURL(known.id).href;
   if (known && "external" in known) return known.external;
-  if (isBuiltin(specifier)) return specifier.startsWith("node:") ? specifier : `node:${specifier}`;
-  if (specifier.startsWith("file:")) return new URL(specifier).href;
-  if (/^\.{0,2}\//.test(specifier)) return new URL(specifier, record.url).href;
-  if (known && "error" in known) throw loadError(known);
-  try {
-    const found = registry.resolveSync(record, specifier);
-    if (path.isAbsolute(found)) return pathToFileURL(found).href;
-    return pathToFileURL(nodeCreateRequire(record.id).resolve(specifier)).href;
-  } catch {
-    const err = new Error(`Cannot find package '${specifier}' imported from ${record.id}`);
-    throw Object.assign(err, { code: "ERR_MODULE_NOT_FOUND" });
-  }
+  if (known && "error" in known && !isBuiltin(specifier) && !isPath(specifier) && !specifier.startsWith("file:")) throw loadError(known);
+  return resolveAsNode(specifier, record.url);
 }
 
 /**

@@ -6,10 +6,9 @@
  * it out of the module (see `import_phase.rs`) and this answers for it.
  */
 import { existsSync } from "node:fs";
-import { isBuiltin } from "node:module";
-import { nodeCreateRequire } from "./create-require.mjs";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { nodeError } from "./errors.mjs";
+import { isPath, resolveAsNode } from "./resolve-url.mjs";
 
 /** Whether V8 here parses `import.source(...)`. */
 export const HAS_SOURCE_PHASE = (() => {
@@ -41,22 +40,15 @@ export async function importSource(specifier, url) {
 }
 
 /**
+ * The module `specifier` names from `url`, which must be there (node loads it before it finds
+ * that it has no source phase).
  * @param {string} specifier
  * @param {string} url the importer's
  */
 function resolveUrl(specifier, url) {
-  if (isBuiltin(specifier)) return specifier.startsWith("node:") ? specifier : `node:${specifier}`;
-  const importer = fileURLToPath(url);
-  if (/^(\.{0,2}\/|file:)/.test(specifier)) {
-    const resolved = new URL(specifier, url);
-    if (!existsSync(resolved)) {
-      throw nodeError(Error, "ERR_MODULE_NOT_FOUND", `Cannot find module '${fileURLToPath(resolved)}' imported from ${importer}`);
-    }
-    return resolved.href;
+  const resolved = resolveAsNode(specifier, url);
+  if ((isPath(specifier) || specifier.startsWith("file:")) && !existsSync(new URL(resolved))) {
+    throw nodeError(Error, "ERR_MODULE_NOT_FOUND", `Cannot find module '${fileURLToPath(resolved)}' imported from ${fileURLToPath(url)}`);
   }
-  try {
-    return pathToFileURL(nodeCreateRequire(importer).resolve(specifier)).href;
-  } catch {
-    throw nodeError(Error, "ERR_MODULE_NOT_FOUND", `Cannot find package '${specifier}' imported from ${importer}`);
-  }
+  return resolved;
 }

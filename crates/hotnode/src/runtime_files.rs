@@ -27,6 +27,7 @@ const FILES: &[(&str, &str)] = &[
     ("processes.mjs", include_str!("../../../runtime/processes.mjs")),
     ("protocol.mjs", include_str!("../../../runtime/protocol.mjs")),
     ("registry.mjs", include_str!("../../../runtime/registry.mjs")),
+    ("resolve-url.mjs", include_str!("../../../runtime/resolve-url.mjs")),
     ("source-phase.mjs", include_str!("../../../runtime/source-phase.mjs")),
     ("status.mjs", include_str!("../../../runtime/status.mjs")),
     ("update.mjs", include_str!("../../../runtime/update.mjs")),
