@@ -195,7 +195,7 @@ export class Registry {
   async importFrom(instance, importer, specifier, form = "namespace", check = undefined) {
     const target = await this.resolve(importer, specifier);
     if ("error" in target) throw loadError(target);
-    if ("external" in target) return import(target.external);
+    if ("external" in target) return this.loadExternal(target.external);
     const dep = this.records.get(target.id);
     if (!dep) throw new Error(`hotnode did not send ${target.id}`);
     check?.(dep);
@@ -473,6 +473,20 @@ export class Registry {
   }
 
   /**
+   * A package's or builtin's namespace, loaded by node once (kept: a later static import of it
+   * takes it synchronously).
+   * @param {string} url
+   * @returns {Promise<object>}
+   */
+  async loadExternal(url) {
+    const loaded = this.externals.get(url);
+    if (loaded) return loaded;
+    const namespace = await import(url);
+    this.externals.set(url, namespace);
+    return namespace;
+  }
+
+  /**
    * A static import's answer if it has one now: the dependency's bindings or namespace
    * (evaluating it first if it is new; one still evaluating asynchronously goes to `pending`),
    * a package's namespace once node has loaded it; else the promise of the package's namespace,
@@ -496,10 +510,7 @@ export class Registry {
         this.externals.set(target.external, namespace);
         return namespace;
       }
-      return import(target.external).then((namespace) => {
-        this.externals.set(target.external, namespace);
-        return namespace;
-      });
+      return this.loadExternal(target.external);
     }
     const dep = this.records.get(target.id);
     if (!dep) return null;
