@@ -6,7 +6,7 @@
  * files written with `import`/`export` (`cjs-interop`): the module-runner form with
  * synchronous imports, as TypeScript's and esbuild's CommonJS output.
  */
-import { Module } from "node:module";
+import { Module, isBuiltin } from "node:module";
 import { nodeCreateRequire } from "./create-require.mjs";
 import path from "node:path";
 import { exportAll, isCommonJs } from "./module-record.mjs";
@@ -145,14 +145,8 @@ export class CommonJsLoader {
         const dep = records.get(target.id);
         if (dep) return loader.requireRecord(instance, dep);
       }
-      if (!target && typeof specifier === "string" && !specifier.startsWith("node:")) {
-        let resolved = null;
-        try {
-          resolved = nativeRequire.resolve(specifier);
-        } catch {
-          // Node's own require reports it below.
-        }
-        const dep = resolved && records.get(resolved);
+      if (!target && typeof specifier === "string" && !isBuiltin(specifier)) {
+        const dep = loader.registry.computedDep(record, specifier, nativeRequire);
         if (dep) {
           // A module disposed because no code named it any more, required by a computed path:
           // webpack warns the same way; hotnode still runs its code (nothing is lost).
@@ -181,6 +175,21 @@ export class CommonJsLoader {
     const live = new Instance(owner, owner.bindings, new Set(), /** @type {any} */ (owner.hot));
     live.module = owner.module;
     return this.requireRecord(live, dep);
+  }
+
+  /**
+   * `require()` of an app module by code node loaded (a package): what the module's requirers
+   * get, with no edge (a package accepts nothing: an update of it restarts, unless it accepts
+   * itself).
+   * @param {ModuleRecord} dep
+   * @param {string} from the requiring file
+   */
+  requireFromNode(dep, from) {
+    dep.servedToNode = true;
+    if (dep.format === "json") return this.requireJson(dep);
+    if (isCommonJs(dep)) return this.load(dep);
+    const outside = new Instance(/** @type {any} */ ({ id: from }), {}, new Set(), /** @type {any} */ (null));
+    return this.requireEsm(outside, dep);
   }
 
   /**

@@ -7,7 +7,7 @@
  * through node's loader that hotnode never updated. A file hotnode has not loaded, or a `file`
  * that is not an app module, goes to node's require as before.
  */
-import { Module, syncBuiltinESMExports } from "node:module";
+import { Module, isBuiltin, syncBuiltinESMExports } from "node:module";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -26,13 +26,7 @@ export function serveCreateRequire(registry) {
     /** @param {string} id */
     function require(id) {
       const owner = registry.records.get(path);
-      let resolved = null;
-      try {
-        resolved = owner && typeof id === "string" && !id.startsWith("node:") ? nodeRequire.resolve(id) : null;
-      } catch {
-        // node's require says why
-      }
-      const dep = resolved ? registry.records.get(resolved) : undefined;
+      const dep = owner && typeof id === "string" && !isBuiltin(id) ? registry.computedDep(owner, id, nodeRequire) : null;
       if (owner && dep) return registry.commonjs.requireFor(owner, dep);
       const value = nodeRequire(id);
       if (typeof id === "string") registry.noteLoadedByNode(nodeRequire, id, "a require made with createRequire()");

@@ -6,7 +6,9 @@
  * releasing the app's resources. It knows nothing of webpack's status protocol (`status.mjs`,
  * the layer above): the phases of an update are told to a callback.
  */
+import { Module } from "node:module";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import { describeError, loadError } from "./errors.mjs";
 import { checkUpdateLinks, exportsChanged, importerOf } from "./link.mjs";
 import { createBindings, isCommonJs } from "./module-record.mjs";
@@ -25,7 +27,8 @@ import { Update, runDispose } from "./update.mjs";
  * @typedef {import("./update.mjs").ApplyOptions} ApplyOptions
  * @typedef {import("./protocol.mjs").RuntimeMessage} RuntimeMessage
  * @typedef {import("./protocol.mjs").RuntimeRequest} RuntimeRequest
- * @typedef {{ send(message: RuntimeMessage): void, request(message: RuntimeRequest): Promise<any> }} ChannelLike
+ * @typedef {{ send(message: RuntimeMessage): void, request(message: RuntimeRequest): Promise<any>,
+ *   requestSync?: (message: RuntimeRequest) => any }} ChannelLike
  * @typedef {{ type: "aborted", error: Error, plan: ReloadPlan | null, triggeredBy: string }
  *   | { type: "applied", outdated: string[], error: unknown }} Outcome
  * @typedef {(phase: "dispose" | "apply") => Promise<void>} PhaseListener
@@ -49,6 +52,7 @@ export class Engine {
     this.currentUpdate = null;
     this.registry = new Registry({
       request: (message) => channel.request(message),
+      requestSync: channel.requestSync && ((message) => /** @type {any} */ (channel).requestSync(message)),
       notLoadedByHotnode: (file, how) => channel.send(toHotnode.loaded(file, how)),
       createHot: options.createHot,
       dropListeners: (hot) => this.events.removeOwner(hot),
@@ -68,7 +72,10 @@ export class Engine {
   async boot(entryPath) {
     const target = await this.registry.fetch(entryPath, null);
     if ("error" in target) throw loadError(target);
-    if (!("id" in target)) return import(target.external);
+    // A package's script as the entry (`hotnode node_modules/.bin/fastify start src/app.ts`):
+    // node runs it as its main module, as `node <script>` would (`require.main`, a shebang line);
+    // the app files it loads come to hotnode through node's loaders (node-loaders.mjs).
+    if (!("id" in target)) return Module.runMain(target.external.startsWith("file:") ? fileURLToPath(target.external) : target.external);
     const record = /** @type {ModuleRecord} */ (this.registry.records.get(target.id));
     this.entry = record;
     this.registry.entryId = record.id;

@@ -13,13 +13,17 @@ import { Channel } from "./channel.mjs";
 import { serveCreateRequire } from "./create-require.mjs";
 import { LOAD_FAILURE, RUNTIME_DIR } from "./errors.mjs";
 import { installHelpers } from "./helpers.mjs";
-import { joinForks } from "./processes.mjs";
+import { serveNodeLoaders } from "./node-loaders.mjs";
+import { isMainThread, threadId } from "node:worker_threads";
+import { joinForks, joinWorkers } from "./processes.mjs";
 import { ENV, toHotnode } from "./protocol.mjs";
 import { installStackTraces } from "./stack.mjs";
+import { SyncChannel } from "./sync-channel.mjs";
 
 process.setSourceMapsEnabled(true);
 installHelpers(globalThis);
 joinForks(fileURLToPath(import.meta.url));
+joinWorkers(fileURLToPath(import.meta.url));
 
 const socketPath = process.env[ENV.socket];
 const token = process.env[ENV.token];
@@ -30,35 +34,43 @@ if (!socketPath || !token || process.argv.length < 3) {
 const entry = path.resolve(process.argv[2]);
 process.argv.splice(1, 2, entry);
 
-// A process the app forked (see processes.mjs) says whose it is; hotnode started the others.
-const parent = Number(process.env[ENV.parent]) || null;
-const role = parent ? process.env[ENV.role] ?? "forked process" : null;
-delete process.env[ENV.parent];
-delete process.env[ENV.role];
-const channel = await Channel.connect(
-  socketPath,
-  toHotnode.hello({
-    token,
-    pid: process.pid,
-    parent,
-    role,
-    generation: Number(process.env[ENV.generation]) || 0,
-    entry,
-    node: process.versions.node,
-  }),
-);
+// A process the app forked or a worker thread it started (see processes.mjs) says whose it is;
+// hotnode started the others.
+const thread = isMainThread ? null : threadId;
+const parent = thread ? process.pid : Number(process.env[ENV.parent]) || null;
+const role = thread ? "worker thread" : parent ? process.env[ENV.role] ?? "forked process" : null;
+if (isMainThread) {
+  delete process.env[ENV.parent];
+  delete process.env[ENV.role];
+}
+const hello = toHotnode.hello({
+  token,
+  pid: process.pid,
+  parent,
+  role,
+  generation: Number(process.env[ENV.generation]) || 0,
+  entry,
+  node: process.versions.node,
+  thread,
+});
+const channel = await Channel.connect(socketPath, hello);
+const syncChannel = new SyncChannel(socketPath, hello);
 if (!parent) tellSignals(channel);
-if (parent) {
+if (parent && !thread) {
   // hotnode ends the process it started when it exits; a forked process ends with the session
   // too, through its own SIGTERM handling, so none outlives hotnode holding a port.
   channel.onClose = () => process.kill(process.pid, "SIGTERM");
 }
-const { engine, status, events, registry } = assemble(channel, {
+const { engine, status, events, registry } = assemble(Object.assign(channel, { requestSync: (/** @type {any} */ message) => syncChannel.request(message) }), {
   restart: process.env[ENV.restart] !== "0",
   manual: process.env[ENV.apply] === "manual",
+  // A worker thread that cannot take a change stays until its process restarts (an exit would
+  // read to the app as the worker's end, before its process is told to go).
+  exit: thread ? () => {} : undefined,
 });
 installStackTraces((url) => registry.byUrl.get(url), RUNTIME_DIR);
 serveCreateRequire(registry);
+serveNodeLoaders(registry, RUNTIME_DIR);
 channel.onMessage = (/** @type {import("./protocol.mjs").HotnodeMessage} */ message) => {
   switch (message.type) {
     case "update":
@@ -89,7 +101,7 @@ try {
   // An import that gives no module, at start-up: the message says which and why (and hotnode has
   // shown the code frame of a file that does not parse). Left to node, it would come after an
   // echo of the runtime's line that threw it.
-  if (err && typeof err === "object" && LOAD_FAILURE in err) {
+  if (err && typeof err === "object" && LOAD_FAILURE in err && isMainThread) {
     console.error(/** @type {Error} */ (/** @type {unknown} */ (err)).stack);
     process.exit(1);
   }

@@ -82,6 +82,12 @@ export class ModuleRecord {
     /** @type {Record<string, string[]>} the names it imports from each specifier */ this.names;
     /** @type {import("./protocol.mjs").ModuleExports | null} what an ES module exports */ this.exports;
     /** @type {boolean} its imports were checked against what they import from (see link.mjs) */ this.linked;
+    /** Code node loaded (a package) imports or requires it: an update of it must be accepted. */
+    this.servedToNode = false;
+    /** @type {Set<() => void> | null} bridges node's loader made of it, told of each new version (`node-loaders.mjs`) */
+    this.bridges = null;
+    /** @type {Map<string, import("./protocol.mjs").Target>} computed specifiers resolved so far, per code version (see `Registry.computedDep`) */
+    this.computed = new Map();
     this.setCode(payload);
     /**
      * The module's exports as getters (the current version's, moved here when it commits):
@@ -159,6 +165,7 @@ export class ModuleRecord {
     this.format = payload.format;
     this.code = payload.code;
     this.deps = payload.deps;
+    this.computed.clear();
     this.names = payload.names ?? {};
     this.exports = exportsOf(payload);
     /** @type {Record<string, import("./protocol.mjs").ImportAttributes[]>} */

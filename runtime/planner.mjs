@@ -128,6 +128,7 @@ export function liveGraph(records, entryId) {
     acceptsDep: (importer, dep) => live(importer)?.acceptsDep(dep) ?? false,
     declined: (id) => live(id)?.declined ?? false,
     declinesDep: (importer, dep) => live(importer)?.declinedDeps.has(dep) ?? false,
-    isEntry: (id) => id === entryId,
+    // Code node runs (a package) importing a module accepts nothing: like the entry, it must accept.
+    isEntry: (id) => id === entryId || Boolean(records.get(id)?.servedToNode),
   };
 }

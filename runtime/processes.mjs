@@ -1,9 +1,13 @@
 // @ts-check
 /**
- * Processes the app forks join the session. `child_process.fork()` of an app module starts the
+ * Processes and threads the app starts join the session. `child_process.fork()` of an app module starts the
  * hotnode runtime with that module as its entry, so the child attaches to the same socket,
  * receives every update and applies it to its own live graph. `cluster.fork()` forks through
  * `child_process.fork` with the primary's entry, so cluster workers join the same way.
+ *
+ * A `new Worker()` of an app module runs the runtime in the thread the same way: it attaches as
+ * a worker thread of its process, so its modules are hot (TypeScript included) and a change it
+ * cannot take restarts the app as a whole.
  *
  * This must run before anything loads `node:cluster`: the cluster primary keeps the `fork` it
  * finds when it is first loaded.
@@ -12,6 +16,7 @@ import childProcess from "node:child_process";
 import { syncBuiltinESMExports } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import workerThreads from "node:worker_threads";
 import { ENV } from "./protocol.mjs";
 
 /** The variables that carry the session to a process (the others say who it is). */
@@ -91,5 +96,41 @@ export function joinForks(runtimeMain) {
   );
   childProcess.fork = fork;
   // `import { fork } from "node:child_process"` reads the builtin's named exports.
+  syncBuiltinESMExports();
+}
+
+/**
+ * The app file a `new Worker(filename, options)` runs, or null for code that is not an app
+ * module (`eval`, a `data:` URL, a package's script): those start as they would without hotnode.
+ * @param {unknown} filename
+ * @param {Record<string, any> | undefined} options
+ */
+export function workerAppFile(filename, options) {
+  if (options?.eval) return null;
+  let file = null;
+  if (filename instanceof URL) file = filename.protocol === "file:" ? fileURLToPath(filename) : null;
+  else if (typeof filename === "string") file = filename.startsWith("file:") ? fileURLToPath(filename) : path.resolve(filename);
+  return file && isAppModule(file) ? file : null;
+}
+
+/**
+ * Makes every `new Worker()` of an app module a thread of this session.
+ * @param {string} runtimeMain
+ */
+export function joinWorkers(runtimeMain) {
+  const NativeWorker = workerThreads.Worker;
+  const runtimeDir = path.dirname(runtimeMain) + path.sep;
+  class Worker extends NativeWorker {
+    /** @param {string | URL} filename @param {import("node:worker_threads").WorkerOptions} [options] */
+    constructor(filename, options) {
+      const file = workerAppFile(filename, options);
+      if (!file || file.startsWith(runtimeDir)) super(filename, options);
+      // The worker sees node's `process.argv` of a worker running `file`: the runtime's main
+      // takes `file` off its argument list (see main.mjs).
+      else super(runtimeMain, { ...options, argv: [file, ...(options?.argv ?? [])] });
+    }
+  }
+  Object.defineProperty(Worker, "name", { value: "Worker" });
+  workerThreads.Worker = Worker;
   syncBuiltinESMExports();
 }

@@ -34,6 +34,7 @@ import { Namespace, currentNamespace, moduleOfNamespace } from "./namespace.mjs"
  *
  * @typedef {object} RegistryHost  what the registry needs of the rest of the runtime
  * @property {(message: RuntimeRequest) => Promise<any>} request  asks hotnode (a fetch)
+ * @property {(message: RuntimeRequest) => any} [requestSync]  asks hotnode, blocking until it answers
  * @property {(file: string, how: string) => void} notLoadedByHotnode  node loaded an app file itself
  * @property {(record: ModuleRecord) => HotContext} createHot  the hot context of a new instance
  * @property {(owner: HotContext) => void} dropListeners  a failed or replaced instance's listeners go
@@ -154,6 +155,50 @@ export class Registry {
     const reply = await this.host.request({ type: "fetch", specifier, importer: importer?.id ?? null });
     for (const payload of reply.modules ?? []) this.receive(payload);
     return reply.target;
+  }
+
+  /**
+   * `fetch` for code that cannot wait (a computed `require`, node's synchronous module hooks).
+   * Null when this runtime has no synchronous way to ask.
+   * @param {string} specifier
+   * @param {ModuleRecord | null} importer
+   * @returns {Target | null}
+   */
+  fetchSync(specifier, importer) {
+    if (!this.host.requestSync) return null;
+    const reply = this.host.requestSync({ type: "fetch", specifier, importer: importer?.id ?? null });
+    for (const payload of reply.modules ?? []) this.receive(payload);
+    return reply.target;
+  }
+
+  /**
+   * The app module a specifier hotnode could not see in advance names (`require(dir + name)`),
+   * resolved by hotnode as it resolves the others, so the app gets the one hot instance; null
+   * for a package or builtin (node's own require loads it) or a path hotnode finds nothing at
+   * (node's require then reports it in its words). Resolutions are kept per version of the
+   * importer, failures never: the file may appear.
+   * @param {ModuleRecord} importer
+   * @param {string} specifier
+   * @param {NodeJS.Require} nativeRequire the importer's node require (when hotnode cannot be asked)
+   * @returns {ModuleRecord | null}
+   */
+  computedDep(importer, specifier, nativeRequire) {
+    let target = importer.computed.get(specifier) ?? this.fetchSync(specifier, importer);
+    if (!target) {
+      let resolved = null;
+      try {
+        resolved = nativeRequire.resolve(specifier);
+      } catch {
+        // Node's own require reports it.
+      }
+      return (resolved && this.records.get(resolved)) || null;
+    }
+    if ("error" in target) {
+      if (target.kind === "not-found") return null;
+      throw loadError(target);
+    }
+    importer.computed.set(specifier, target);
+    return "id" in target ? this.records.get(target.id) ?? null : null;
   }
 
   /**
@@ -375,6 +420,7 @@ export class Registry {
       record.stale = true;
       record.state = "evaluated";
     } else this.host.dropListeners(instance.hot);
+    if (reevaluation && record.bridges) for (const bridge of record.bridges) bridge();
   }
 
   /**

@@ -18,8 +18,10 @@ use crate::app_process::signal_process;
 /// One attached process.
 pub struct Peer {
     pub process: ProcessInfo,
-    /// Modules whose code this process holds.
+    /// Modules whose code this process holds (empty for a sidecar: its owner holds them).
     sent: HashSet<PathBuf>,
+    /// For a sidecar, the connection of the process it fetches for.
+    owner: Option<u64>,
     writes: Sender<String>,
 }
 
@@ -77,7 +79,22 @@ impl Peers {
             // nothing wrong, and hotnode keeps running.
             return;
         }
-        self.peers.insert(id, Peer { process, sent: HashSet::new(), writes });
+        // A sidecar's fetches fill the `sent` of its process's main connection, which gets
+        // the updates of what it holds.
+        let owner = if process.sidecar {
+            self.peers
+                .iter()
+                .find(|(_, p)| p.process.pid == process.pid && p.process.thread == process.thread && !p.process.sidecar)
+                .map(|(id, _)| *id)
+        } else {
+            None
+        };
+        self.peers.insert(id, Peer { process, sent: HashSet::new(), owner, writes });
+    }
+
+    /// The attached runtimes (processes and their worker threads), without sidecars.
+    fn processes(&self) -> impl Iterator<Item = (&u64, &Peer)> {
+        self.peers.iter().filter(|(_, p)| !p.process.sidecar)
     }
 
     pub fn detach(&mut self, id: u64) -> Option<Peer> {
@@ -93,11 +110,11 @@ impl Peers {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.peers.is_empty()
+        self.processes().next().is_none()
     }
 
     pub fn len(&self) -> usize {
-        self.peers.len()
+        self.processes().count()
     }
 
     pub fn send(&self, id: u64, message: &HotnodeMessage) {
@@ -109,7 +126,7 @@ impl Peers {
     /// Sends `message` to every process but `except`.
     pub fn broadcast(&self, message: &HotnodeMessage, except: Option<u64>) {
         let line = message.line();
-        for (id, peer) in &self.peers {
+        for (id, peer) in self.processes() {
             if Some(*id) != except {
                 peer.send(line.clone());
             }
@@ -124,7 +141,8 @@ impl Peers {
     /// Sends `signal` to every attached process. Only attached ones: their open connection
     /// shows they are alive, so the pid was not reused.
     pub fn signal_all(&self, signal: i32) {
-        for peer in self.peers.values() {
+        // A worker thread's process is signalled once, as itself.
+        for (_, peer) in self.processes().filter(|(_, p)| p.process.thread.is_none()) {
             signal_process(peer.process.pid, signal);
         }
     }
@@ -144,7 +162,8 @@ impl Peers {
         importer: Option<&Path>,
     ) -> Prepared {
         let target = store.resolve(importer, specifier);
-        let Some(peer) = self.peers.get_mut(&id) else {
+        let holder = self.peers.get(&id).map(|peer| peer.owner.unwrap_or(id));
+        let Some(peer) = holder.and_then(|holder| self.peers.get_mut(&holder)) else {
             return Prepared { messages: Vec::new(), delivered: Delivered::default() };
         };
         let (target, closure) = match target {
@@ -254,6 +273,38 @@ mod tests {
 
         peers.broadcast(&HotnodeMessage::Ack { rid: 3 }, Some(1));
         assert_eq!(second.next().unwrap()["rid"], 3);
+    }
+
+    #[test]
+    fn a_sidecar_fetches_for_its_process_which_gets_the_updates() {
+        let dir = temp_app("peers-sidecar", &[("main.js", ""), ("a.js", "export const a = 1;")]);
+        let mut store = ModuleStore::new(Resolver::new(&[]));
+        let mut peers = Peers::default();
+        let mut main = attach(&mut peers, 1);
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        theirs.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        peers.attach(2, ProcessInfo { pid: 1001, sidecar: true, ..ProcessInfo::default() }, ours);
+        let mut sidecar = BufReader::new(theirs)
+            .lines()
+            .map(|line| serde_json::from_str::<serde_json::Value>(&line.unwrap()).unwrap());
+        assert_eq!(peers.len(), 1, "a sidecar is not a process of its own");
+
+        let prepared = peers.fetch(&mut store, 2, 7, "./a.js", Some(&dir.join("main.js")));
+        assert_eq!(prepared.delivered.sent, [dir.join("a.js")]);
+        peers.send_prepared(prepared);
+        assert_eq!(sidecar.next().unwrap()["rid"], 7);
+        // The process holds a.js now: a second fetch of it (from the main thread) carries no code.
+        let again = peers.fetch(&mut store, 1, 8, "./a.js", Some(&dir.join("main.js")));
+        assert!(again.delivered.sent.is_empty());
+        peers.send_prepared(again);
+
+        std::fs::write(dir.join("a.js"), "export const a = 2;").unwrap();
+        store.refresh(&dir.join("a.js"), hotnode_server::store::read_source(&dir.join("a.js")));
+        let prepared = peers.prepare_update(&mut store, 3, &[dir.join("a.js")]);
+        assert_eq!(prepared.recipients().collect::<Vec<_>>(), [1]);
+        peers.send_prepared(prepared);
+        assert_eq!(main.next().unwrap()["rid"], 8);
+        assert_eq!(main.next().unwrap()["seq"], 3);
     }
 
     #[test]

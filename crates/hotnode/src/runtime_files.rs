@@ -22,6 +22,8 @@ const FILES: &[(&str, &str)] = &[
     ("link.mjs", include_str!("../../../runtime/link.mjs")),
     ("module-record.mjs", include_str!("../../../runtime/module-record.mjs")),
     ("namespace.mjs", include_str!("../../../runtime/namespace.mjs")),
+    ("node-loaders.mjs", include_str!("../../../runtime/node-loaders.mjs")),
+    ("node-loaders-thread.mjs", include_str!("../../../runtime/node-loaders-thread.mjs")),
     ("stack.mjs", include_str!("../../../runtime/stack.mjs")),
     ("planner.mjs", include_str!("../../../runtime/planner.mjs")),
     ("processes.mjs", include_str!("../../../runtime/processes.mjs")),
@@ -29,6 +31,8 @@ const FILES: &[(&str, &str)] = &[
     ("registry.mjs", include_str!("../../../runtime/registry.mjs")),
     ("resolve-url.mjs", include_str!("../../../runtime/resolve-url.mjs")),
     ("source-phase.mjs", include_str!("../../../runtime/source-phase.mjs")),
+    ("sync-channel.mjs", include_str!("../../../runtime/sync-channel.mjs")),
+    ("sync-channel-worker.mjs", include_str!("../../../runtime/sync-channel-worker.mjs")),
     ("status.mjs", include_str!("../../../runtime/status.mjs")),
     ("update.mjs", include_str!("../../../runtime/update.mjs")),
 ];

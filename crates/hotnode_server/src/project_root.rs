@@ -9,7 +9,13 @@ use std::path::{Path, PathBuf};
 
 /// The root for `entry` (an absolute path to a file).
 pub fn find(entry: &Path) -> PathBuf {
-    let start = entry.parent().unwrap_or(entry);
+    // A package's script as the entry (`hotnode node_modules/.bin/fastify start src/app.ts`)
+    // serves the project that installed the package, not the package.
+    let start = entry
+        .ancestors()
+        .find(|dir| dir.file_name().is_some_and(|name| name == "node_modules"))
+        .and_then(Path::parent)
+        .unwrap_or_else(|| entry.parent().unwrap_or(entry));
     if let Some(workspace) = start.ancestors().find(|dir| declares_workspace(dir)) {
         return workspace.to_path_buf();
     }
@@ -39,6 +45,15 @@ mod tests {
             std::fs::write(path, text).unwrap();
         }
         dir
+    }
+
+    #[test]
+    fn a_packages_script_as_the_entry_serves_the_project_that_installed_it() {
+        let dir = tree(
+            "package-script",
+            &[("package.json", "{}"), ("node_modules/cli/package.json", "{}"), ("node_modules/cli/bin/cli.js", "")],
+        );
+        assert_eq!(find(&dir.join("node_modules/cli/bin/cli.js")), dir);
     }
 
     #[test]

@@ -76,6 +76,13 @@ pub struct ProcessInfo {
     /// The app start (hotnode's count) whose process tree it belongs to.
     #[serde(default)]
     pub generation: u64,
+    /// A helper thread of process `pid` that fetches modules synchronously for it (a computed
+    /// `require`, a module hook): its fetches count as the process's own.
+    #[serde(default)]
+    pub sidecar: bool,
+    /// The worker thread of process `pid` it is (`threadId`); none for a process's main thread.
+    #[serde(default)]
+    pub thread: Option<u32>,
     /// The module it runs.
     #[serde(default)]
     pub entry: Option<String>,

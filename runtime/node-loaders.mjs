@@ -1,0 +1,162 @@
+// @ts-check
+/**
+ * Node's own loaders hand app files to hotnode. Code hotnode does not run (a package in
+ * `node_modules`: @fastify/autoload, AdonisJS's config loader, an ORM's entity glob) reaches
+ * app files through node's `require` and `import()`; each of those gets hotnode's one hot
+ * instance of the file, transformed as hotnode transforms it (TypeScript included), instead of
+ * a second copy node loads on its own and no save ever reaches.
+ *
+ * - `require()` from a package: `Module._load` sees the request before node's cache does, so
+ *   each call gets the current instance (node's way of letting a loader in; `registerHooks`
+ *   would hand node a copy of the exports to cache).
+ * - `import` from a package: a module hook's `load` answers an app file's URL with a small
+ *   *bridge* module that re-exports hotnode's instance and is told its new values after every
+ *   update. Where the node has `module.registerHooks` (22.15+, 24) the hook runs in this thread
+ *   and asks hotnode synchronously; elsewhere (20) `module.register` runs it in node's hooks
+ *   thread, which asks this thread over a port.
+ *
+ * An export the module changes later by assignment (not by an update) is seen through a bridge
+ * as it was at the end of the last evaluation: a bridge's bindings are its own.
+ */
+import module, { Module, isBuiltin } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { MessageChannel } from "node:worker_threads";
+import { isCommonJs } from "./module-record.mjs";
+
+/**
+ * @typedef {import("./registry.mjs").Registry} Registry
+ * @typedef {import("./module-record.mjs").ModuleRecord} ModuleRecord
+ * @typedef {import("./protocol.mjs").Target} Target
+ */
+
+const BRIDGE = Symbol.for("hotnode.bridge");
+const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+
+/**
+ * @param {Registry} registry
+ * @param {string} runtimeDir hotnode's own files, which node loads itself
+ */
+export function serveNodeLoaders(registry, runtimeDir) {
+  sayTypeScriptLoads();
+  /** @param {string} file */
+  const isAppFile = (file) => !file.includes(NODE_MODULES) && !file.startsWith(runtimeDir + path.sep);
+  serveRequire(registry, isAppFile);
+  Object.defineProperty(globalThis, BRIDGE, { value: { open: (/** @type {string} */ id, /** @type {(b: any) => void} */ set) => openBridge(registry, id, set) } });
+  // Not in the @types/node the runtime is checked against (it came in 22.15).
+  const registerHooks = /** @type {any} */ (module).registerHooks;
+  if (typeof registerHooks === "function") {
+    registerHooks({
+      /** @param {string} url @param {{ conditions?: string[] }} context @param {(url: string, context: object) => object} nextLoad */
+      load(url, context, nextLoad) {
+        if (!wantsBridge(url, context.conditions, isAppFile)) return nextLoad(url, context);
+        const source = bridgeSource(registry, registry.fetchSync(fileURLToPath(url), null));
+        return source === null ? nextLoad(url, context) : { format: "module", source, shortCircuit: true };
+      },
+    });
+  } else if (typeof module.register === "function") {
+    const { port1, port2 } = new MessageChannel();
+    port1.on("message", async (/** @type {{ id: number, url: string }} */ { id, url }) => {
+      try {
+        port1.postMessage({ id, source: bridgeSource(registry, await registry.fetch(fileURLToPath(url), null)) });
+      } catch (err) {
+        port1.postMessage({ id, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      }
+    });
+    port1.unref();
+    module.register(new URL("./node-loaders-thread.mjs", import.meta.url), { data: { port: port2, runtimeDir }, transferList: [port2] });
+  }
+}
+
+/**
+ * Every loader of this process loads TypeScript now: said where node says whether it does
+ * (`process.features.typescript`, which libraries read before they import a `.ts` file, e.g.
+ * @fastify/autoload), as node 22 says it under `--experimental-transform-types`. A node that
+ * strips types on its own (24) keeps its word.
+ */
+function sayTypeScriptLoads() {
+  const features = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (process.features));
+  if (features.typescript) return;
+  Object.defineProperty(features, "typescript", { value: "transform", enumerable: true, configurable: true, writable: false });
+}
+
+/**
+ * Whether node's loader is loading an app file for an `import` (a `require` is served before
+ * it gets there).
+ * @param {string} url
+ * @param {readonly string[] | undefined} conditions
+ * @param {(file: string) => boolean} isAppFile
+ */
+export function wantsBridge(url, conditions, isAppFile) {
+  return url.startsWith("file:") && !conditions?.includes("require") && isAppFile(fileURLToPath(url));
+}
+
+/**
+ * `require()` of an app file by a package: hotnode's instance.
+ * @param {Registry} registry
+ * @param {(file: string) => boolean} isAppFile
+ */
+function serveRequire(registry, isAppFile) {
+  const load = /** @type {any} */ (Module)._load;
+  /** @this {unknown} @param {unknown} request @param {Module | undefined} parent @param {boolean} isMain */
+  function _load(request, parent, isMain) {
+    const from = parent?.filename;
+    if (!isMain && typeof request === "string" && from && from.includes(NODE_MODULES) && !isBuiltin(request)) {
+      const file = request.startsWith("file:") ? fileURLToPath(request) : path.isAbsolute(request) || request.startsWith(".") ? path.resolve(path.dirname(from), request) : null;
+      const target = file && isAppFile(file) ? registry.fetchSync(file, null) : null;
+      const dep = target && "id" in target ? registry.records.get(target.id) : undefined;
+      if (dep) return registry.commonjs.requireFromNode(dep, from);
+    }
+    return load.apply(this, arguments);
+  }
+  /** @type {any} */ (Module)._load = _load;
+}
+
+/**
+ * The bridge module of an app module hotnode sent: its exports, set by hotnode now and after
+ * each update. Null when hotnode has no module there (node's loader then says why).
+ * @param {Registry} registry
+ * @param {Target | null} target
+ * @returns {string | null}
+ */
+export function bridgeSource(registry, target) {
+  if (!target || "external" in target) return null;
+  if ("error" in target) {
+    if (target.kind === "not-found") return null;
+    throw new Error(target.error);
+  }
+  const record = registry.records.get(target.id);
+  if (!record) return null;
+  // A CommonJS module's names are what it exports once it ran (node reads them off its source).
+  if (isCommonJs(record) && record.state === "new") registry.commonjs.load(record);
+  const names = isCommonJs(record) ? ["default", ...Object.keys(/** @type {any} */ (record.bindings).default ?? {})] : registry.namesOf(record);
+  const unique = [...new Set(names)];
+  const locals = unique.map((_, i) => `$${i}`);
+  return [
+    `let ${["$ready", ...locals].join(", ")};`,
+    unique.length ? `export { ${unique.map((name, i) => `${locals[i]} as ${JSON.stringify(name)}`).join(", ")} };` : "export {};",
+    `$ready = globalThis[Symbol.for("hotnode.bridge")].open(${JSON.stringify(record.id)}, (b) => { ${unique.map((name, i) => `${locals[i]} = b[${JSON.stringify(name)}];`).join(" ")} });`,
+    "if ($ready) await $ready;",
+  ].join("\n");
+}
+
+/**
+ * Evaluates a bridged module if it has not been, and sets the bridge's bindings now and after
+ * each update of it. Returns the promise of an evaluation under way, else null.
+ * @param {Registry} registry
+ * @param {string} id
+ * @param {(bindings: any) => void} set
+ */
+function openBridge(registry, id, set) {
+  const record = /** @type {ModuleRecord} */ (registry.records.get(id));
+  const view = () => (isCommonJs(record) ? { ...(/** @type {any} */ (record.bindings).default), default: /** @type {any} */ (record.bindings).default } : record.bindings);
+  const update = () => set(view());
+  record.servedToNode = true;
+  (record.bridges ??= new Set()).add(update);
+  const running = registry.evaluateNow(record, new Set());
+  if (!running) {
+    update();
+    return null;
+  }
+  return running.then(update);
+}
