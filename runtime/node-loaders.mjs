@@ -20,8 +20,10 @@
  */
 import module, { Module, isBuiltin } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel } from "node:worker_threads";
+import { appFiles, inNodeModules, missingAppFile, wantsBridge } from "./app-files.mjs";
+import { checkDynamicAttributes } from "./attributes.mjs";
 import { isCommonJs } from "./module-record.mjs";
 
 /**
@@ -31,7 +33,7 @@ import { isCommonJs } from "./module-record.mjs";
  */
 
 const BRIDGE = Symbol.for("hotnode.bridge");
-const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+const CJS_NAMES_MODULE_EXPORTS = Number(process.versions.node.split(".")[0]) >= 23;
 
 /**
  * @param {Registry} registry
@@ -39,28 +41,43 @@ const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
  */
 export function serveNodeLoaders(registry, runtimeDir) {
   sayTypeScriptLoads();
-  /** @param {string} file */
-  const isAppFile = (file) => !file.includes(NODE_MODULES) && !file.startsWith(runtimeDir + path.sep);
+  const isAppFile = appFiles(runtimeDir);
   serveRequire(registry, isAppFile);
   Object.defineProperty(globalThis, BRIDGE, { value: { open: (/** @type {string} */ id, /** @type {(b: any) => void} */ set) => openBridge(registry, id, set) } });
   // Not in the @types/node the runtime is checked against (it came in 22.15).
   const registerHooks = /** @type {any} */ (module).registerHooks;
   if (typeof registerHooks === "function") {
     registerHooks({
-      /** @param {string} url @param {{ conditions?: string[] }} context @param {(url: string, context: object) => object} nextLoad */
+      /** @param {string} specifier @param {{ parentURL?: string }} context @param {(specifier: string, context: object) => object} nextResolve */
+      resolve(specifier, context, nextResolve) {
+        try {
+          return nextResolve(specifier, context);
+        } catch (err) {
+          const file = missingAppFile(err, specifier, context.parentURL, isAppFile);
+          const target = file ? registry.fetchSync(file, null) : null;
+          if (target && "id" in target) return { url: pathToFileURL(target.id).href, shortCircuit: true };
+          throw err;
+        }
+      },
+      /** @param {string} url @param {{ conditions?: string[], importAttributes?: object }} context @param {(url: string, context: object) => object} nextLoad */
       load(url, context, nextLoad) {
         if (!wantsBridge(url, context.conditions, isAppFile)) return nextLoad(url, context);
-        const source = bridgeSource(registry, registry.fetchSync(fileURLToPath(url), null));
+        const source = bridgeSource(registry, registry.fetchSync(fileURLToPath(url), null), context.importAttributes);
         return source === null ? nextLoad(url, context) : { format: "module", source, shortCircuit: true };
       },
     });
   } else if (typeof module.register === "function") {
     const { port1, port2 } = new MessageChannel();
-    port1.on("message", async (/** @type {{ id: number, url: string }} */ { id, url }) => {
+    port1.on("message", async (/** @type {{ id: number, url?: string, file?: string, attributes?: object }} */ { id, url, file, attributes }) => {
       try {
-        port1.postMessage({ id, source: bridgeSource(registry, await registry.fetch(fileURLToPath(url), null)) });
+        if (file) {
+          const target = await registry.fetch(file, null);
+          port1.postMessage({ id, url: "id" in target ? pathToFileURL(target.id).href : null });
+        } else port1.postMessage({ id, source: bridgeSource(registry, await registry.fetch(fileURLToPath(/** @type {string} */ (url)), null), attributes) });
       } catch (err) {
-        port1.postMessage({ id, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+        // Node's error as node throws it: its class, message and code.
+        const { name, message, code } = /** @type {any} */ (err instanceof Error ? err : new Error(String(err)));
+        port1.postMessage({ id, error: { name, message, code } });
       }
     });
     port1.unref();
@@ -81,17 +98,6 @@ function sayTypeScriptLoads() {
 }
 
 /**
- * Whether node's loader is loading an app file for an `import` (a `require` is served before
- * it gets there).
- * @param {string} url
- * @param {readonly string[] | undefined} conditions
- * @param {(file: string) => boolean} isAppFile
- */
-export function wantsBridge(url, conditions, isAppFile) {
-  return url.startsWith("file:") && !conditions?.includes("require") && isAppFile(fileURLToPath(url));
-}
-
-/**
  * `require()` of an app file by a package: hotnode's instance.
  * @param {Registry} registry
  * @param {(file: string) => boolean} isAppFile
@@ -101,7 +107,7 @@ function serveRequire(registry, isAppFile) {
   /** @this {unknown} @param {unknown} request @param {Module | undefined} parent @param {boolean} isMain */
   function _load(request, parent, isMain) {
     const from = parent?.filename;
-    if (!isMain && typeof request === "string" && from && from.includes(NODE_MODULES) && !isBuiltin(request)) {
+    if (!isMain && typeof request === "string" && from && inNodeModules(from) && !isBuiltin(request)) {
       const file = request.startsWith("file:") ? fileURLToPath(request) : path.isAbsolute(request) || request.startsWith(".") ? path.resolve(path.dirname(from), request) : null;
       const target = file && isAppFile(file) ? registry.fetchSync(file, null) : null;
       const dep = target && "id" in target ? registry.records.get(target.id) : undefined;
@@ -117,9 +123,10 @@ function serveRequire(registry, isAppFile) {
  * each update. Null when hotnode has no module there (node's loader then says why).
  * @param {Registry} registry
  * @param {Target | null} target
+ * @param {object | undefined} attributes the import's `with`, checked as node checks them
  * @returns {string | null}
  */
-export function bridgeSource(registry, target) {
+export function bridgeSource(registry, target, attributes) {
   if (!target || "external" in target) return null;
   if ("error" in target) {
     if (target.kind === "not-found") return null;
@@ -127,9 +134,12 @@ export function bridgeSource(registry, target) {
   }
   const record = registry.records.get(target.id);
   if (!record) return null;
+  checkDynamicAttributes({ with: attributes }, record);
   // A CommonJS module's names are what it exports once it ran (node reads them off its source).
   if (isCommonJs(record) && record.state === "new") registry.commonjs.load(record);
-  const names = isCommonJs(record) ? ["default", ...Object.keys(/** @type {any} */ (record.bindings).default ?? {})] : registry.namesOf(record);
+  // Node 23 and later also name the whole `module.exports` so.
+  const whole = CJS_NAMES_MODULE_EXPORTS ? ["module.exports"] : [];
+  const names = isCommonJs(record) ? ["default", ...whole, ...Object.keys(/** @type {any} */ (record.bindings).default ?? {})] : registry.namesOf(record);
   const unique = [...new Set(names)];
   const locals = unique.map((_, i) => `$${i}`);
   return [
@@ -149,7 +159,12 @@ export function bridgeSource(registry, target) {
  */
 function openBridge(registry, id, set) {
   const record = /** @type {ModuleRecord} */ (registry.records.get(id));
-  const view = () => (isCommonJs(record) ? { ...(/** @type {any} */ (record.bindings).default), default: /** @type {any} */ (record.bindings).default } : record.bindings);
+  /** @returns {any} */
+  const view = () => {
+    if (!isCommonJs(record)) return record.bindings;
+    const exports = /** @type {any} */ (record.bindings).default;
+    return { ...exports, default: exports, "module.exports": exports };
+  };
   const update = () => set(view());
   record.servedToNode = true;
   (record.bridges ??= new Set()).add(update);

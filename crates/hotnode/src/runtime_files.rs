@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 const FILES: &[(&str, &str)] = &[
     ("main.mjs", include_str!("../../../runtime/main.mjs")),
+    ("app-files.mjs", include_str!("../../../runtime/app-files.mjs")),
     ("assemble.mjs", include_str!("../../../runtime/assemble.mjs")),
     ("attributes.mjs", include_str!("../../../runtime/attributes.mjs")),
     ("channel.mjs", include_str!("../../../runtime/channel.mjs")),

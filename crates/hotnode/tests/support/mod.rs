@@ -84,10 +84,14 @@ fn copy_folder(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "node_modules" {
-                copy_folder(&entry.path(), &target);
-            }
+        let kind = entry.file_type().unwrap();
+        if kind.is_symlink() {
+            // An installed workspace's link: the copy gets its own (see `copy_of_example`).
+            continue;
+        }
+        if kind.is_dir() {
+            // A program's own packages (a differential case's) go with it.
+            copy_folder(&entry.path(), &target);
         } else {
             std::fs::copy(entry.path(), target).unwrap();
         }

@@ -1,0 +1,2 @@
+exports.kind = "commonjs";
+exports.add = (a, b) => a + b;

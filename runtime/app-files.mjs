@@ -1,0 +1,48 @@
+// @ts-check
+/**
+ * Which files are the app's (hotnode serves them) and which node keeps (packages in
+ * `node_modules`, hotnode's own runtime): shared by node-loaders.mjs and the hooks thread of
+ * node-loaders-thread.mjs, which cannot reach the rest of the runtime.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+
+/** @param {string} runtimeDir @returns {(file: string) => boolean} */
+export function appFiles(runtimeDir) {
+  return (file) => !file.includes(NODE_MODULES) && !file.startsWith(runtimeDir + path.sep);
+}
+
+/** @param {string} file */
+export function inNodeModules(file) {
+  return file.includes(NODE_MODULES);
+}
+
+/**
+ * The app file a specifier node found nothing at names, for hotnode to resolve as it resolves
+ * the app's own imports (`./adonisrc.js` for `adonisrc.ts`, as TypeScript writes it); null
+ * when node's error stands.
+ * @param {unknown} err what node's resolution threw
+ * @param {string} specifier
+ * @param {string | undefined} parentURL
+ * @param {(file: string) => boolean} isAppFile
+ */
+export function missingAppFile(err, specifier, parentURL, isAppFile) {
+  if (/** @type {{ code?: string }} */ (err)?.code !== "ERR_MODULE_NOT_FOUND") return null;
+  let file = null;
+  if (specifier.startsWith("file:")) file = fileURLToPath(specifier);
+  else if ((specifier.startsWith("./") || specifier.startsWith("../")) && parentURL?.startsWith("file:")) file = path.resolve(path.dirname(fileURLToPath(parentURL)), specifier);
+  return file && isAppFile(file) ? file : null;
+}
+
+/**
+ * Whether node's loader is loading an app file for an `import` (a `require` is served before
+ * it gets there; a node that gives no conditions to `load` runs hooks for `import` only).
+ * @param {string} url
+ * @param {readonly string[] | undefined} conditions
+ * @param {(file: string) => boolean} isAppFile
+ */
+export function wantsBridge(url, conditions, isAppFile) {
+  return url.startsWith("file:") && !conditions?.includes("require") && isAppFile(fileURLToPath(url));
+}
