@@ -9,6 +9,9 @@ import { fileURLToPath } from "node:url";
 
 const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
 
+/** Whether the app registered module hooks of its own (`module.register`, `registerHooks`). */
+export const appLoaders = { hooks: false };
+
 /** @param {string} runtimeDir @returns {(file: string) => boolean} */
 export function appFiles(runtimeDir) {
   return (file) => !file.includes(NODE_MODULES) && !file.startsWith(runtimeDir + path.sep);

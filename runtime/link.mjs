@@ -9,6 +9,7 @@
  */
 import { checkStaticAttributes } from "./attributes.mjs";
 import { pathToFileURL } from "node:url";
+import { appLoaders } from "./app-files.mjs";
 import { loadError } from "./errors.mjs";
 import { HAS_SOURCE_PHASE, noSourcePhase } from "./source-phase.mjs";
 
@@ -64,7 +65,11 @@ function checkGraph(roots, records) {
     const record = queue[i];
     for (const specifier of Object.keys(record.names)) {
       const target = record.deps[specifier];
-      if (target && "error" in target) throw loadError(target);
+      // Node's to try when it is imported (`Registry.throughAppHooks`): a URL of another scheme,
+      // anything once the app has module hooks.
+      if (target && "error" in target && !(target.kind === "not-found" && (appLoaders.hooks || /^[a-z][a-z0-9+.-]*:/i.test(specifier)))) {
+        throw loadError(target);
+      }
       const dep = targetOf(record, specifier, records);
       if (dep && dep.state === "new" && !dep.linked && !seen.has(dep)) {
         seen.add(dep);

@@ -18,11 +18,11 @@
  * An export the module changes later by assignment (not by an update) is seen through a bridge
  * as it was at the end of the last evaluation: a bridge's bindings are its own.
  */
-import module, { Module, isBuiltin } from "node:module";
+import module, { Module, isBuiltin, syncBuiltinESMExports } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel } from "node:worker_threads";
-import { appFiles, inNodeModules, missingAppFile, wantsBridge } from "./app-files.mjs";
+import { appFiles, appLoaders, inNodeModules, missingAppFile, wantsBridge } from "./app-files.mjs";
 import { checkDynamicAttributes } from "./attributes.mjs";
 import { isCommonJs } from "./module-record.mjs";
 
@@ -83,6 +83,25 @@ export function serveNodeLoaders(registry, runtimeDir) {
     port1.unref();
     module.register(new URL("./node-loaders-thread.mjs", import.meta.url), { data: { port: port2, runtimeDir }, transferList: [port2] });
   }
+  noticeAppHooks();
+}
+
+/**
+ * Hooks the app registers run before hotnode's (the last registered runs first): they see
+ * every module node loads, app files included (hotnode's hook answers what they pass on).
+ * The runtime notes that they exist: an import hotnode finds nothing for may be theirs.
+ */
+function noticeAppHooks() {
+  const target = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (module));
+  for (const name of ["register", "registerHooks"]) {
+    const original = target[name];
+    if (typeof original !== "function") continue;
+    target[name] = function (/** @type {unknown[]} */ ...args) {
+      appLoaders.hooks = true;
+      return original.apply(this, args);
+    };
+  }
+  syncBuiltinESMExports();
 }
 
 /**

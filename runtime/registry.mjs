@@ -10,6 +10,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isModuleNamespaceObject } from "node:util/types";
 import v8 from "node:v8";
+import { appLoaders } from "./app-files.mjs";
 import { checkDynamicAttributes } from "./attributes.mjs";
 import { CommonJsLoader } from "./commonjs.mjs";
 import { nodeCreateRequire } from "./create-require.mjs";
@@ -21,6 +22,8 @@ import { Namespace, currentNamespace, moduleOfNamespace } from "./namespace.mjs"
 
 /**
  * @typedef {import("./protocol.mjs").Target} Target
+ * @typedef {Target | { external: string, unlessFails: Target }} ImportTarget  a target, or node's
+ *   to try through the app's module hooks where hotnode found nothing
  * @typedef {import("./protocol.mjs").ModulePayload} ModulePayload
  * @typedef {import("./protocol.mjs").RuntimeRequest} RuntimeRequest
  * @typedef {import("./hot-context.mjs").HotContext} HotContext
@@ -238,9 +241,9 @@ export class Registry {
    * @param {(dep: ModuleRecord) => void} [check] what an `import()` checks of the module it found
    */
   async importFrom(instance, importer, specifier, form = "namespace", check = undefined) {
-    const target = await this.resolve(importer, specifier);
+    const target = this.throughAppHooks(importer, specifier, await this.resolve(importer, specifier));
     if ("error" in target) throw loadError(target);
-    if ("external" in target) return this.loadExternal(target.external);
+    if ("external" in target) return this.loadTarget(target);
     const dep = this.records.get(target.id);
     if (!dep) throw new Error(`hotnode did not send ${target.id}`);
     check?.(dep);
@@ -333,9 +336,37 @@ export class Registry {
     } catch {
       return;
     }
+    this.noteFileLoadedByNode(file, how);
+  }
+
+  /**
+   * Node loaded `file` itself (if it is an app file hotnode does not hold, hotnode is told once).
+   * @param {string} file
+   * @param {string} how
+   */
+  noteFileLoadedByNode(file, how) {
     if (!path.isAbsolute(file) || file.split(path.sep).includes("node_modules") || this.records.has(file) || this.notedByNode.has(file)) return;
     this.notedByNode.add(file);
     this.host.notLoadedByHotnode(file, how);
+  }
+
+  /**
+   * What an import hotnode found nothing for is node's to load, with node's error if it fails:
+   * a URL of another scheme (`virtual:config`, served by a module hook of the app's, or node's
+   * ERR_UNSUPPORTED_ESM_URL_SCHEME), and once the app registered module hooks, any specifier
+   * (where node finds nothing either, hotnode's error stands: node's would name hotnode's
+   * runtime as the importer).
+   * @param {ModuleRecord | null} importer
+   * @param {string} specifier
+   * @param {Target} target
+   * @returns {ImportTarget}
+   */
+  throughAppHooks(importer, specifier, target) {
+    if (!("error" in target) || target.kind !== "not-found") return target;
+    if (/^[a-z][a-z0-9+.-]*:/i.test(specifier) && !specifier.startsWith("file:")) return { external: specifier };
+    if (!appLoaders.hooks) return target;
+    const relative = specifier.startsWith("./") || specifier.startsWith("../") || specifier.startsWith("/");
+    return { external: relative && importer ? new URL(specifier, importer.url).href : specifier, unlessFails: target };
   }
 
   /**
@@ -529,7 +560,23 @@ export class Registry {
     if (loaded) return loaded;
     const namespace = await import(url);
     this.externals.set(url, namespace);
+    // A file of the app node loaded (its extension is not one hotnode loads: a hook of the
+    // app's did) is watched, and restarts the app when it changes.
+    if (url.startsWith("file:")) this.noteFileLoadedByNode(fileURLToPath(url), appLoaders.hooks ? "node's loader (a module hook the app registered)" : "node's loader");
     return namespace;
+  }
+
+  /**
+   * `loadExternal` of a target the app's hooks may serve: what hotnode said stands if node's
+   * loader finds nothing either.
+   * @param {{ external: string, unlessFails?: Target }} target
+   */
+  loadTarget(target) {
+    const unlessFails = target.unlessFails;
+    if (!unlessFails) return this.loadExternal(target.external);
+    return this.loadExternal(target.external).catch(() => {
+      throw loadError(/** @type {any} */ (unlessFails));
+    });
   }
 
   /**
@@ -545,18 +592,19 @@ export class Registry {
    * @returns {object | Promise<object> | null}
    */
   importReady(instance, record, specifier, form, pending) {
-    const target = record.deps[specifier];
-    if (!target) return null;
+    const sent = record.deps[specifier];
+    if (!sent) return null;
+    const target = this.throughAppHooks(record, specifier, sent);
     if ("error" in target) throw loadError(target);
     if ("external" in target) {
       const loaded = this.externals.get(target.external);
       if (loaded) return loaded;
-      if (this.synchronous) {
+      if (this.synchronous && !("unlessFails" in target)) {
         const namespace = requireExternal(record, target.external);
         this.externals.set(target.external, namespace);
         return namespace;
       }
-      return this.loadExternal(target.external);
+      return this.loadTarget(target);
     }
     const dep = this.records.get(target.id);
     if (!dep) return null;

@@ -84,3 +84,28 @@ fn a_packages_script_as_the_entry_is_node_s_main_module_and_the_app_file_it_load
     run.expect("restarting: no module accepts the update (app.ts)");
     run.expect("OUT app second");
 }
+
+#[test]
+fn a_file_a_hook_of_the_apps_loads_is_watched_and_its_change_restarts_the_app() {
+    let app = TempApp::new(
+        "app-hooks",
+        &[
+            ("package.json", r#"{ "type": "module" }"#),
+            (
+                "hooks.js",
+                "import module from 'node:module';\nconst source = `import { readFileSync } from 'node:fs'; import { fileURLToPath } from 'node:url';\nexport async function load(url, context, next) {\n  if (url.endsWith('.txt')) return { format: 'module', source: 'export default ' + JSON.stringify(readFileSync(fileURLToPath(url), 'utf8').trim()), shortCircuit: true };\n  return next(url, context);\n}`;\nmodule.register('data:text/javascript,' + encodeURIComponent(source));\n",
+            ),
+            (
+                "main.js",
+                "import './hooks.js';\nconst { default: text } = await import('./note.txt');\nconsole.log('OUT note ' + text);\nsetInterval(() => {}, 1000);\n",
+            ),
+            ("note.txt", "first\n"),
+        ],
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("OUT note first");
+    run.expect("note.txt was loaded by node's loader (a module hook the app registered)");
+    app.write("note.txt", "second\n");
+    run.expect("note.txt changed (node loaded it, not hotnode)");
+    run.expect("OUT note second");
+}

@@ -126,7 +126,7 @@ impl Resolver {
             ImportKind::Require => &self.cjs,
         };
         match resolver.resolve_file(importer, specifier) {
-            Ok(resolution) => match (classify(resolution.into_path_buf()), &self.root) {
+            Ok(resolution) => match (classify_for(kind, resolution.into_path_buf()), &self.root) {
                 (Target::App(path), Some(root)) if !path.starts_with(root) => Target::Missing(format!(
                     "Cannot load '{specifier}' imported from {}: {} is outside the project root {} (hotnode serves only the project's files; --root widens it)",
                     importer.display(),
@@ -204,6 +204,19 @@ fn builtin(specifier: &str) -> Option<String> {
     None
 }
 
+/// Extensions hotnode loads; node's ES module loader knows no others (a module hook of the app's
+/// may: a `.txt` or `.css` loader), so an `import` of another file is node's to load or refuse.
+/// `require` compiles any other extension as JavaScript, as node does; an addon is node's.
+fn classify_for(kind: ImportKind, path: PathBuf) -> Target {
+    let extension = path.extension().and_then(|e| e.to_str());
+    let hotnodes =
+        matches!(extension, None | Some("js" | "mjs" | "cjs" | "ts" | "mts" | "cts" | "jsx" | "tsx" | "json"));
+    if extension == Some("node") || (kind == ImportKind::Import && !hotnodes) {
+        return Target::External(file_url(&path));
+    }
+    classify(path)
+}
+
 fn classify(path: PathBuf) -> Target {
     if path.components().any(|c| c.as_os_str() == "node_modules") {
         Target::External(file_url(&path))
@@ -247,6 +260,25 @@ mod tests {
         assert_eq!(message("present/nothing"), "Cannot find module 'present/nothing' imported from <dir>/main.js");
         assert_eq!(message("./later.js"), "Cannot find module '<dir>/later.js' imported from <dir>/main.js");
         assert_eq!(message("./sub/../other.js"), "Cannot find module '<dir>/other.js' imported from <dir>/main.js");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// An `import` of a file node's ES module loader does not know is node's (or an app hook's);
+    /// `require` compiles it as JavaScript, as node does; an addon is always node's.
+    #[test]
+    fn files_of_other_extensions_are_nodes_to_import() {
+        let dir = std::env::temp_dir().join(format!("hotnode-resolve-extensions-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for file in ["main.js", "note.txt", "addon.node", "lib.ts"] {
+            std::fs::write(dir.join(file), "").unwrap();
+        }
+        let resolver = Resolver::new(&[]);
+        let importer = dir.join("main.js");
+        let is_app = |specifier: &str, kind| matches!(resolver.resolve(&importer, specifier, kind), Target::App(_));
+        assert!(!is_app("./note.txt", ImportKind::Import));
+        assert!(is_app("./note.txt", ImportKind::Require));
+        assert!(!is_app("./addon.node", ImportKind::Require));
+        assert!(is_app("./lib.ts", ImportKind::Import));
         std::fs::remove_dir_all(dir).unwrap();
     }
 

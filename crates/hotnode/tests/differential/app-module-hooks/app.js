@@ -1,0 +1,3 @@
+import config from "virtual:config";
+import text from "./note.txt";
+export const answer = `${config.answer} ${text.trim()}`;
