@@ -52,6 +52,7 @@ const hello = toHotnode.hello({
   entry,
   node: process.versions.node,
   thread,
+  requireModule: Boolean(process.features.require_module),
 });
 const channel = await Channel.connect(socketPath, hello);
 const syncChannel = new SyncChannel(socketPath, hello);

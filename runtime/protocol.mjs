@@ -51,7 +51,7 @@
  * runtime -> hotnode.
  * @typedef {{ type: "hello", token: string, pid: number, parent: number | null, role: string | null,
  *   generation: number, entry: string, node: string, sidecar?: boolean,
- *   thread?: number | null }} HelloMessage  the first line: the session's
+ *   thread?: number | null, requireModule?: boolean }} HelloMessage  the first line: the session's
  *   token, and who this process is
  * @typedef {{ type: "started", modules: number, ms: number }} StartedMessage  the entry and its
  *   static imports have evaluated

@@ -141,6 +141,9 @@ impl Session {
                     return;
                 }
                 self.reporter.verbose(&format!("process {} attached", process.pid));
+                if process.parent.is_none() && !process.sidecar {
+                    self.files.store.follow_node(process.require_module.unwrap_or(true));
+                }
                 self.peers.attach(id, process, writer);
             }
             ConnectionEvent::Message { id, message } if self.peers.contains(id) => self.on_message(id, message),

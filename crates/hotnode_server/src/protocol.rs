@@ -83,6 +83,10 @@ pub struct ProcessInfo {
     /// The worker thread of process `pid` it is (`threadId`); none for a process's main thread.
     #[serde(default)]
     pub thread: Option<u32>,
+    /// `process.features.require_module`: `require()` loads ES modules, and node resolves
+    /// packages with the "module-sync" condition. A runtime that does not say is taken to.
+    #[serde(default, rename = "requireModule")]
+    pub require_module: Option<bool>,
     /// The module it runs.
     #[serde(default)]
     pub entry: Option<String>,

@@ -31,6 +31,10 @@ pub struct Resolver {
     cjs: OxcResolver,
     /// App modules must be under it (see `project_root`); `None`: anywhere.
     root: Option<PathBuf>,
+    /// The user's `--conditions`.
+    conditions: Vec<String>,
+    /// Whether "module-sync" is among the conditions (see `for_node`).
+    module_sync: bool,
 }
 
 /// Node's words for a specifier that names nothing: a package that is not installed anywhere
@@ -107,9 +111,19 @@ impl Resolver {
     /// `require()` loads ES modules: a package's one build for both kinds; older nodes lack it)
     /// and "import" or "require".
     pub fn new(conditions: &[String]) -> Self {
-        let esm = OxcResolver::new(options(&["node", "node-addons", "module-sync", "import"], conditions));
-        let cjs = esm.clone_with_options(options(&["node", "node-addons", "module-sync", "require"], conditions));
-        Self { esm, cjs, root: None }
+        let (esm, cjs) = resolvers(conditions, true);
+        Self { esm, cjs, root: None, conditions: conditions.to_vec(), module_sync: true }
+    }
+
+    /// The conditions of the node that runs the app: "module-sync" only where `require()` loads
+    /// ES modules (`process.features.require_module`), as node decides. True if this changed them.
+    pub fn follow_node(&mut self, require_module: bool) -> bool {
+        if self.module_sync == require_module {
+            return false;
+        }
+        (self.esm, self.cjs) = resolvers(&self.conditions, require_module);
+        self.module_sync = require_module;
+        true
     }
 
     /// Only files under `root` are app modules; an import of one outside it is an error.
@@ -174,6 +188,13 @@ fn find_package_type(resolver: &OxcResolver, file: &Path) -> Option<PackageType>
     // Resolving the file itself yields the nearest package.json through the resolver's cache.
     let resolution = resolver.resolve_file(file, &format!("./{}", file.file_name()?.to_str()?)).ok()?;
     resolution.package_json().and_then(|p| p.r#type())
+}
+
+fn resolvers(conditions: &[String], module_sync: bool) -> (OxcResolver, OxcResolver) {
+    let sync: &[&str] = if module_sync { &["module-sync"] } else { &[] };
+    let esm = OxcResolver::new(options(&[&["node", "node-addons"], sync, &["import"]].concat(), conditions));
+    let cjs = esm.clone_with_options(options(&[&["node", "node-addons"], sync, &["require"]].concat(), conditions));
+    (esm, cjs)
 }
 
 fn options(base: &[&str], extra: &[String]) -> ResolveOptions {
@@ -297,13 +318,18 @@ mod tests {
         }
         let importer = dir.join("main.js");
         std::fs::write(&importer, "").unwrap();
-        let resolver = Resolver::new(&[]);
-        for kind in [ImportKind::Import, ImportKind::Require] {
-            match resolver.resolve(&importer, "dual", kind) {
-                Target::External(url) => assert!(url.ends_with("/node_modules/dual/sync.mjs"), "{url}"),
-                other => panic!("resolved to {other:?}"),
-            }
-        }
+        let mut resolver = Resolver::new(&[]);
+        let file = |resolver: &Resolver, kind| match resolver.resolve(&importer, "dual", kind) {
+            Target::External(url) => url.rsplit('/').next().unwrap().to_string(),
+            other => panic!("resolved to {other:?}"),
+        };
+        assert_eq!(file(&resolver, ImportKind::Import), "sync.mjs");
+        assert_eq!(file(&resolver, ImportKind::Require), "sync.mjs");
+        // A node whose require() does not load ES modules has no "module-sync".
+        assert!(resolver.follow_node(false));
+        assert_eq!(file(&resolver, ImportKind::Import), "esm.mjs");
+        assert_eq!(file(&resolver, ImportKind::Require), "cjs.cjs");
+        assert!(!resolver.follow_node(false));
         std::fs::remove_dir_all(dir).unwrap();
     }
 

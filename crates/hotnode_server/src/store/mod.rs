@@ -69,6 +69,14 @@ impl ModuleStore {
     }
 
     /// The app has started: the disk cache may write now.
+    /// The node that runs the app said whether its `require()` loads ES modules: resolution
+    /// follows it (see `Resolver::follow_node`), and what was resolved otherwise is built again.
+    pub fn follow_node(&mut self, require_module: bool) {
+        if self.resolver.follow_node(require_module) {
+            self.modules.clear();
+        }
+    }
+
     pub fn app_started(&self) {
         self.cache.start_writing();
     }
