@@ -39,8 +39,11 @@ pub struct WatchError {
 }
 
 /// How long [`FileWatcher::sync`] waits for its marker before going on without it: a watcher
-/// that falls behind must slow an update down, never stop it.
-const SYNC_TIMEOUT: Duration = Duration::from_millis(200);
+/// that falls behind must slow an update down, never stop it. The marker's event comes within a
+/// millisecond on a quiet machine; on a loaded 2-core one (a test suite in parallel beside a
+/// build) it took over 200 ms, and a sync that gave up then let a formatter's half-written file
+/// through as a syntax error (CI, Node 24 run, saves_e2e): the wait is long enough for that.
+const SYNC_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What the event thread shares with the reader: files with a writer at work, and how many
 /// markers have come through.
