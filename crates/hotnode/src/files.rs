@@ -41,14 +41,50 @@ impl AppFiles {
     pub fn refresh(&mut self, mut batch: Batch, crashed: bool, mut more: impl FnMut() -> Batch) -> Refreshed {
         let mut all = Refreshed::default();
         while !batch.is_empty() {
+            self.follow_new_folders(&mut batch);
             let refreshed = self.changes.refresh(batch, &mut self.store, &mut self.watcher, crashed);
             for path in refreshed.changed {
                 push_once(&mut all.changed, path);
             }
             all.broken.extend(refreshed.broken);
+            self.watch_missing();
             batch = more();
         }
         all
+    }
+
+    /// A folder appeared in a watched one (made, made again by a `git checkout` or a copy, moved
+    /// back): the folders of modules under it are watched again (the old watch went with the
+    /// old folder) and those modules read again, as their files may have been written before
+    /// the watch; and a missing import may now have a folder to appear in.
+    fn follow_new_folders(&mut self, batch: &mut Batch) {
+        let folders: Vec<PathBuf> = batch
+            .iter()
+            .filter(|(p, change)| *change == Change::Written && p.is_dir())
+            .map(|(p, _)| p.clone())
+            .collect();
+        if folders.is_empty() {
+            return;
+        }
+        for folder in &folders {
+            for module in self.store.paths_under(folder) {
+                let _ = self.watcher.watch_folder_of(&module);
+                if !batch.iter().any(|(p, _)| *p == module) {
+                    batch.push((module, Change::Written));
+                }
+            }
+        }
+        self.watch_missing();
+    }
+
+    /// Watches, for each import that did not resolve, the nearest existing folder on the way to
+    /// where its file would be, so that the file (or a folder toward it) appearing is seen.
+    pub fn watch_missing(&mut self) {
+        for location in self.store.missing_locations() {
+            if let Some(existing) = location.ancestors().find(|dir| dir.is_dir()) {
+                let _ = self.watcher.watch_folder(existing);
+            }
+        }
     }
 
     /// A file node loaded around hotnode: its folder is watched, so its change is seen.
@@ -70,6 +106,7 @@ impl AppFiles {
             let _ = self.watcher.watch_folder_of(failure.path());
             broken.extend(self.changes.newly_broken(failure));
         }
+        self.watch_missing();
         broken
     }
 }

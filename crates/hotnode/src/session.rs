@@ -143,6 +143,9 @@ impl Session {
                 self.reporter.verbose(&format!("process {} attached", process.pid));
                 if process.parent.is_none() && !process.sidecar {
                     self.files.store.follow_node(process.require_module.unwrap_or(true));
+                    // A start (also a restart) resolves afresh what did not resolve before: a file
+                    // may have appeared where no watch could see it.
+                    self.files.store.retry_unresolved();
                 }
                 self.peers.attach(id, process, writer);
             }

@@ -159,6 +159,33 @@ impl Resolver {
         }
     }
 
+    /// Where a file or folder would have to appear for `specifier` to resolve from `importer`:
+    /// the path it names, or the package's folder in the project's `node_modules` (an install).
+    /// Other specifiers (tsconfig `paths`, `#imports`) are taken to be near the importer.
+    pub fn missing_location(&self, importer: &Path, specifier: &str) -> PathBuf {
+        let dir = importer.parent().unwrap_or(importer);
+        if specifier.starts_with("./") || specifier.starts_with("../") || specifier == "." || specifier == ".." {
+            return normalize(&dir.join(specifier));
+        }
+        if let Some(path) = specifier.strip_prefix("file://") {
+            return PathBuf::from(path);
+        }
+        if specifier.starts_with('/') {
+            return PathBuf::from(specifier);
+        }
+        if specifier.starts_with('#') || specifier.contains(':') {
+            return dir.to_path_buf();
+        }
+        let mut parts = specifier.split('/');
+        let package = match (parts.next(), parts.next()) {
+            (Some(scope), Some(name)) if scope.starts_with('@') => format!("{scope}/{name}"),
+            (Some(name), _) => name.to_string(),
+            _ => return dir.to_path_buf(),
+        };
+        let base = self.root.as_deref().unwrap_or(dir);
+        base.join("node_modules").join(package)
+    }
+
     /// Whether `.js`/`.ts`/`.jsx`/`.tsx` files in `dir` are ES modules (nearest package.json
     /// `"type"`), as Node decides.
     pub fn package_is_esm(&self, file: &Path) -> bool {
@@ -282,6 +309,19 @@ mod tests {
         assert_eq!(message("./later.js"), "Cannot find module '<dir>/later.js' imported from <dir>/main.js");
         assert_eq!(message("./sub/../other.js"), "Cannot find module '<dir>/other.js' imported from <dir>/main.js");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_missing_specifier_is_looked_for_where_its_file_or_package_would_appear() {
+        let resolver = Resolver::new(&[]).with_root(PathBuf::from("/app"));
+        let importer = Path::new("/app/src/routes.ts");
+        let at = |specifier: &str| resolver.missing_location(importer, specifier);
+        assert_eq!(at("./users/handler.ts"), Path::new("/app/src/users/handler.ts"));
+        assert_eq!(at("../lib/./x.js"), Path::new("/app/lib/x.js"));
+        assert_eq!(at("left-pad"), Path::new("/app/node_modules/left-pad"));
+        assert_eq!(at("@scope/pkg/sub/path"), Path::new("/app/node_modules/@scope/pkg"));
+        assert_eq!(at("#config"), Path::new("/app/src"));
+        assert_eq!(at("/abs/file.js"), Path::new("/abs/file.js"));
     }
 
     /// An `import` of a file node's ES module loader does not know is node's (or an app hook's);

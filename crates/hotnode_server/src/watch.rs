@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
+use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RenameMode};
 use notify::{EventKind, RecursiveMode, Watcher as _};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +58,9 @@ struct SharedState {
     writing: HashSet<PathBuf>,
     /// Events seen per file: a read is whole if none came while it was taken.
     events: HashMap<PathBuf, u64>,
+    /// Paths removed or renamed away since the watcher last looked: a watched folder among them
+    /// lost its watch with it (inotify watches an inode), so it is watched again when it returns.
+    gone: Vec<PathBuf>,
     markers: u64,
 }
 
@@ -76,6 +79,12 @@ impl SharedState {
             EventKind::Create(_) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => Some(true),
             _ => None,
         };
+        if matches!(
+            kind,
+            EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(RenameMode::From | RenameMode::Both))
+        ) {
+            self.gone.extend(paths.first().cloned());
+        }
         for path in paths {
             *self.events.entry(path.clone()).or_default() += 1;
             match writing {
@@ -127,6 +136,9 @@ impl FileWatcher {
             }
             let change = match event.kind {
                 EventKind::Access(AccessKind::Close(AccessMode::Write)) => Change::Written,
+                // A folder made (or made again: a `git checkout`, an `rm -rf` and a copy): the
+                // session watches what it needs in it and reads its modules again.
+                EventKind::Create(CreateKind::Folder) => Change::Written,
                 EventKind::Modify(ModifyKind::Name(RenameMode::To)) => Change::Written,
                 EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
                     if let Some(from) = event.paths.first() {
@@ -148,6 +160,19 @@ impl FileWatcher {
         let mut watcher = Self { inner, dirs: HashSet::new(), shared, marker, markers_written: 0 };
         watcher.watch_folder_of(&watcher.marker.clone())?;
         Ok(watcher)
+    }
+
+    /// Folders that went away (or a folder above them did) are no longer watched: watched again
+    /// when a module in them is read or sent.
+    fn forget_gone(&mut self) {
+        let gone = match self.shared.state.lock() {
+            Ok(mut state) if !state.gone.is_empty() => std::mem::take(&mut state.gone),
+            _ => return,
+        };
+        // Also a folder back already: the watch went with the old one (another inode).
+        for path in gone {
+            self.dirs.retain(|dir| !dir.starts_with(&path));
+        }
     }
 
     /// Waits until every file event that happened before this call has been seen, so that
@@ -203,6 +228,12 @@ impl FileWatcher {
         let Some(dir) = file.parent() else {
             return Ok(());
         };
+        self.watch_folder(dir)
+    }
+
+    /// Watches `dir` itself, not recursively.
+    pub fn watch_folder(&mut self, dir: &Path) -> Result<(), WatchError> {
+        self.forget_gone();
         if self.dirs.contains(dir) {
             return Ok(());
         }

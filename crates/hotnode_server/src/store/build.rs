@@ -47,6 +47,7 @@ impl ModuleStore {
         let mut deps = BTreeMap::new();
         let mut names = BTreeMap::new();
         let mut static_deps = Vec::new();
+        let mut missing = Vec::new();
         let facts = &out.facts;
         // `import` in a CommonJS-format module is a `require` (TypeScript's CommonJS output).
         let import_kind = if out.format == ModuleFormat::CjsInterop { ImportKind::Require } else { ImportKind::Import };
@@ -68,6 +69,9 @@ impl ModuleStore {
                 && !static_deps.contains(dep)
             {
                 static_deps.push(dep.clone());
+            }
+            if matches!(target, Target::Missing(_)) {
+                missing.push(self.resolver.missing_location(path, specifier));
             }
             deps.insert(specifier.to_string(), target_json(target));
         }
@@ -96,8 +100,7 @@ impl ModuleStore {
             source_phase: facts.source_phase.as_ref(),
         };
         let json: Arc<str> = serde_json::to_string(&payload).expect("payloads serialize").into();
-        let has_unresolved = deps.values().any(|t| matches!(t, TargetJson::Error { .. }));
-        Ok(StoredModule { json, static_deps, has_unresolved, hash: content_hash(source) })
+        Ok(StoredModule { json, static_deps, missing, hash: content_hash(source) })
     }
 
     fn format_of(&self, path: &Path) -> ModuleFormat {

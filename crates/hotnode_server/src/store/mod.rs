@@ -24,8 +24,9 @@ pub struct StoredModule {
     pub json: Arc<str>,
     /// App modules loaded statically (imports and requires): sent along with this module.
     pub static_deps: Vec<PathBuf>,
-    /// Some specifier did not resolve: a file appearing later may change that.
-    has_unresolved: bool,
+    /// Where files would have to appear for the specifiers that did not resolve (see
+    /// `Resolver::missing_location`): watched, so that their appearance is seen.
+    missing: Vec<PathBuf>,
     hash: u64,
 }
 
@@ -49,6 +50,8 @@ pub enum Refresh {
 pub struct ModuleStore {
     resolver: Resolver,
     modules: HashMap<PathBuf, StoredModule>,
+    /// The modules with an import that did not resolve.
+    unresolved: HashSet<PathBuf>,
     cache: TransformCache,
 }
 
@@ -65,7 +68,7 @@ impl ModuleStore {
     }
 
     pub fn with_cache(resolver: Resolver, cache: TransformCache) -> Self {
-        Self { resolver, modules: HashMap::new(), cache }
+        Self { resolver, modules: HashMap::new(), unresolved: HashSet::new(), cache }
     }
 
     /// The app has started: the disk cache may write now.
@@ -74,6 +77,7 @@ impl ModuleStore {
     pub fn follow_node(&mut self, require_module: bool) {
         if self.resolver.follow_node(require_module) {
             self.modules.clear();
+            self.unresolved.clear();
         }
     }
 
@@ -103,7 +107,7 @@ impl ModuleStore {
     pub fn load(&mut self, path: &Path) -> Result<&StoredModule, LoadError> {
         if !self.modules.contains_key(path) {
             let module = self.read_and_build(path)?;
-            self.modules.insert(path.to_path_buf(), module);
+            self.put(path.to_path_buf(), module);
         }
         Ok(&self.modules[path])
     }
@@ -125,7 +129,7 @@ impl ModuleStore {
         }
         match self.build(path, &source, Caching::Skip) {
             Ok(module) => {
-                self.modules.insert(path.to_path_buf(), module);
+                self.put(path.to_path_buf(), module);
                 Refresh::Changed
             }
             Err(err) => Refresh::Failed(err),
@@ -134,6 +138,30 @@ impl ModuleStore {
 
     /// Stored modules that load `path` statically. A scan of the store: only for the rare
     /// file that failed at its first load and was then fixed, never on a plain save.
+    /// Keeps `unresolved` with `modules`, so nothing on an update's path walks every module.
+    fn put(&mut self, path: PathBuf, module: StoredModule) {
+        if module.missing.is_empty() {
+            self.unresolved.remove(&path);
+        } else {
+            self.unresolved.insert(path.clone());
+        }
+        self.modules.insert(path, module);
+    }
+
+    /// Where files would have to appear for an import that failed to resolve.
+    pub fn missing_locations(&self) -> Vec<PathBuf> {
+        let modules = self.unresolved.iter().filter_map(|p| self.modules.get(p));
+        let mut all: Vec<PathBuf> = modules.flat_map(|m| m.missing.iter().cloned()).collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// The modules under `dir`.
+    pub fn paths_under(&self, dir: &Path) -> Vec<PathBuf> {
+        self.modules.keys().filter(|p| p.starts_with(dir)).cloned().collect()
+    }
+
     pub fn importers_of(&self, path: &Path) -> Vec<PathBuf> {
         self.modules.iter().filter(|(_, m)| m.static_deps.iter().any(|d| d == path)).map(|(p, _)| p.clone()).collect()
     }
@@ -160,8 +188,7 @@ impl ModuleStore {
     /// A file appeared: specifiers that did not resolve may now. Rebuilds the modules that had
     /// one (and forgets the resolver's cached misses); returns those whose payload changed.
     pub fn retry_unresolved(&mut self) -> Vec<PathBuf> {
-        let candidates: Vec<PathBuf> =
-            self.modules.iter().filter(|(_, m)| m.has_unresolved).map(|(p, _)| p.clone()).collect();
+        let candidates: Vec<PathBuf> = self.unresolved.iter().cloned().collect();
         if candidates.is_empty() {
             return Vec::new();
         }
@@ -171,7 +198,7 @@ impl ModuleStore {
             let Ok(source) = read_source(&path) else { continue };
             let Ok(module) = self.build(&path, &source, Caching::Skip) else { continue };
             if self.modules.get(&path).is_some_and(|old| old.json != module.json) {
-                self.modules.insert(path.clone(), module);
+                self.put(path.clone(), module);
                 changed.push(path);
             }
         }
@@ -218,7 +245,7 @@ impl ModuleStore {
         for (path, result) in built {
             match result {
                 Ok(module) => {
-                    self.modules.insert(path, module);
+                    self.put(path, module);
                 }
                 Err(err) => {
                     failed.insert(path, Some(err));

@@ -1,0 +1,64 @@
+//! Resolution and watching never go stale: an import written before its file, a package
+//! installed after hotnode said it is missing, a folder deleted and made again.
+
+mod support;
+
+use support::{TempApp, hotnode};
+
+const ESM: &str = r#"{ "type": "module" }"#;
+const MAIN: &str = "import { routes } from './routes.js';\nconsole.log('OUT boot ' + routes());\nsetInterval(() => {}, 1000);\nimport.meta.hot.accept('./routes.js', (m) => console.log('OUT routes ' + m.routes()));\n";
+
+#[test]
+fn an_import_written_before_its_file_in_a_new_folder_applies_once_the_file_is_there() {
+    let app = TempApp::new(
+        "import-first",
+        &[("package.json", ESM), ("main.js", MAIN), ("routes.js", "export const routes = () => 'none';\n")],
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("OUT boot none");
+    // The usual order: the import first, then the file, in a folder that does not exist yet.
+    app.write("routes.js", "import { users } from './users/handler.js';\nexport const routes = () => users;\n");
+    run.expect("Cannot find module");
+    app.write("users/handler.js", "export const users = 'users v1';\n");
+    run.expect("OUT routes users v1");
+    app.write("users/handler.js", "export const users = 'users v2';\n");
+    run.expect("OUT routes users v2");
+}
+
+#[test]
+fn a_package_installed_after_it_was_missing_applies() {
+    let app = TempApp::new(
+        "install-later",
+        &[("package.json", ESM), ("main.js", MAIN), ("routes.js", "export const routes = () => 'none';\n")],
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("OUT boot none");
+    app.write("routes.js", "import pad from 'left-pad-later';\nexport const routes = () => pad('x');\n");
+    run.expect("Cannot find package 'left-pad-later'");
+    app.write("node_modules/left-pad-later/package.json", r#"{ "name": "left-pad-later", "main": "index.js" }"#);
+    app.write("node_modules/left-pad-later/index.js", "module.exports = (s) => '  ' + s;\n");
+    run.expect("OUT routes   x");
+}
+
+#[test]
+fn a_folder_deleted_and_made_again_is_watched_again() {
+    let app = TempApp::new(
+        "folder-again",
+        &[
+            ("package.json", ESM),
+            ("main.js", MAIN),
+            ("routes.js", "import { feature } from './feature/index.js';\nexport const routes = () => feature;\n"),
+            ("feature/index.js", "export const feature = 'feature v1';\n"),
+        ],
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("OUT boot feature v1");
+    // A `git checkout` of a branch without the folder, and back, with other content.
+    std::fs::remove_dir_all(app.dir.join("feature")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    app.write("feature/index.js", "export const feature = 'feature v2';\n");
+    run.expect("OUT routes feature v2");
+    // Its next save is seen too.
+    app.write("feature/index.js", "export const feature = 'feature v3';\n");
+    run.expect("OUT routes feature v3");
+}
