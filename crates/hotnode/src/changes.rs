@@ -23,6 +23,8 @@ pub struct Refreshed {
     pub changed: Vec<PathBuf>,
     /// Files that failed to load, not reported in this form before.
     pub broken: Vec<LoadError>,
+    /// Files that had failed to load and load again.
+    pub mended: Vec<PathBuf>,
 }
 
 #[derive(Default)]
@@ -101,7 +103,9 @@ impl ChangeSet {
             };
             match store.refresh(&path, read) {
                 Refresh::Unchanged => {
-                    self.broken.remove(&path);
+                    if self.broken.remove(&path).is_some() {
+                        out.mended.push(path.clone());
+                    }
                     // A save of a module whose update failed retries it, even as it was (what
                     // it threw on may have been outside the code).
                     if self.unapplied.contains(&path) {
@@ -109,7 +113,9 @@ impl ChangeSet {
                     }
                 }
                 Refresh::Changed => {
-                    self.broken.remove(&path);
+                    if self.broken.remove(&path).is_some() {
+                        out.mended.push(path.clone());
+                    }
                     push_once(&mut out.changed, path);
                 }
                 Refresh::Failed(err) => out.broken.extend(self.newly_broken(err)),

@@ -47,6 +47,7 @@ impl AppFiles {
                 push_once(&mut all.changed, path);
             }
             all.broken.extend(refreshed.broken);
+            all.mended.extend(refreshed.mended);
             self.watch_missing();
             batch = more();
         }

@@ -127,6 +127,22 @@ impl Reporter {
 
     /// The line for an applied update; `processes` is (took it, attached) when the session has
     /// more than one process.
+    /// Paths for one line: the first few, then how many more (a checkout of 300 files is one
+    /// short line, not a screenful).
+    fn some_paths(&self, paths: &[String]) -> String {
+        let mut names: Vec<String> = paths.iter().take(LISTED_PATHS).map(|p| self.path(p)).collect();
+        if paths.len() > LISTED_PATHS {
+            names.push(format!("and {} more", paths.len() - LISTED_PATHS));
+        }
+        names.join(", ")
+    }
+
+    /// A file that failed to load is whole again (its fix may restore the running code, so no
+    /// update line follows to replace the error on screen).
+    pub fn mended(&self, path: &Path) {
+        self.info(&format!("{} is good again", self.path(path)));
+    }
+
     fn updated(
         &self,
         changed: &[String],
@@ -135,13 +151,9 @@ impl Reporter {
         ms: f64,
         processes: Option<(usize, usize)>,
     ) {
-        let names: Vec<String> = changed.iter().map(|c| self.path(c)).collect();
-        let by = if accepted.is_empty() {
-            String::new()
-        } else {
-            let list: Vec<String> = accepted.iter().map(|a| self.path(a)).collect();
-            format!(", accepted by {}", list.join(", "))
-        };
+        let names = self.some_paths(changed);
+        let by =
+            if accepted.is_empty() { String::new() } else { format!(", accepted by {}", self.some_paths(accepted)) };
         let noun = if reevaluated == 1 { "module" } else { "modules" };
         let across = match processes {
             Some((took, attached)) => format!(" in {took} of {attached} processes"),
@@ -149,12 +161,28 @@ impl Reporter {
         };
         self.info(&format!(
             "{} changed: re-evaluated {reevaluated} {noun}{across}{by} in {}",
-            names.join(", "),
+            names,
             self.paint("32", &format!("{ms:.1} ms"))
         ));
     }
 }
 
+/// Paths named on one line before "and N more".
+const LISTED_PATHS: usize = 5;
+
 fn write_whole(line: &str) {
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_list_of_paths_names_five_and_counts_the_rest() {
+        let reporter = Reporter { quiet: false, verbose: false, color: false, cwd: PathBuf::from("/app") };
+        let paths: Vec<String> = (0..300).map(|i| format!("/app/src/m{i}.ts")).collect();
+        assert_eq!(reporter.some_paths(&paths), "src/m0.ts, src/m1.ts, src/m2.ts, src/m3.ts, src/m4.ts, and 295 more");
+        assert_eq!(reporter.some_paths(&paths[..2]), "src/m0.ts, src/m1.ts");
+    }
 }

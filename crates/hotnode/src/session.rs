@@ -274,6 +274,9 @@ impl Session {
         for err in refreshed.broken {
             self.report_broken(err);
         }
+        for path in &refreshed.mended {
+            self.reporter.mended(path);
+        }
         let changed = refreshed.changed;
         if changed.is_empty() {
             return;

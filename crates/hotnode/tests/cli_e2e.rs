@@ -439,3 +439,22 @@ fn an_uncaught_error_at_start_shows_the_typescript_line_in_esm_and_commonjs() {
         run.expect("app exited with code 1; waiting for a change");
     }
 }
+
+#[test]
+fn a_syntax_error_fixed_back_to_the_running_code_is_confirmed() {
+    let app = TempApp::new(
+        "mended",
+        &[
+            ("package.json", ESM),
+            ("main.js", "import './m.js';\nconsole.log('OUT up');\nsetInterval(() => {}, 1000);\n"),
+            ("m.js", "export const v = 1;\nimport.meta.hot.accept();\n"),
+        ],
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("OUT up");
+    app.write("m.js", "export const v = (;\n");
+    run.expect("the app keeps running");
+    // Back to the code that runs: no update follows, so hotnode says the error is over.
+    app.write("m.js", "export const v = 1;\nimport.meta.hot.accept();\n");
+    run.expect("m.js is good again");
+}
