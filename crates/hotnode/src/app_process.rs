@@ -27,6 +27,25 @@ pub struct Launch {
     pub watch: Vec<PathBuf>,
 }
 
+impl Launch {
+    /// The `.env` files node reads (`--env-file`, `--env-file-if-exists`), absolute.
+    pub fn env_files(&self) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        let mut args = self.node_args.iter();
+        while let Some(arg) = args.next() {
+            let value = match arg.split_once('=') {
+                Some(("--env-file" | "--env-file-if-exists", value)) => Some(value.to_string()),
+                None if arg == "--env-file" || arg == "--env-file-if-exists" => args.next().cloned(),
+                _ => None,
+            };
+            if let Some(value) = value {
+                files.push(std::env::current_dir().unwrap_or_default().join(value));
+            }
+        }
+        files
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Exit {
     pub code: Option<i32>,

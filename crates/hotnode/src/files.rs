@@ -2,6 +2,7 @@
 //! the watcher over the folders of the modules sent, and the change set that turns the
 //! watcher's batches into the modules whose new code goes out.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use hotnode_server::store::{LoadError, ModuleStore};
@@ -16,6 +17,9 @@ pub struct AppFiles {
     pub store: ModuleStore,
     pub changes: ChangeSet,
     watcher: FileWatcher,
+    /// Files that decide how modules load (package.json, tsconfig and what it extends, `.env`
+    /// files node reads): a change of one restarts the app with everything resolved afresh.
+    configs: HashSet<PathBuf>,
 }
 
 impl AppFiles {
@@ -32,7 +36,12 @@ impl AppFiles {
         for path in &launch.watch {
             watcher.watch_path(path)?;
         }
-        Ok(Self { store, changes: ChangeSet::default(), watcher })
+        let mut configs = HashSet::new();
+        for file in launch.env_files() {
+            watcher.watch_folder_of(&file)?;
+            configs.insert(file);
+        }
+        Ok(Self { store, changes: ChangeSet::default(), watcher, configs })
     }
 
     /// Re-reads what `batch` names, then what `more` brings (files written while this was read
@@ -88,6 +97,11 @@ impl AppFiles {
         }
     }
 
+    /// Whether `path` decides how modules load (see `configs`).
+    pub fn is_config(&self, path: &Path) -> bool {
+        self.configs.contains(path)
+    }
+
     /// A file node loaded around hotnode: its folder is watched, so its change is seen.
     pub fn watch_unserved(&mut self, path: &Path) -> Result<(), hotnode_server::watch::WatchError> {
         self.watcher.watch_folder_of(path)
@@ -100,6 +114,12 @@ impl AppFiles {
         for path in &delivered.sent {
             if let Err(err) = self.watcher.watch_folder_of(path) {
                 reporter.warn(&err.to_string());
+            }
+            for config in self.store.config_files_of(path) {
+                if !self.configs.contains(&config) {
+                    let _ = self.watcher.watch_folder_of(&config);
+                    self.configs.insert(config);
+                }
             }
         }
         let mut broken = Vec::new();

@@ -205,6 +205,8 @@ impl Session {
                 }
                 let why = if reason == RestartReason::Watched && self.unserved.contains(Path::new(&path)) {
                     format!("{} changed (node loaded it, not hotnode)", self.reporter.path(&path))
+                } else if reason == RestartReason::Watched && self.files.is_config(Path::new(&path)) {
+                    format!("{} changed (it decides how modules load)", self.reporter.path(&path))
                 } else {
                     self.reporter.restart_reason(&path, reason, &chain)
                 };
@@ -256,9 +258,15 @@ impl Session {
     }
 
     fn on_files(&mut self, batch: Batch, events: &mpsc::Receiver<Event>) {
-        let restarts = |p: &PathBuf| self.launch.watch.iter().any(|w| p.starts_with(w)) || self.unserved.contains(p);
+        let restarts = |p: &PathBuf| {
+            self.launch.watch.iter().any(|w| p.starts_with(w)) || self.unserved.contains(p) || self.files.is_config(p)
+        };
         if let Some((watched, _)) = batch.iter().find(|(p, _)| restarts(p)) {
             let watched = watched.clone();
+            if self.files.is_config(&watched) {
+                // Resolution and transforms follow the new config from the next start on.
+                self.files.store.forget_all();
+            }
             // The running app restarts through the runtime, so `vite:beforeFullReload` and
             // dispose handlers run; a crashed one starts.
             if self.supervisor.state() == AppState::Running && !self.peers.is_empty() {

@@ -62,3 +62,36 @@ fn a_folder_deleted_and_made_again_is_watched_again() {
     app.write("feature/index.js", "export const feature = 'feature v3';\n");
     run.expect("OUT routes feature v3");
 }
+
+#[test]
+fn a_change_of_tsconfig_or_package_json_or_an_env_file_restarts_the_app_with_it_applied() {
+    let app = TempApp::new(
+        "configs",
+        &[
+            ("package.json", r##"{ "type": "module", "imports": { "#flag": "./flag-a.ts" } }"##),
+            ("tsconfig.json", r#"{ "extends": "./tsconfig.base.json" }"#),
+            ("tsconfig.base.json", r#"{ "compilerOptions": { "paths": { "@cfg": ["./cfg-a.ts"] } } }"#),
+            ("cfg-a.ts", "export const cfg: string = 'cfg a';\n"),
+            ("cfg-b.ts", "export const cfg: string = 'cfg b';\n"),
+            ("flag-a.ts", "export const flag: string = 'flag a';\n"),
+            ("flag-b.ts", "export const flag: string = 'flag b';\n"),
+            (".env", "GREETING=hello\n"),
+            (
+                "main.ts",
+                "import { cfg } from '@cfg';\nimport { flag } from '#flag';\nconsole.log(`OUT ${cfg} ${flag} ${process.env.GREETING}`);\nsetInterval(() => {}, 1000);\n",
+            ),
+        ],
+    );
+    let mut run = hotnode(&app, &["--env-file=.env", "main.ts"]);
+    run.expect("OUT cfg a flag a hello");
+    // What the root tsconfig extends, by a relative path.
+    app.write("tsconfig.base.json", r#"{ "compilerOptions": { "paths": { "@cfg": ["./cfg-b.ts"] } } }"#);
+    run.expect("restarting: tsconfig.base.json changed (it decides how modules load)");
+    run.expect("OUT cfg b flag a hello");
+    app.write("package.json", r##"{ "type": "module", "imports": { "#flag": "./flag-b.ts" } }"##);
+    run.expect("restarting: package.json changed (it decides how modules load)");
+    run.expect("OUT cfg b flag b hello");
+    app.write(".env", "GREETING=hi\n");
+    run.expect("restarting: .env changed (it decides how modules load)");
+    run.expect("OUT cfg b flag b hi");
+}

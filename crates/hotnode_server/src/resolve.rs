@@ -200,6 +200,23 @@ impl Resolver {
         package.r#type().is_none().then(|| package.path().to_path_buf())
     }
 
+    /// The files that decide how `file` is resolved and transformed: its package.json (`"type"`,
+    /// `"imports"`, the packages it names), its tsconfig and the local ones it extends.
+    pub fn config_files_of(&self, file: &Path) -> Vec<PathBuf> {
+        let mut configs = Vec::new();
+        if let Some(name) = file.file_name().and_then(|n| n.to_str())
+            && let Ok(resolution) = self.esm.resolve_file(file, &format!("./{name}"))
+            && let Some(package) = resolution.package_json()
+        {
+            configs.push(package.path().to_path_buf());
+        }
+        if let Some(tsconfig) = self.tsconfig_for(file) {
+            configs.push(tsconfig.path.clone());
+            configs.extend(local_extends(&tsconfig.path));
+        }
+        configs
+    }
+
     /// Forgets cached file system lookups (a file appeared that an earlier lookup missed).
     pub fn clear_cache(&self) {
         self.esm.clear_cache();
@@ -209,6 +226,34 @@ impl Resolver {
     pub fn tsconfig_for(&self, file: &Path) -> Option<Arc<TsConfig>> {
         self.esm.find_tsconfig(file).ok().flatten()
     }
+}
+
+/// The tsconfig files `tsconfig` extends by a relative path, read from its text (the merged
+/// config the resolver keeps no longer names them), followed through their own `extends`.
+fn local_extends(tsconfig: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut queue = vec![tsconfig.to_path_buf()];
+    while let Some(config) = queue.pop() {
+        let Ok(text) = std::fs::read_to_string(&config) else { continue };
+        // tsconfig allows comments and trailing commas: only the `extends` strings are wanted.
+        let Some(at) = text.find("\"extends\"") else { continue };
+        let rest = &text[at + 9..];
+        let end = rest.find(['}', ']']).map_or(rest.len(), |e| e + 1).min(rest.len());
+        for part in rest[..end].split('"').skip(1).step_by(2) {
+            if part.starts_with('.') {
+                let dir = config.parent().unwrap_or(Path::new("/"));
+                let mut path = normalize(&dir.join(part));
+                if path.extension().is_none() {
+                    path.set_extension("json");
+                }
+                if !found.contains(&path) && path != tsconfig {
+                    found.push(path.clone());
+                    queue.push(path);
+                }
+            }
+        }
+    }
+    found
 }
 
 fn find_package_type(resolver: &OxcResolver, file: &Path) -> Option<PackageType> {
@@ -308,6 +353,23 @@ mod tests {
         assert_eq!(message("present/nothing"), "Cannot find module 'present/nothing' imported from <dir>/main.js");
         assert_eq!(message("./later.js"), "Cannot find module '<dir>/later.js' imported from <dir>/main.js");
         assert_eq!(message("./sub/../other.js"), "Cannot find module '<dir>/other.js' imported from <dir>/main.js");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn the_config_files_of_a_module_are_its_package_json_its_tsconfig_and_what_that_extends() {
+        let dir = std::env::temp_dir().join(format!("hotnode-resolve-configs-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::create_dir_all(dir.join("config")).unwrap();
+        std::fs::write(dir.join("package.json"), r#"{ "type": "module" }"#).unwrap();
+        std::fs::write(dir.join("tsconfig.json"), "{\n  // the base\n  \"extends\": \"./config/base\",\n}\n").unwrap();
+        std::fs::write(dir.join("config/base.json"), r#"{ "extends": ["./strict.json"], "compilerOptions": {} }"#)
+            .unwrap();
+        std::fs::write(dir.join("config/strict.json"), r#"{ "compilerOptions": { "strict": true } }"#).unwrap();
+        std::fs::write(dir.join("src/main.ts"), "").unwrap();
+        let configs = Resolver::new(&[]).config_files_of(&dir.join("src/main.ts"));
+        let expected = ["package.json", "tsconfig.json", "config/base.json", "config/strict.json"].map(|f| dir.join(f));
+        assert_eq!(configs, expected);
         std::fs::remove_dir_all(dir).unwrap();
     }
 

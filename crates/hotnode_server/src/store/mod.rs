@@ -138,6 +138,19 @@ impl ModuleStore {
 
     /// Stored modules that load `path` statically. A scan of the store: only for the rare
     /// file that failed at its first load and was then fixed, never on a plain save.
+    /// The files that decide how `path` loads (see `Resolver::config_files_of`).
+    pub fn config_files_of(&self, path: &Path) -> Vec<PathBuf> {
+        self.resolver.config_files_of(path)
+    }
+
+    /// A config file changed: everything resolved or built is forgotten, to be built again as
+    /// the next start asks for it.
+    pub fn forget_all(&mut self) {
+        self.resolver.clear_cache();
+        self.modules.clear();
+        self.unresolved.clear();
+    }
+
     /// Keeps `unresolved` with `modules`, so nothing on an update's path walks every module.
     fn put(&mut self, path: PathBuf, module: StoredModule) {
         if module.missing.is_empty() {
