@@ -207,6 +207,8 @@ impl Session {
                     format!("{} changed (node loaded it, not hotnode)", self.reporter.path(&path))
                 } else if reason == RestartReason::Watched && self.files.is_config(Path::new(&path)) {
                     format!("{} changed (it decides how modules load)", self.reporter.path(&path))
+                } else if reason == RestartReason::Watched && Path::new(&path).is_symlink() {
+                    format!("{} changed (a symbolic link: what it names now loads)", self.reporter.path(&path))
                 } else {
                     self.reporter.restart_reason(&path, reason, &chain)
                 };
@@ -259,11 +261,14 @@ impl Session {
 
     fn on_files(&mut self, batch: Batch, events: &mpsc::Receiver<Event>) {
         let restarts = |p: &PathBuf| {
-            self.launch.watch.iter().any(|w| p.starts_with(w)) || self.unserved.contains(p) || self.files.is_config(p)
+            self.launch.watch.iter().any(|w| p.starts_with(w))
+                || self.unserved.contains(p)
+                || self.files.is_config(p)
+                || is_switched_link(p, &self.files.store)
         };
         if let Some((watched, _)) = batch.iter().find(|(p, _)| restarts(p)) {
             let watched = watched.clone();
-            if self.files.is_config(&watched) {
+            if self.files.is_config(&watched) || is_switched_link(&watched, &self.files.store) {
                 // Resolution and transforms follow the new config from the next start on.
                 self.files.store.forget_all();
             }
@@ -328,4 +333,10 @@ impl Session {
     fn report_finished(&self, finished: Finished) {
         self.reporter.finished(&finished, self.peers.len());
     }
+}
+
+/// A symbolic link made or switched beside the app's modules: modules are known by their real
+/// paths (as node knows them), so what resolved through the link resolves again, at a restart.
+fn is_switched_link(path: &Path, store: &hotnode_server::store::ModuleStore) -> bool {
+    !store.contains(path) && path.is_symlink()
 }

@@ -95,3 +95,27 @@ fn a_change_of_tsconfig_or_package_json_or_an_env_file_restarts_the_app_with_it_
     run.expect("restarting: .env changed (it decides how modules load)");
     run.expect("OUT cfg b flag b hi");
 }
+
+#[test]
+fn a_switched_symbolic_link_loads_what_it_names_now() {
+    let app = TempApp::new(
+        "symlink",
+        &[
+            ("package.json", ESM),
+            ("config.dev.js", "export const config = 'dev';\n"),
+            ("config.prod.js", "export const config = 'prod';\n"),
+            (
+                "main.js",
+                "import { config } from './config.js';\nconsole.log('OUT config ' + config);\nsetInterval(() => {}, 1000);\n",
+            ),
+        ],
+    );
+    std::os::unix::fs::symlink("config.dev.js", app.dir.join("config.js")).unwrap();
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("OUT config dev");
+    // `ln -sfn config.prod.js config.js`: the link removed and made again.
+    std::fs::remove_file(app.dir.join("config.js")).unwrap();
+    std::os::unix::fs::symlink("config.prod.js", app.dir.join("config.js")).unwrap();
+    run.expect("config.js changed (a symbolic link: what it names now loads)");
+    run.expect("OUT config prod");
+}

@@ -139,6 +139,8 @@ impl FileWatcher {
                 // A folder made (or made again: a `git checkout`, an `rm -rf` and a copy): the
                 // session watches what it needs in it and reads its modules again.
                 EventKind::Create(CreateKind::Folder) => Change::Written,
+                // A symbolic link made (`ln -sfn config.prod.ts config.ts`): no writer closes it.
+                EventKind::Create(_) if event.paths.first().is_some_and(|p| p.is_symlink()) => Change::Written,
                 EventKind::Modify(ModifyKind::Name(RenameMode::To)) => Change::Written,
                 EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
                     if let Some(from) = event.paths.first() {
