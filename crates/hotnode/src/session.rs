@@ -335,8 +335,9 @@ impl Session {
     }
 }
 
-/// A symbolic link made or switched beside the app's modules: modules are known by their real
+/// A symbolic link made or switched that a module names: modules are known by their real
 /// paths (as node knows them), so what resolved through the link resolves again, at a restart.
+/// (Walks the modules' named paths: only for a link's event, never for a module's save.)
 fn is_switched_link(path: &Path, store: &hotnode_server::store::ModuleStore) -> bool {
-    !store.contains(path) && path.is_symlink()
+    !store.contains(path) && path.is_symlink() && store.named_through(path)
 }

@@ -48,6 +48,7 @@ impl ModuleStore {
         let mut names = BTreeMap::new();
         let mut static_deps = Vec::new();
         let mut missing = Vec::new();
+        let mut named = Vec::new();
         let facts = &out.facts;
         // `import` in a CommonJS-format module is a `require` (TypeScript's CommonJS output).
         let import_kind = if out.format == ModuleFormat::CjsInterop { ImportKind::Require } else { ImportKind::Import };
@@ -72,6 +73,8 @@ impl ModuleStore {
             }
             if matches!(target, Target::Missing(_)) {
                 missing.push(self.resolver.missing_location(path, specifier));
+            } else if specifier.starts_with("./") || specifier.starts_with("../") {
+                named.push(self.resolver.missing_location(path, specifier));
             }
             deps.insert(specifier.to_string(), target_json(target));
         }
@@ -100,7 +103,7 @@ impl ModuleStore {
             source_phase: facts.source_phase.as_ref(),
         };
         let json: Arc<str> = serde_json::to_string(&payload).expect("payloads serialize").into();
-        Ok(StoredModule { json, static_deps, missing, hash: content_hash(source) })
+        Ok(StoredModule { json, static_deps, missing, named, hash: content_hash(source) })
     }
 
     fn format_of(&self, path: &Path) -> ModuleFormat {

@@ -27,6 +27,8 @@ pub struct StoredModule {
     /// Where files would have to appear for the specifiers that did not resolve (see
     /// `Resolver::missing_location`): watched, so that their appearance is seen.
     missing: Vec<PathBuf>,
+    /// The paths its relative specifiers name, before resolution follows symbolic links.
+    named: Vec<PathBuf>,
     hash: u64,
 }
 
@@ -149,6 +151,13 @@ impl ModuleStore {
         self.resolver.clear_cache();
         self.modules.clear();
         self.unresolved.clear();
+    }
+
+    /// Whether some module names a path through `link` (the link itself, with another
+    /// extension as TypeScript writes it, or a path inside a linked folder).
+    pub fn named_through(&self, link: &Path) -> bool {
+        let stem = link.with_extension("");
+        self.modules.values().flat_map(|m| &m.named).any(|p| p.starts_with(link) || p.with_extension("") == stem)
     }
 
     /// Keeps `unresolved` with `modules`, so nothing on an update's path walks every module.
