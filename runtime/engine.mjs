@@ -34,6 +34,9 @@ import { Update, runDispose } from "./update.mjs";
  * @typedef {(phase: "dispose" | "apply") => Promise<void>} PhaseListener
  */
 
+/** How long a restart hotnode asks for waits for the update under way (see `reloadSoon`). */
+const RELOAD_QUEUE_WAIT_MS = 1000;
+
 /** Rounds of invalidate() inside accept callbacks followed within one update. */
 const MAX_INVALIDATION_ROUNDS = 16;
 
@@ -290,6 +293,18 @@ export class Engine {
   }
 
   /**
+   * A restart hotnode asks for: after the update under way, as updates go one at a time, but
+   * not behind one that does not end (a dispose handler or top-level await that never settles):
+   * past a short wait it goes ahead.
+   * @param {ReloadPlan} plan
+   * @param {string} triggeredBy
+   */
+  reloadSoon(plan, triggeredBy) {
+    void delay(RELOAD_QUEUE_WAIT_MS).then(() => this.reload(plan, triggeredBy));
+    return this.enqueue(() => this.reload(plan, triggeredBy));
+  }
+
+  /**
    * The update cannot be applied hot: ask hotnode to restart the process with the code on disk,
    * after `vite:beforeFullReload` and every dispose handler (bounded in time).
    * @param {ReloadPlan} plan
@@ -302,10 +317,11 @@ export class Engine {
       this.channel.send(message);
       return;
     }
+    // Set before the first wait: a restart hotnode asks for may start twice (see `reloadSoon`).
+    this.reloading = true;
     // Wait until hotnode knows this exit is a restart (its exit must not read as the app's own
     // clean exit), but never hang on it.
     await Promise.race([this.channel.request(message).catch(() => {}), delay(RESTART_ACK_WAIT_MS)]);
-    this.reloading = true;
     await this.events.emit("vite:beforeFullReload", { type: "full-reload", path: plan.path, triggeredBy });
     const records = [...this.registry.records.values()].filter((r) => r.hot).sort((a, b) => b.order - a.order);
     const disposeAll = (async () => {

@@ -83,7 +83,7 @@ channel.onMessage = (/** @type {import("./protocol.mjs").HotnodeMessage} */ mess
       void events.emit("message", message.err.message ?? "error", message.err);
       break;
     case "reload":
-      void engine.enqueue(() => engine.reload({ type: "reload", path: message.path, reason: "watched", chain: [message.path] }, message.path));
+      void engine.reloadSoon({ type: "reload", path: message.path, reason: "watched", chain: [message.path] }, message.path);
       break;
     case "custom":
       void events.emit(message.event, message.data);

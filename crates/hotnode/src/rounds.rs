@@ -4,6 +4,7 @@
 //! to has settled or gone, and says how many of them took it.
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use hotnode_server::protocol::FailedModule;
@@ -70,6 +71,8 @@ impl Finished {
 struct Round {
     seq: u64,
     started: Instant,
+    /// The files it carries, to name it if it does not finish.
+    changed: Vec<PathBuf>,
     awaiting: HashSet<u64>,
     outcomes: Vec<Outcome>,
 }
@@ -90,11 +93,22 @@ impl Rounds {
     }
 
     /// Waits for `processes` to settle update `seq`.
-    pub fn open(&mut self, seq: u64, processes: impl IntoIterator<Item = u64>, started: Instant) {
+    pub fn open(&mut self, seq: u64, processes: impl IntoIterator<Item = u64>, started: Instant, changed: &[PathBuf]) {
         let awaiting: HashSet<u64> = processes.into_iter().collect();
         if !awaiting.is_empty() {
-            self.open.push(Round { seq, started, awaiting, outcomes: Vec::new() });
+            self.open.push(Round { seq, started, changed: changed.to_vec(), awaiting, outcomes: Vec::new() });
         }
+    }
+
+    /// The oldest update not finished yet: its number, when it went out and what it carries.
+    pub fn oldest(&self) -> Option<(u64, Instant, &[PathBuf])> {
+        self.open.iter().min_by_key(|r| r.started).map(|r| (r.seq, r.started, r.changed.as_slice()))
+    }
+
+    /// Forgets every open update (the app restarts: no process will settle them).
+    pub fn abandon(&mut self) {
+        self.open.clear();
+        self.held.clear();
     }
 
     /// An `updated` from a process. Held until its `settled` when an update waits for it;
@@ -157,7 +171,7 @@ mod tests {
     fn an_update_finishes_when_every_process_it_went_to_has_settled() {
         let mut rounds = Rounds::default();
         let seq = rounds.next_seq();
-        rounds.open(seq, [1, 2, 3], Instant::now());
+        rounds.open(seq, [1, 2, 3], Instant::now(), &[]);
         assert!(rounds.updated(1, outcome("/a", &["/r"], &[])).is_none());
         assert!(rounds.settled(1, seq).is_empty());
         assert!(rounds.updated(2, outcome("/a", &["/r"], &[])).is_none());
@@ -177,7 +191,7 @@ mod tests {
     fn a_process_that_exits_counts_as_settled() {
         let mut rounds = Rounds::default();
         let seq = rounds.next_seq();
-        rounds.open(seq, [1, 2], Instant::now());
+        rounds.open(seq, [1, 2], Instant::now(), &[]);
         rounds.updated(1, outcome("/a", &["/r"], &[]));
         assert!(rounds.settled(1, seq).is_empty());
         let finished = rounds.closed(2);
@@ -189,8 +203,8 @@ mod tests {
     fn updates_applied_together_report_under_the_newest() {
         let mut rounds = Rounds::default();
         let (first, second) = (rounds.next_seq(), rounds.next_seq());
-        rounds.open(first, [1], Instant::now());
-        rounds.open(second, [1], Instant::now());
+        rounds.open(first, [1], Instant::now(), &[]);
+        rounds.open(second, [1], Instant::now(), &[]);
         rounds.updated(1, outcome("/a", &["/r"], &[]));
         let finished = rounds.settled(1, second);
         assert_eq!(finished.len(), 2);
@@ -204,7 +218,7 @@ mod tests {
     fn the_same_failure_in_two_processes_is_reported_once_and_neither_took_it() {
         let mut rounds = Rounds::default();
         let seq = rounds.next_seq();
-        rounds.open(seq, [1, 2], Instant::now());
+        rounds.open(seq, [1, 2], Instant::now(), &[]);
         rounds.updated(1, outcome("/a", &[], &["/a"]));
         rounds.updated(2, outcome("/a", &[], &["/a"]));
         rounds.settled(1, seq);

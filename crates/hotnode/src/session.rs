@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
+/// How long an update may take before hotnode says it is stuck (and the next save restarts).
+const UPDATE_STALL: Duration = Duration::from_secs(5);
+
 use hotnode_server::protocol::{HotnodeMessage, RestartReason, RuntimeMessage};
 use hotnode_server::socket::ConnectionEvent;
 use hotnode_server::store::{LoadError, ModuleStore};
@@ -35,6 +38,8 @@ pub struct Session {
     pending_checks: Vec<(u64, u64)>,
     /// App files node loaded itself (not hot): a change of one restarts the app.
     unserved: std::collections::BTreeSet<PathBuf>,
+    /// The update said to be stuck (see `report_stall`).
+    stall_reported: Option<u64>,
 }
 
 impl Session {
@@ -57,8 +62,21 @@ impl Session {
         let launcher = NodeLauncher { launch: launch.clone(), on_exit: std::sync::Arc::new(on_exit) };
         let supervisor = Supervisor::new(launcher);
         let (peers, rounds, inbox, pending_checks, unserved) = Default::default();
+        let stall_reported = None;
         Ok((
-            Self { launch, files, reporter, events: tx, inbox, peers, supervisor, rounds, pending_checks, unserved },
+            Self {
+                launch,
+                files,
+                reporter,
+                events: tx,
+                inbox,
+                peers,
+                supervisor,
+                rounds,
+                pending_checks,
+                unserved,
+                stall_reported,
+            },
             rx,
         ))
     }
@@ -73,7 +91,13 @@ impl Session {
             return code;
         }
         loop {
-            let deadline = self.supervisor.deadline().into_iter().chain(self.files.changes.deadline()).min();
+            let deadline = self
+                .supervisor
+                .deadline()
+                .into_iter()
+                .chain(self.files.changes.deadline())
+                .chain(self.stall_deadline())
+                .min();
             let timeout = deadline.map_or(Duration::from_secs(3600), |d| d.saturating_duration_since(Instant::now()));
             let next = match self.inbox.deferred.pop_front() {
                 Some(event) => Ok(event),
@@ -121,8 +145,31 @@ impl Session {
         }
     }
 
+    /// When the oldest update under way counts as stuck, unless it was said so already.
+    fn stall_deadline(&self) -> Option<Instant> {
+        let (seq, started, _) = self.rounds.oldest()?;
+        (self.stall_reported != Some(seq)).then_some(started + UPDATE_STALL)
+    }
+
+    /// An update has not finished in [`UPDATE_STALL`]: said once, naming what it carries. The
+    /// next change restarts the app (see `on_files`).
+    fn report_stall(&mut self, now: Instant) {
+        let Some((seq, started, changed)) = self.rounds.oldest() else { return };
+        if self.stall_reported == Some(seq) || now < started + UPDATE_STALL {
+            return;
+        }
+        let names: Vec<String> = changed.iter().take(5).map(|p| self.reporter.path(p)).collect();
+        self.reporter.warn(&format!(
+            "the update of {} has not finished after {} s: a dispose handler, accept callback or top-level await that does not settle, or code that does not return; the next save restarts the app (unless a debugger is attached)",
+            names.join(", "),
+            now.duration_since(started).as_secs()
+        ));
+        self.stall_reported = Some(seq);
+    }
+
     fn on_deadline(&mut self) {
         let now = Instant::now();
+        self.report_stall(now);
         for path in self.files.changes.deleted_for_good(now) {
             self.reporter.warn(&format!(
                 "{} was deleted; its importers keep the last version until it is restored",
@@ -294,6 +341,23 @@ impl Session {
         if changed.is_empty() {
             return;
         }
+        // Under a debugger the update may be paused at a breakpoint: it is waited for.
+        let debugging = self.launch.node_args.iter().any(|a| a.starts_with("--inspect"));
+        if !debugging
+            && self.stall_reported.is_some_and(|seq| self.rounds.oldest().is_some_and(|(oldest, ..)| oldest == seq))
+            && self.supervisor.restart()
+        {
+            // The app is stuck in an update: this change goes in with a restart (the process is
+            // killed if it does not exit in the grace: its event loop may be blocked).
+            self.reporter.info(&format!(
+                "restarting: {} changed while the last update has not finished",
+                self.reporter.path(&changed[0])
+            ));
+            self.rounds.abandon();
+            self.stall_reported = None;
+            self.peers.broadcast(&HotnodeMessage::Reload { path: &changed[0] }, None);
+            return;
+        }
         let names: Vec<String> = changed.iter().map(|p| self.reporter.path(p)).collect();
         if self.supervisor.start_after_crash(&self.reporter, &format!("{} changed", names.join(", "))) {
             return;
@@ -310,7 +374,7 @@ impl Session {
         // In manual mode the app applies whenever it chooses: each `updated` stands alone, with
         // the runtime's own time.
         if !self.launch.manual_apply {
-            self.rounds.open(seq, prepared.recipients(), Instant::now());
+            self.rounds.open(seq, prepared.recipients(), Instant::now(), changed);
         }
         // Watch the new modules' folders before the app can run them: a save right after the
         // app printed their first output must be seen.

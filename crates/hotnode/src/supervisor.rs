@@ -16,6 +16,11 @@ use crate::report::Reporter;
 /// (sent to the whole process group by npm, concurrently or a test) before hotnode sends it on.
 pub const FORWARD_WAIT: Duration = Duration::from_millis(250);
 
+/// How long the app's runtime has to say it got a signal (its handler runs on the event loop).
+/// Silence means the loop is blocked (a module looping forever): no handler of the app's can
+/// run, so waiting out the exit grace only delays the kill.
+pub const SIGNAL_ANSWER_WAIT: Duration = Duration::from_secs(1);
+
 /// What the supervisor needs of the outside world to run the app: a fake in tests.
 pub trait Launcher {
     /// Starts the app's process for start number `generation`; its exit is reported later to
@@ -67,11 +72,29 @@ pub struct Supervisor<L: Launcher> {
     /// hotnode's exit code once the app has stopped, when something no change can fix (a node
     /// too old) ended the session.
     fatal: Option<i32>,
+    /// When the app's runtime last said it got a signal.
+    heard_at: Option<Instant>,
+    /// When the runtime must have said it got the stop signal (see [`SIGNAL_ANSWER_WAIT`]).
+    answer_by: Option<Instant>,
+    /// The stop's exit code is the signal's (128 + n), not the app's: hotnode killed the app for
+    /// not answering, or the signal came during a restart (whose exit is the runtime's, not a
+    /// choice of the app's).
+    signal_code: bool,
 }
 
 impl<L: Launcher> Supervisor<L> {
     pub fn new(launcher: L) -> Self {
-        Self { launcher, state: AppState::Running, app: None, generation: 0, root_attached: false, fatal: None }
+        Self {
+            launcher,
+            state: AppState::Running,
+            app: None,
+            generation: 0,
+            root_attached: false,
+            fatal: None,
+            heard_at: None,
+            answer_by: None,
+            signal_code: false,
+        }
     }
 
     pub fn state(&self) -> AppState {
@@ -147,6 +170,7 @@ impl<L: Launcher> Supervisor<L> {
                 self.state = AppState::Restarting { deadline: Instant::now() + EXIT_GRACE };
                 None
             }
+            AppState::Stopping { signal, .. } if self.signal_code => Some(128 + signal),
             AppState::Stopping { .. } => Some(exit.shell_code()),
             AppState::Running | AppState::Crashed => {
                 if exit.code == Some(0) {
@@ -192,12 +216,20 @@ impl<L: Launcher> Supervisor<L> {
                 None
             }
         };
+        if matches!(self.state, AppState::Restarting { .. }) {
+            self.signal_code = true;
+        }
+        // The app got it from the terminal: its runtime says so at once, unless it did already.
+        let heard = self.heard_at.is_some_and(|at| now.duration_since(at) < FORWARD_WAIT);
+        self.answer_by = (!forward && self.root_attached && !heard).then_some(now + SIGNAL_ANSWER_WAIT);
         self.state = AppState::Stopping { deadline: now + EXIT_GRACE, signal, since: now, forward_at };
         None
     }
 
-    /// The app's runtime said it got the signal: it need not be sent on.
+    /// The app's runtime said it got the signal: it need not be sent on, and its handlers run.
     pub fn app_got_signal(&mut self) {
+        self.heard_at = Some(Instant::now());
+        self.answer_by = None;
         if let AppState::Stopping { forward_at, .. } = &mut self.state {
             *forward_at = None;
         }
@@ -233,7 +265,9 @@ impl<L: Launcher> Supervisor<L> {
     pub fn deadline(&self) -> Option<Instant> {
         match self.state {
             AppState::Restarting { deadline } => Some(deadline),
-            AppState::Stopping { deadline, forward_at, .. } => Some(forward_at.map_or(deadline, |at| at.min(deadline))),
+            AppState::Stopping { deadline, forward_at, .. } => {
+                Some([Some(deadline), forward_at, self.answer_by].into_iter().flatten().min().unwrap_or(deadline))
+            }
             AppState::Running | AppState::Crashed => None,
         }
     }
@@ -245,8 +279,21 @@ impl<L: Launcher> Supervisor<L> {
         {
             if let Some(pid) = self.app {
                 self.launcher.signal(pid, signal);
+                self.answer_by = Some(now + SIGNAL_ANSWER_WAIT);
             }
             self.state = AppState::Stopping { deadline, signal, since, forward_at: None };
+            return;
+        }
+        if let (AppState::Stopping { .. }, Some(by)) = (self.state, self.answer_by)
+            && now >= by
+        {
+            self.answer_by = None;
+            if let Some(pid) = self.app {
+                reporter
+                    .warn("the app did not answer the signal within a second (its event loop is blocked); killing it");
+                self.launcher.signal(pid, libc::SIGKILL);
+                self.signal_code = true;
+            }
             return;
         }
         match self.state {
@@ -386,5 +433,33 @@ mod tests {
         assert!(matches!(supervisor.state(), AppState::Stopping { .. }));
         assert_eq!(supervisor.app_exited(1, CLEAN, &mut Peers::default(), &reporter), Some(1));
         assert_eq!(*log.borrow(), ["spawn 1"]);
+    }
+
+    #[test]
+    fn a_signal_the_runtime_does_not_answer_within_a_second_kills_the_app_with_the_signals_code() {
+        let (mut supervisor, log, reporter) = started();
+        let mut peers = Peers::default();
+        // Ctrl-C: the app got it from the terminal, but its event loop is blocked.
+        supervisor.signal(libc::SIGINT, false);
+        let at = supervisor.deadline().unwrap();
+        assert!(at <= Instant::now() + SIGNAL_ANSWER_WAIT, "not the whole exit grace");
+        supervisor.on_deadline(at, &mut peers, &reporter);
+        assert_eq!(log.borrow().last().unwrap(), &format!("signal 101 {}", libc::SIGKILL));
+        assert_eq!(supervisor.app_exited(1, Exit { code: None, signal: Some(9) }, &mut peers, &reporter), Some(130));
+
+        // A runtime that answers has the whole grace for its shutdown, and its own exit code.
+        let (mut supervisor, log, reporter) = started();
+        supervisor.signal(libc::SIGINT, false);
+        supervisor.app_got_signal();
+        assert!(supervisor.deadline().unwrap() >= Instant::now() + EXIT_GRACE - Duration::from_secs(1));
+        assert_eq!(*log.borrow(), ["spawn 1"]);
+        assert_eq!(supervisor.app_exited(1, CLEAN, &mut peers, &reporter), Some(0));
+
+        // Ctrl-C during a restart: the exit is the restart's, the code the signal's.
+        let (mut supervisor, _, reporter) = started();
+        supervisor.restart();
+        supervisor.signal(libc::SIGINT, false);
+        supervisor.app_got_signal();
+        assert_eq!(supervisor.app_exited(1, CLEAN, &mut peers, &reporter), Some(130));
     }
 }
