@@ -6,6 +6,8 @@ use std::hash::{Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
 
+use hotnode_server::private_fs;
+
 const FILES: &[(&str, &str)] = &[
     ("main.mjs", include_str!("../../../runtime/main.mjs")),
     ("app-files.mjs", include_str!("../../../runtime/app-files.mjs")),
@@ -45,15 +47,22 @@ pub fn materialize() -> io::Result<PathBuf> {
     FILES.hash(&mut hasher);
     let dir = cache_root().join(format!("runtime-{}-{:016x}", env!("CARGO_PKG_VERSION"), hasher.finish()));
     let main = dir.join("main.mjs");
+    // node runs these files: each start checks them against the ones built in (a quarter of a
+    // megabyte, read in well under a millisecond), and a folder that differs is written again.
     if main.is_file() {
-        return Ok(main);
+        if is_intact(&dir) {
+            return Ok(main);
+        }
+        std::fs::remove_dir_all(&dir)?;
     }
-    std::fs::create_dir_all(dir.parent().unwrap_or(Path::new("/")))?;
+    let root = dir.parent().unwrap_or(Path::new("/"));
+    private_fs::create_dir_all(root)?;
+    private_fs::make_private(root)?;
     // Written beside and renamed into place, so a concurrent hotnode never sees half a runtime.
     let staging = dir.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::create_dir_all(&staging)?;
+    private_fs::create_dir_all(&staging)?;
     for (name, text) in FILES {
-        std::fs::write(staging.join(name), text)?;
+        private_fs::write(&staging.join(name), text.as_bytes())?;
     }
     match std::fs::rename(&staging, &dir) {
         Ok(()) => {}
@@ -63,6 +72,14 @@ pub fn materialize() -> io::Result<PathBuf> {
         Err(err) => return Err(err),
     }
     Ok(main)
+}
+
+/// Whether every runtime file in `dir` is the one built in, and only this user can change them.
+fn is_intact(dir: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let private = std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o022 == 0);
+    private
+        && FILES.iter().all(|(name, text)| std::fs::read(dir.join(name)).is_ok_and(|bytes| bytes == text.as_bytes()))
 }
 
 /// hotnode's folder for what it keeps between runs: `$HOTNODE_CACHE_DIR`, else the user's
@@ -97,7 +114,22 @@ pub fn build_id() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::FILES;
+    use super::*;
+
+    #[test]
+    fn a_changed_runtime_file_is_written_again_before_node_runs_it() {
+        let root = std::env::temp_dir().join(format!("hotnode-runtime-files-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        // SAFETY: no other thread of this test binary reads HOTNODE_CACHE_DIR.
+        unsafe { std::env::set_var("HOTNODE_CACHE_DIR", &root) };
+        let main = materialize().unwrap();
+        std::fs::write(&main, "console.log('tampered')").unwrap();
+        let again = materialize().unwrap();
+        assert_eq!(again, main);
+        assert_eq!(std::fs::read_to_string(&main).unwrap(), FILES[0].1);
+        unsafe { std::env::remove_var("HOTNODE_CACHE_DIR") };
+        std::fs::remove_dir_all(root).unwrap();
+    }
 
     #[test]
     fn every_runtime_module_is_embedded() {

@@ -58,7 +58,10 @@ impl ControlSocket {
             .map(PathBuf::from)
             .filter(|p| p.is_dir())
             .unwrap_or_else(std::env::temp_dir);
-        let dir = base.join(format!("hotnode-{}-{}", std::process::id(), &token[..8]));
+        remove_stale_folders(&base);
+        // Nothing of the token in the name: a name is public (any user lists the temp folder).
+        let nonce = random_hex(4).map_err(SocketError::Random)?;
+        let dir = base.join(format!("{FOLDER_PREFIX}{}-{nonce}", std::process::id()));
         fs::DirBuilder::new()
             .mode(0o700)
             .create(&dir)
@@ -96,6 +99,49 @@ impl ControlSocket {
     }
 }
 
+const FOLDER_PREFIX: &str = "hotnode-";
+
+/// Control folders of sessions whose hotnode is gone (killed with SIGKILL, or a crash): the pid
+/// in the name no longer runs, or runs as another program. Only this user's folders are touched.
+fn remove_stale_folders(base: &std::path::Path) {
+    let Ok(entries) = fs::read_dir(base) else { return };
+    // SAFETY: getuid has no preconditions.
+    let uid = unsafe { libc::getuid() };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(FOLDER_PREFIX)) else { continue };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<i32>().ok()) else { continue };
+        let Ok(meta) = entry.metadata() else { continue };
+        if !meta.is_dir() || std::os::unix::fs::MetadataExt::uid(&meta) != uid || pid == std::process::id() as i32 {
+            continue;
+        }
+        let alive = fs::read_link(format!("/proc/{pid}/exe"))
+            .is_ok_and(|exe| exe.file_name().is_some_and(|n| n.to_string_lossy().starts_with("hotnode")));
+        if !alive && entry.path().join("control.sock").exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The pid of the process at the other end of a Unix socket, from the kernel (SO_PEERCRED):
+/// what a hello says of itself is not trusted for the pids hotnode signals.
+fn peer_pid(stream: &UnixStream) -> Option<u32> {
+    use std::os::fd::AsRawFd;
+    let mut cred = libc::ucred { pid: 0, uid: 0, gid: 0 };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into `cred`, a ucred on our stack.
+    let rc = unsafe {
+        libc::getsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    (rc == 0 && cred.pid > 0).then_some(cred.pid as u32)
+}
+
 /// The hello must come whole within this many bytes and this long, or the connection closes:
 /// a peer without the token can hold neither memory nor a thread.
 const HELLO_MAX_BYTES: usize = 64 * 1024;
@@ -122,6 +168,10 @@ fn read_connection(id: u64, stream: UnixStream, token: &str, sink: &dyn Fn(Conne
         _ => return,
     };
     let _ = reader.get_ref().set_read_timeout(None);
+    // The pid is the kernel's word, not the hello's: a token holder cannot have hotnode signal
+    // a process that is not the one connected.
+    let Some(pid) = peer_pid(reader.get_ref()) else { return };
+    let process = ProcessInfo { pid, ..process };
     sink(ConnectionEvent::Connected { id, process, writer });
     loop {
         let line = match read_line(&mut reader, MESSAGE_MAX_BYTES) {
@@ -183,6 +233,8 @@ mod tests {
     fn socket_is_private_and_checks_the_token() {
         let socket = ControlSocket::create().unwrap();
         let (path, token) = (socket.path.clone(), socket.token.clone());
+        let name = socket.dir.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(!name.contains(&token[..8]), "the folder's name {name} carries the token");
         let dir_mode = fs::metadata(&socket.dir).unwrap().permissions().mode() & 0o777;
         let sock_mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!((dir_mode, sock_mode), (0o700, 0o600));
@@ -204,11 +256,31 @@ mod tests {
         writeln!(good, "not json").unwrap();
         drop(good);
         let wait = || rx.recv_timeout(Duration::from_secs(5)).unwrap();
-        assert_eq!(wait(), "connected 42");
+        // The hello said 42; the kernel says who connected (this test's process).
+        assert_eq!(wait(), format!("connected {}", std::process::id()));
         assert_eq!(wait(), "malformed");
         assert_eq!(wait(), "closed");
         assert!(rx.recv_timeout(Duration::from_millis(100)).is_err(), "the wrong token got through");
         fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_control_folder_of_a_hotnode_that_is_gone_is_removed() {
+        let base = std::env::temp_dir().join(format!("hotnode-stale-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&base);
+        // A pid that is not a hotnode (this test), and one that cannot be running.
+        let stale = base.join(format!("{FOLDER_PREFIX}999999999-00ff00ff"));
+        let other = base.join(format!("{FOLDER_PREFIX}1-abcdabcd"));
+        let unrelated = base.join("hotnode-notes");
+        for dir in [&stale, &other, &unrelated] {
+            fs::create_dir_all(dir).unwrap();
+        }
+        fs::write(stale.join("control.sock"), "").unwrap();
+        remove_stale_folders(&base);
+        assert!(!stale.exists());
+        assert!(other.exists(), "without a control socket it is not a control folder");
+        assert!(unrelated.exists());
+        fs::remove_dir_all(base).unwrap();
     }
 
     #[test]

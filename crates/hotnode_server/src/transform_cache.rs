@@ -70,7 +70,9 @@ impl TransformCache {
         let _ = std::thread::Builder::new().name("hotnode-cache-prune".into()).spawn(move || {
             // Entries go into subfolders, which leaves this folder's time alone: it is set here,
             // so that another build sees this one as in use.
-            let _ = std::fs::create_dir_all(&own);
+            let _ = crate::private_fs::create_dir_all(&own);
+            let _ = crate::private_fs::make_private(&root);
+            let _ = crate::private_fs::make_private(&own);
             let _ = std::fs::File::open(&own).and_then(|f| f.set_modified(SystemTime::now()));
             remove_other_builds(&root, &own);
         });
@@ -135,11 +137,11 @@ fn write_entry(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
         return Ok(());
     }
     let folder = file.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(folder)?;
+    crate::private_fs::create_dir_all(folder)?;
     // Written beside and renamed into place: a reader, or another hotnode writing the same
     // entry, never sees half of one.
     let staging = folder.join(format!(".tmp-{}-{:?}", std::process::id(), std::thread::current().id()));
-    std::fs::write(&staging, bytes)?;
+    crate::private_fs::write(&staging, bytes)?;
     std::fs::rename(&staging, file).inspect_err(|_| {
         let _ = std::fs::remove_file(&staging);
     })
