@@ -15,18 +15,19 @@ import { LOAD_FAILURE, RUNTIME_DIR } from "./errors.mjs";
 import { installHelpers } from "./helpers.mjs";
 import { serveNodeLoaders } from "./node-loaders.mjs";
 import { isMainThread, threadId } from "node:worker_threads";
-import { joinForks, joinWorkers } from "./processes.mjs";
+import { joinForks, joinWorkers, takeSession } from "./processes.mjs";
 import { ENV, toHotnode } from "./protocol.mjs";
 import { installStackTraces } from "./stack.mjs";
 import { SyncChannel } from "./sync-channel.mjs";
 
 process.setSourceMapsEnabled(true);
 installHelpers(globalThis);
-joinForks(fileURLToPath(import.meta.url));
-joinWorkers(fileURLToPath(import.meta.url));
+const session = takeSession();
+joinForks(fileURLToPath(import.meta.url), session);
+joinWorkers(fileURLToPath(import.meta.url), session);
 
-const socketPath = process.env[ENV.socket];
-const token = process.env[ENV.token];
+const socketPath = session[ENV.socket];
+const token = session[ENV.token];
 if (!socketPath || !token || process.argv.length < 3) {
   console.error("hotnode runtime: start it through `hotnode <entry>`");
   process.exit(2);
@@ -48,7 +49,7 @@ const hello = toHotnode.hello({
   pid: process.pid,
   parent,
   role,
-  generation: Number(process.env[ENV.generation]) || 0,
+  generation: Number(session[ENV.generation]) || 0,
   entry,
   node: process.versions.node,
   thread,
@@ -63,8 +64,8 @@ if (parent && !thread) {
   channel.onClose = () => process.kill(process.pid, "SIGTERM");
 }
 const { engine, status, events, registry } = assemble(Object.assign(channel, { requestSync: (/** @type {any} */ message) => syncChannel.request(message) }), {
-  restart: process.env[ENV.restart] !== "0",
-  manual: process.env[ENV.apply] === "manual",
+  restart: session[ENV.restart] !== "0",
+  manual: session[ENV.apply] === "manual",
   // A worker thread that cannot take a change stays until its process restarts (an exit would
   // read to the app as the worker's end, before its process is told to go).
   exit: thread ? () => {} : undefined,

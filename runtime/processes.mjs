@@ -22,6 +22,32 @@ import { ENV } from "./protocol.mjs";
 /** The variables that carry the session to a process (the others say who it is). */
 export const SESSION_VARIABLES = [ENV.socket, ENV.token, ENV.restart, ENV.apply, ENV.generation];
 
+/** A worker thread gets the session in its first two arguments, this and the JSON of it. */
+const SESSION_ARG = "--hotnode-session";
+
+/**
+ * The session this process or thread joins, taken out of where it came (the environment, or a
+ * worker's arguments): the token goes no further than the processes that join, so a program
+ * the app spawns (a shell, a compiler, another node) does not get it, and the app's
+ * `process.env` is what it would be without hotnode.
+ * @returns {Record<string, string>}
+ */
+export function takeSession() {
+  /** @type {Record<string, string>} */
+  const session = {};
+  if (!workerThreads.isMainThread && process.argv[2] === SESSION_ARG) {
+    Object.assign(session, JSON.parse(process.argv[3]));
+    process.argv.splice(2, 2);
+  } else {
+    for (const name of SESSION_VARIABLES) {
+      const value = process.env[name];
+      if (value !== undefined) session[name] = value;
+    }
+  }
+  for (const name of SESSION_VARIABLES) delete process.env[name];
+  return session;
+}
+
 /**
  * @typedef {{ modulePath: string, args: string[], options: Record<string, any> }} ForkCall
  */
@@ -76,14 +102,9 @@ export function hotFork(call, context) {
  * Makes every `child_process.fork()` of an app module (and so every `cluster.fork()`) a process
  * of this session.
  * @param {string} runtimeMain
+ * @param {Record<string, string>} session see `takeSession`
  */
-export function joinForks(runtimeMain) {
-  /** @type {Record<string, string>} */
-  const session = {};
-  for (const name of SESSION_VARIABLES) {
-    const value = process.env[name];
-    if (value !== undefined) session[name] = value;
-  }
+export function joinForks(runtimeMain, session) {
   const nativeFork = childProcess.fork;
   /** @type {typeof childProcess.fork} */
   const fork = /** @type {any} */ (
@@ -116,8 +137,10 @@ export function workerAppFile(filename, options) {
 /**
  * Makes every `new Worker()` of an app module a thread of this session.
  * @param {string} runtimeMain
+ * @param {Record<string, string>} session see `takeSession`
  */
-export function joinWorkers(runtimeMain) {
+export function joinWorkers(runtimeMain, session) {
+  const sessionArgs = [SESSION_ARG, JSON.stringify(session)];
   const NativeWorker = workerThreads.Worker;
   const runtimeDir = path.dirname(runtimeMain) + path.sep;
   class Worker extends NativeWorker {
@@ -126,8 +149,8 @@ export function joinWorkers(runtimeMain) {
       const file = workerAppFile(filename, options);
       if (!file || file.startsWith(runtimeDir)) super(filename, options);
       // The worker sees node's `process.argv` of a worker running `file`: the runtime's main
-      // takes `file` off its argument list (see main.mjs).
-      else super(runtimeMain, { ...options, argv: [file, ...(options?.argv ?? [])] });
+      // takes the session and `file` off its argument list (see main.mjs).
+      else super(runtimeMain, { ...options, argv: [...sessionArgs, file, ...(options?.argv ?? [])] });
     }
   }
   Object.defineProperty(Worker, "name", { value: "Worker" });

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { hotFork, isAppModule, joinForks, readForkCall } from "../processes.mjs";
+import { hotFork, isAppModule, joinForks, readForkCall, takeSession } from "../processes.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Stands in for the runtime's main: reports how it was started.
@@ -51,7 +51,9 @@ test("cluster workers are told apart by NODE_UNIQUE_ID; package scripts fork nat
 
 test("child_process.fork and cluster.fork, once joined, start the runtime", async () => {
   process.env.HOTNODE_TOKEN = "secret";
-  joinForks(fakeMain);
+  const session = takeSession();
+  assert.equal(process.env.HOTNODE_TOKEN, undefined, "the token leaves the app's environment");
+  joinForks(fakeMain, session);
   // Loaded after joinForks, as the app loads it: the cluster primary keeps the fork it finds.
   const { fork } = await import("node:child_process");
   const { default: cluster } = await import("node:cluster");

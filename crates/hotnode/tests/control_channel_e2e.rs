@@ -15,15 +15,22 @@ use std::time::Duration;
 use support::{Running, TempApp, hotnode};
 
 const ESM: &str = r#"{ "type": "module" }"#;
-const MAIN: &str = "import { v } from \"./value.js\";\nconsole.log(`CHANNEL ${process.env.HOTNODE_SOCKET} ${process.env.HOTNODE_TOKEN}`);\nimport.meta.hot.accept(\"./value.js\", (m) => console.log(`NOW ${m.v}`));\nsetInterval(() => {}, 1 << 30);\n";
+const MAIN: &str = "import { v } from \"./value.js\";\nconsole.log(`CHANNEL ${process.pid}`);\nimport.meta.hot.accept(\"./value.js\", (m) => console.log(`NOW ${m.v}`));\nsetInterval(() => {}, 1 << 30);\n";
 
 fn start(name: &str) -> (TempApp, Running, PathBuf, String) {
     let app = TempApp::new(name, &[("package.json", ESM), ("main.js", MAIN), ("value.js", "export const v = 0;\n")]);
     let mut run = hotnode(&app, &["main.js"]);
     let line = run.expect("CHANNEL ");
-    let mut parts = line.split(' ').skip(1);
-    let socket = PathBuf::from(parts.next().unwrap());
-    let token = parts.next().unwrap().to_string();
+    // The runtime took the session out of the app's `process.env`; the environment node
+    // started with (this user's to read) still has it.
+    let pid = line.trim().rsplit(' ').next().unwrap();
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+    let var = |name: &str| {
+        let prefix = format!("{name}=");
+        let found = environ.split(|b| *b == 0).find_map(|v| v.strip_prefix(prefix.as_bytes()));
+        String::from_utf8_lossy(found.unwrap_or_else(|| panic!("{name} not in the app's environment"))).into_owned()
+    };
+    let (socket, token) = (PathBuf::from(var("HOTNODE_SOCKET")), var("HOTNODE_TOKEN"));
     (app, run, socket, token)
 }
 
@@ -162,4 +169,28 @@ fn the_runtime_only_receives_files_of_the_project() {
     drop(peer);
     app.write("value.js", "export const v = 1;\n");
     run.expect("NOW 1");
+}
+
+#[test]
+fn the_token_reaches_only_the_processes_that_join_the_session() {
+    let app = TempApp::new(
+        "token-stays",
+        &[
+            ("package.json", r#"{ "type": "module" }"#),
+            (
+                "main.js",
+                "import { execFileSync } from 'node:child_process';\nimport { Worker } from 'node:worker_threads';\nconsole.log('OUT app sees ' + Object.keys(process.env).filter((k) => k.startsWith('HOTNODE')).join(',') + '.');\nconst child = execFileSync(process.execPath, ['-e', 'console.log(Object.keys(process.env).filter((k) => k.startsWith(\"HOTNODE\")).join(\",\"))']);\nconsole.log('OUT spawned child sees ' + String(child).trim() + '.');\nnew Worker(new URL('./worker.js', import.meta.url));\nsetInterval(() => {}, 1000);\n",
+            ),
+            (
+                "worker.js",
+                "console.log('OUT worker joined ' + Object.keys(process.env).filter((k) => k.startsWith('HOTNODE')).join(',') + '.');\n",
+            ),
+        ],
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("OUT app sees .");
+    run.expect("OUT spawned child sees .");
+    // A worker of an app file joins (it is hot) without the token in its environment either.
+    run.expect("OUT worker joined .");
+    run.expect("worker thread");
 }
