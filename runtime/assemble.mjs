@@ -17,7 +17,7 @@ import { StatusController } from "./status.mjs";
 
 /**
  * @param {ChannelLike} channel
- * @param {{ restart?: boolean, manual?: boolean, exit?: (code: number) => void }} [options]
+ * @param {{ restart?: boolean, manual?: boolean, exit?: (code: number) => void, signalOnRestart?: boolean }} [options]
  */
 export function assemble(channel, options = {}) {
   const events = new EventBus();
@@ -25,6 +25,7 @@ export function assemble(channel, options = {}) {
     events,
     restart: options.restart,
     exit: options.exit,
+    signalOnRestart: options.signalOnRestart,
     // Called only when a module evaluates, after `host` below exists.
     createHot: (record) => new HotContext(record, host),
   });

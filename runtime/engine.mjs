@@ -34,6 +34,9 @@ import { Update, runDispose } from "./update.mjs";
  * @typedef {(phase: "dispose" | "apply") => Promise<void>} PhaseListener
  */
 
+/** Marks the runtime's own signal listeners (main.mjs), which are not the app's shutdown. */
+export const RUNTIME_LISTENER = Symbol.for("hotnode.runtime-listener");
+
 /** How long a restart hotnode asks for waits for the update under way (see `reloadSoon`). */
 const RELOAD_QUEUE_WAIT_MS = 1000;
 
@@ -44,13 +47,14 @@ export class Engine {
   /**
    * @param {ChannelLike} channel
    * @param {{ events: EventBus, createHot: (record: ModuleRecord) => HotContext, restart?: boolean,
-   *   exit?: (code: number) => void }} options
+   *   exit?: (code: number) => void, signalOnRestart?: boolean }} options
    */
   constructor(channel, options) {
     this.channel = channel;
     this.events = options.events;
     this.restartEnabled = options.restart ?? true;
     this.exit = options.exit ?? ((code) => process.exit(code));
+    this.signalOnRestart = options.signalOnRestart ?? false;
     /** @type {Update | null} */
     this.currentUpdate = null;
     this.registry = new Registry({
@@ -330,6 +334,12 @@ export class Engine {
       }
     })();
     await Promise.race([disposeAll, delay(RESTART_DISPOSE_WAIT_MS)]);
+    // As node --watch does: an app with a SIGTERM handler of its own shuts down by it (closes
+    // its server, its pool) and exits when it is done; hotnode waits as for a signal.
+    if (this.signalOnRestart && process.listeners("SIGTERM").some((listener) => !(RUNTIME_LISTENER in listener))) {
+      process.kill(process.pid, "SIGTERM");
+      return;
+    }
     this.exit(0);
   }
 }

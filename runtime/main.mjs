@@ -9,6 +9,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { assemble } from "./assemble.mjs";
+import { RUNTIME_LISTENER } from "./engine.mjs";
 import { Channel } from "./channel.mjs";
 import { serveCreateRequire } from "./create-require.mjs";
 import { LOAD_FAILURE, RUNTIME_DIR } from "./errors.mjs";
@@ -69,6 +70,7 @@ const { engine, status, events, registry } = assemble(Object.assign(channel, { r
   // A worker thread that cannot take a change stays until its process restarts (an exit would
   // read to the app as the worker's end, before its process is told to go).
   exit: thread ? () => {} : undefined,
+  signalOnRestart: !thread,
 });
 installStackTraces((url) => registry.byUrl.get(url), RUNTIME_DIR);
 serveCreateRequire(registry);
@@ -121,13 +123,13 @@ channel.send(toHotnode.started(registry.evaluatedCount, Math.round(performance.n
  */
 function tellSignals(channel) {
   for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM", "SIGHUP"])) {
-    const tell = () => {
+    const tell = Object.assign(() => {
       channel.send(toHotnode.signal(signal));
       if (process.listenerCount(signal) === 1) {
         process.removeListener(signal, tell);
         process.kill(process.pid, signal);
       }
-    };
+    }, { [RUNTIME_LISTENER]: true });
     process.on(signal, tell);
   }
 }

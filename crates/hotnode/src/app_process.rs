@@ -123,11 +123,13 @@ impl AppProcess {
         }
         let mut child = command.spawn()?;
         let pid = child.id() as i32;
+        crate::descendants::started(pid);
         std::thread::Builder::new().name("hotnode-reaper".into()).spawn(move || {
             let exit = match child.wait() {
                 Ok(status) => Exit { code: status.code(), signal: status.signal() },
                 Err(_) => Exit { code: None, signal: None },
             };
+            crate::descendants::reaped(pid);
             on_exit(exit);
         })?;
         Ok(Self { pid })

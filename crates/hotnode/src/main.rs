@@ -3,6 +3,7 @@
 mod app_process;
 mod changes;
 mod cli;
+mod descendants;
 mod files;
 mod inbox;
 mod node_version;
@@ -51,6 +52,7 @@ fn main() -> ExitCode {
 
 fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
     let entry = entry_path(&invocation.entry)?;
+    descendants::become_subreaper();
     let runtime_main = runtime_files::materialize().context("cannot write the hotnode runtime to its cache folder")?;
     let socket = ControlSocket::create()?;
     let reporter = Reporter::new(invocation.options.quiet, invocation.options.verbose);

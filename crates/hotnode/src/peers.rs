@@ -147,6 +147,11 @@ impl Peers {
         }
     }
 
+    /// The pids of the attached processes.
+    pub fn pids(&self) -> std::collections::HashSet<i32> {
+        self.peers.values().map(|p| p.process.pid as i32).collect()
+    }
+
     pub fn clear(&mut self) {
         self.peers.clear();
     }

@@ -118,7 +118,16 @@ impl Session {
                     None
                 }
                 Ok(Event::AppExited { generation, exit }) => {
-                    self.supervisor.app_exited(generation, exit, &mut self.peers, &self.reporter)
+                    let code = self.supervisor.app_exited(generation, exit, &mut self.peers, &self.reporter);
+                    // What the app started and left behind goes with it (a restart starts it
+                    // again); before hotnode exits, it is waited for.
+                    let ending = crate::descendants::end_left_behind(&self.peers.pids());
+                    if code.is_some()
+                        && let Some(ending) = ending
+                    {
+                        let _ = ending.join();
+                    }
+                    code
                 }
                 Ok(Event::Signal { signal, forward }) => self.supervisor.signal(signal, forward),
                 Err(RecvTimeoutError::Timeout) => {

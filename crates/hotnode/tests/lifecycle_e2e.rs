@@ -114,3 +114,54 @@ fn killing_hotnode_leaves_no_node_process() {
     run.child.wait().unwrap();
     wait_gone(pid);
 }
+
+#[test]
+fn what_the_app_spawned_ends_with_each_restart_and_with_hotnode() {
+    let app = TempApp::new(
+        "left-behind",
+        &[
+            ("package.json", r#"{ "type": "module" }"#),
+            ("svc.js", "process.on('SIGTERM', () => process.exit(0));\nsetInterval(() => {}, 1000);\n"),
+            (
+                "main.js",
+                "import { spawn } from 'node:child_process';\nimport { v } from './value.js';\nconst svc = spawn(process.execPath, [new URL('./svc.js', import.meta.url).pathname], { stdio: 'ignore' });\nconsole.log(`SVC v${v} ${svc.pid}`);\nsetInterval(() => {}, 1000);\n",
+            ),
+            ("value.js", "export const v = 1;\n"),
+        ],
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    let first = pid_in(&run.expect("SVC v1"));
+    app.write("value.js", "export const v = 2;\n");
+    let second = pid_in(&run.expect("SVC v2"));
+    assert_ne!(first, second);
+    // The first start's service went with its app.
+    wait_gone(first);
+    run.signal_group(libc::SIGINT);
+    run.wait_exit(Duration::from_secs(10));
+    wait_gone(second);
+}
+
+#[test]
+fn a_restart_runs_the_apps_own_sigterm_shutdown_after_the_dispose_handlers() {
+    let app = TempApp::new(
+        "graceful-restart",
+        &[
+            ("package.json", r#"{ "type": "module" }"#),
+            (
+                "main.js",
+                "import { v } from './value.js';\nconsole.log(`UP v${v}`);\nimport.meta.hot.dispose(() => console.log('DISPOSED'));\nprocess.on('SIGTERM', () => { console.log('SHUTDOWN'); setTimeout(() => process.exit(0), 100); });\nsetInterval(() => {}, 1000);\n",
+            ),
+            ("value.js", "export const v = 1;\n"),
+        ],
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("UP v1");
+    app.write("value.js", "export const v = 2;\n");
+    // As node --watch: the app's own shutdown runs (after hotnode's dispose handlers).
+    run.expect("DISPOSED");
+    run.expect("SHUTDOWN");
+    run.expect("UP v2");
+    let output = run.output();
+    assert!(output.find("DISPOSED") < output.find("SHUTDOWN"), "{output}");
+    assert!(!output.contains("killing it"), "{output}");
+}
