@@ -147,6 +147,11 @@ impl Peers {
         }
     }
 
+    /// Whether some attached process holds the module at `path`.
+    pub fn holds(&self, path: &Path) -> bool {
+        self.peers.values().any(|p| p.sent.contains(path))
+    }
+
     /// The pids of the attached processes.
     pub fn pids(&self) -> std::collections::HashSet<i32> {
         self.peers.values().map(|p| p.process.pid as i32).collect()

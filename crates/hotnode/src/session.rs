@@ -180,6 +180,10 @@ impl Session {
         let now = Instant::now();
         self.report_stall(now);
         for path in self.files.changes.deleted_for_good(now) {
+            // Only what a running process holds: a file an earlier start loaded is no news.
+            if !self.peers.holds(&path) {
+                continue;
+            }
             self.reporter.warn(&format!(
                 "{} was deleted; its importers keep the last version until it is restored",
                 self.reporter.path(&path)

@@ -119,3 +119,30 @@ fn a_switched_symbolic_link_loads_what_it_names_now() {
     run.expect("config.js changed (a symbolic link: what it names now loads)");
     run.expect("OUT config prod");
 }
+
+#[test]
+fn a_deleted_file_is_reported_only_when_a_running_process_holds_it() {
+    let app = TempApp::new(
+        "deleted-words",
+        &[
+            ("package.json", ESM),
+            (
+                "main.js",
+                "import './old.js';\nimport './kept.js';\nconsole.log('OUT v1');\nsetInterval(() => {}, 1000);\n",
+            ),
+            ("old.js", "export {};\n"),
+            ("kept.js", "export {};\n"),
+        ],
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("OUT v1");
+    // The entry changes (a restart) and no longer imports old.js: the new process never loads it.
+    app.write("main.js", "import './kept.js';\nconsole.log('OUT v2');\nsetInterval(() => {}, 1000);\n");
+    run.expect("OUT v2");
+    std::fs::remove_file(app.dir.join("old.js")).unwrap();
+    std::fs::remove_file(app.dir.join("kept.js")).unwrap();
+    run.expect("kept.js was deleted");
+    // Both would be said in the same moment: a little while for the output to come through.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!run.output().contains("old.js was deleted"), "{}", run.output());
+}
