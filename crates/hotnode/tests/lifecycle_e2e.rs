@@ -46,6 +46,23 @@ fn ctrl_c_reaches_the_app_once_and_hotnode_exits_with_its_code() {
 }
 
 #[test]
+fn a_signal_to_the_group_reaches_a_busy_app_once() {
+    // The event loop is busy 400 ms of every 500: the runtime says late that it got the signal.
+    let app = app(
+        "sigint-busy",
+        "let count = 0;\nprocess.on('SIGINT', () => { count += 1; console.log(`GOT SIGINT ${count}`); setTimeout(() => process.exit(3), 1500); });\nsetInterval(() => { const end = Date.now() + 400; while (Date.now() < end); }, 500);\nconsole.log(`READY ${process.pid}`);\n",
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("READY");
+    std::thread::sleep(Duration::from_millis(700));
+    run.signal_group(libc::SIGINT);
+    run.expect("GOT SIGINT 1");
+    assert_eq!(run.wait_exit(Duration::from_secs(10)), Some(3));
+    let output = run.final_output();
+    assert!(!output.contains("GOT SIGINT 2"), "the app got the signal twice:\n{output}");
+}
+
+#[test]
 fn an_app_without_a_handler_ends_by_the_signal_and_hotnode_says_so_in_its_code() {
     let app = app("sigint-default", "console.log(`READY ${process.pid}`);\nsetInterval(() => {}, 1 << 30);\n");
     for to_group in [false, true] {
