@@ -9,8 +9,12 @@ import { fileURLToPath } from "node:url";
 
 const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
 
-/** Whether the app registered module hooks of its own (`module.register`, `registerHooks`). */
-export const appLoaders = { hooks: false };
+/**
+ * `hooks`: whether the app registered module hooks of its own (`module.register`,
+ * `registerHooks`). `beforePackages`: called before node loads a package for the app (hotnode's
+ * hooks must be in place by then: a package may import app files; see node-loaders.mjs).
+ */
+export const appLoaders = { hooks: false, beforePackages: () => {} };
 
 /** @param {string} runtimeDir @returns {(file: string) => boolean} */
 export function appFiles(runtimeDir) {

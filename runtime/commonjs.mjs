@@ -7,6 +7,7 @@
  * synchronous imports, as TypeScript's and esbuild's CommonJS output.
  */
 import { Module, isBuiltin } from "node:module";
+import { appLoaders } from "./app-files.mjs";
 import { nodeCreateRequire } from "./create-require.mjs";
 import path from "node:path";
 import { exportAll, isCommonJs } from "./module-record.mjs";
@@ -154,6 +155,7 @@ export class CommonJsLoader {
           return loader.requireRecord(instance, dep);
         }
       }
+      if (typeof specifier === "string" && !isBuiltin(specifier)) appLoaders.beforePackages();
       const value = nativeRequire(specifier);
       if (typeof specifier === "string") loader.registry.noteLoadedByNode(nativeRequire, specifier, "require() with a computed specifier");
       return value;

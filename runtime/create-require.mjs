@@ -9,6 +9,7 @@
  */
 import { Module, isBuiltin, syncBuiltinESMExports } from "node:module";
 import { fileURLToPath } from "node:url";
+import { appLoaders } from "./app-files.mjs";
 
 /**
  * @typedef {import("./registry.mjs").Registry} Registry
@@ -28,6 +29,7 @@ export function serveCreateRequire(registry) {
       const owner = registry.records.get(path);
       const dep = owner && typeof id === "string" && !isBuiltin(id) ? registry.computedDep(owner, id, nodeRequire) : null;
       if (owner && dep) return registry.commonjs.requireFor(owner, dep);
+      if (typeof id === "string" && !isBuiltin(id)) appLoaders.beforePackages();
       const value = nodeRequire(id);
       if (typeof id === "string") registry.noteLoadedByNode(nodeRequire, id, "a require made with createRequire()");
       return value;

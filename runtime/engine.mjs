@@ -9,6 +9,7 @@
 import { Module } from "node:module";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { appLoaders } from "./app-files.mjs";
 import { describeError, loadError } from "./errors.mjs";
 import { checkUpdateLinks, exportsChanged, importerOf } from "./link.mjs";
 import { createBindings, isCommonJs } from "./module-record.mjs";
@@ -82,6 +83,7 @@ export class Engine {
     // A package's script as the entry (`hotnode node_modules/.bin/fastify start src/app.ts`):
     // node runs it as its main module, as `node <script>` would (`require.main`, a shebang line);
     // the app files it loads come to hotnode through node's loaders (node-loaders.mjs).
+    if (!("id" in target)) appLoaders.beforePackages();
     if (!("id" in target)) return Module.runMain(target.external.startsWith("file:") ? fileURLToPath(target.external) : target.external);
     const record = /** @type {ModuleRecord} */ (this.registry.records.get(target.id));
     this.entry = record;

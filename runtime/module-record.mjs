@@ -86,8 +86,8 @@ export class ModuleRecord {
     this.servedToNode = false;
     /** @type {Set<() => void> | null} bridges node's loader made of it, told of each new version (`node-loaders.mjs`) */
     this.bridges = null;
-    /** @type {Map<string, import("./protocol.mjs").Target>} computed specifiers resolved so far, per code version (see `Registry.computedDep`) */
-    this.computed = new Map();
+    /** @type {Map<string, import("./protocol.mjs").Target> | null} computed specifiers resolved so far, per code version (see `Registry.computedDep`; made at first need) */
+    this.computed = null;
     this.setCode(payload);
     /**
      * The module's exports as getters (the current version's, moved here when it commits):
@@ -165,7 +165,7 @@ export class ModuleRecord {
     this.format = payload.format;
     this.code = payload.code;
     this.deps = payload.deps;
-    this.computed.clear();
+    this.computed = null;
     this.names = payload.names ?? {};
     this.exports = exportsOf(payload);
     /** @type {Record<string, import("./protocol.mjs").ImportAttributes[]>} */

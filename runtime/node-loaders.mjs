@@ -33,6 +33,7 @@ import { isCommonJs } from "./module-record.mjs";
  */
 
 const BRIDGE = Symbol.for("hotnode.bridge");
+const nodeRegister = module.register;
 const CJS_NAMES_MODULE_EXPORTS = Number(process.versions.node.split(".")[0]) >= 23;
 
 /**
@@ -67,23 +68,39 @@ export function serveNodeLoaders(registry, runtimeDir) {
       },
     });
   } else if (typeof module.register === "function") {
-    const { port1, port2 } = new MessageChannel();
-    port1.on("message", async (/** @type {{ id: number, url?: string, file?: string, attributes?: object }} */ { id, url, file, attributes }) => {
-      try {
-        if (file) {
-          const target = await registry.fetch(file, null);
-          port1.postMessage({ id, url: "id" in target ? pathToFileURL(target.id).href : null });
-        } else port1.postMessage({ id, source: bridgeSource(registry, await registry.fetch(fileURLToPath(/** @type {string} */ (url)), null), attributes) });
-      } catch (err) {
-        // Node's error as node throws it: its class, message and code.
-        const { name, message, code } = /** @type {any} */ (err instanceof Error ? err : new Error(String(err)));
-        port1.postMessage({ id, error: { name, message, code } });
-      }
-    });
-    port1.unref();
-    module.register(new URL("./node-loaders-thread.mjs", import.meta.url), { data: { port: port2, runtimeDir }, transferList: [port2] });
+    // Node's hooks thread costs ~25 ms to start (Node 20): started before the first package
+    // loads, which is the first code that could import an app file through node.
+    appLoaders.beforePackages = () => {
+      appLoaders.beforePackages = () => {};
+      registerInHooksThread(registry, runtimeDir);
+    };
   }
   noticeAppHooks();
+}
+
+/**
+ * The hooks where node runs them in a thread of their own (`module.register`): that thread asks
+ * this one, which holds the modules, over a port.
+ * @param {Registry} registry
+ * @param {string} runtimeDir
+ */
+function registerInHooksThread(registry, runtimeDir) {
+  const { port1, port2 } = new MessageChannel();
+  port1.on("message", async (/** @type {{ id: number, url?: string, file?: string, attributes?: object }} */ { id, url, file, attributes }) => {
+    try {
+      if (file) {
+        const target = await registry.fetch(file, null);
+        port1.postMessage({ id, url: "id" in target ? pathToFileURL(target.id).href : null });
+      } else port1.postMessage({ id, source: bridgeSource(registry, await registry.fetch(fileURLToPath(/** @type {string} */ (url)), null), attributes) });
+    } catch (err) {
+      // Node's error as node throws it: its class, message and code.
+      const { name, message, code } = /** @type {any} */ (err instanceof Error ? err : new Error(String(err)));
+      port1.postMessage({ id, error: { name, message, code } });
+    }
+  });
+  port1.unref();
+  // node's own, as it was before `noticeAppHooks` wrapped it: this registration is hotnode's.
+  nodeRegister(new URL("./node-loaders-thread.mjs", import.meta.url), { data: { port: port2, runtimeDir }, transferList: [port2] });
 }
 
 /**

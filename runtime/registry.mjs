@@ -186,7 +186,7 @@ export class Registry {
    * @returns {ModuleRecord | null}
    */
   computedDep(importer, specifier, nativeRequire) {
-    let target = importer.computed.get(specifier) ?? this.fetchSync(specifier, importer);
+    let target = importer.computed?.get(specifier) ?? this.fetchSync(specifier, importer);
     if (!target) {
       let resolved = null;
       try {
@@ -200,7 +200,7 @@ export class Registry {
       if (target.kind === "not-found") return null;
       throw loadError(target);
     }
-    importer.computed.set(specifier, target);
+    (importer.computed ??= new Map()).set(specifier, target);
     return "id" in target ? this.records.get(target.id) ?? null : null;
   }
 
@@ -558,6 +558,7 @@ export class Registry {
   async loadExternal(url) {
     const loaded = this.externals.get(url);
     if (loaded) return loaded;
+    if (!url.startsWith("node:")) appLoaders.beforePackages();
     const namespace = await import(url);
     this.externals.set(url, namespace);
     // A file of the app node loaded (its extension is not one hotnode loads: a hook of the
@@ -714,6 +715,7 @@ export class Registry {
  * @param {string} url
  */
 function requireExternal(record, url) {
+  if (!url.startsWith("node:")) appLoaders.beforePackages();
   const value = nodeCreateRequire(record.id)(url.startsWith("file:") ? fileURLToPath(url) : url);
   if (isModuleNamespaceObject(value)) return value;
   const namespace = Object.create(null);

@@ -330,7 +330,7 @@ impl Session {
             let watched = watched.clone();
             if self.files.is_config(&watched) || is_switched_link(&watched, &self.files.store) {
                 // Resolution and transforms follow the new config from the next start on.
-                self.files.store.forget_all();
+                self.files.forget_all();
             }
             // The running app restarts through the runtime, so `vite:beforeFullReload` and
             // dispose handlers run; a crashed one starts.
