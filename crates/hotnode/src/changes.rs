@@ -129,6 +129,11 @@ impl ChangeSet {
         out
     }
 
+    /// Whether `path` failed to load (the app waits for its next good save).
+    pub fn is_broken(&self, path: &Path) -> bool {
+        self.broken.contains_key(path)
+    }
+
     /// A file failed to load: the error, unless this very message was reported already.
     pub fn newly_broken(&mut self, err: LoadError) -> Option<LoadError> {
         let message = err.to_string();

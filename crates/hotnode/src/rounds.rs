@@ -83,6 +83,8 @@ pub struct Rounds {
     open: Vec<Round>,
     /// Outcomes a process reported before its `settled` said which update they belong to.
     held: HashMap<u64, Vec<Outcome>>,
+    /// When a process last reported on an update (a busy process is not a stuck one).
+    progress: Option<Instant>,
 }
 
 impl Rounds {
@@ -100,9 +102,12 @@ impl Rounds {
         }
     }
 
-    /// The oldest update not finished yet: its number, when it went out and what it carries.
+    /// The oldest update not finished yet: its number, since when nothing moved (it went out,
+    /// or a process last reported on an update) and what it carries.
     pub fn oldest(&self) -> Option<(u64, Instant, &[PathBuf])> {
-        self.open.iter().min_by_key(|r| r.started).map(|r| (r.seq, r.started, r.changed.as_slice()))
+        let round = self.open.iter().min_by_key(|r| r.started)?;
+        let still = self.progress.map_or(round.started, |at| at.max(round.started));
+        Some((round.seq, still, round.changed.as_slice()))
     }
 
     /// Forgets every open update (the app restarts: no process will settle them).
@@ -114,6 +119,7 @@ impl Rounds {
     /// An `updated` from a process. Held until its `settled` when an update waits for it;
     /// otherwise (an invalidation, an update the app applied itself) it stands alone.
     pub fn updated(&mut self, process: u64, outcome: Outcome) -> Option<Finished> {
+        self.progress = Some(Instant::now());
         if self.open.iter().any(|r| r.awaiting.contains(&process)) {
             self.held.entry(process).or_default().push(outcome);
             None
@@ -134,6 +140,7 @@ impl Rounds {
     }
 
     fn release(&mut self, process: u64, seq: u64) -> Vec<Finished> {
+        self.progress = Some(Instant::now());
         let held = self.held.remove(&process).unwrap_or_default();
         let newest =
             self.open.iter_mut().filter(|r| r.seq <= seq && r.awaiting.contains(&process)).max_by_key(|r| r.seq);

@@ -169,7 +169,7 @@ impl Session {
         }
         let names: Vec<String> = changed.iter().take(5).map(|p| self.reporter.path(p)).collect();
         self.reporter.warn(&format!(
-            "the update of {} has not finished after {} s: a dispose handler, accept callback or top-level await that does not settle, or code that does not return; the next save restarts the app (unless a debugger is attached)",
+            "the update of {} has not finished, and nothing has moved for {} s: a dispose handler, accept callback or top-level await that does not settle, or code that does not return; the next save restarts the app (unless a debugger is attached)",
             names.join(", "),
             now.duration_since(started).as_secs()
         ));
@@ -180,8 +180,9 @@ impl Session {
         let now = Instant::now();
         self.report_stall(now);
         for path in self.files.changes.deleted_for_good(now) {
-            // Only what a running process holds: a file an earlier start loaded is no news.
-            if !self.peers.holds(&path) {
+            // Only what a running process holds, or a broken file its update waits on: a file an
+            // earlier start loaded is no news.
+            if !self.peers.holds(&path) && !self.files.changes.is_broken(&path) {
                 continue;
             }
             self.reporter.warn(&format!(

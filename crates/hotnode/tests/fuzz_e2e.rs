@@ -1,6 +1,7 @@
 //! A fuzzer of edit sequences against a real app: random mixes of good edits, syntax errors,
 //! modules that throw, deleted and restored files, imports added and removed (cycles among
-//! them). After each edit, once hotnode and the app are quiet: hotnode is alive, has not
+//! them; an import of a deleted file is one written before its file), the folder `lib/` (two
+//! of the modules) deleted and made again, and edits of package.json (a restart). After each edit, once hotnode and the app are quiet: hotnode is alive, has not
 //! panicked, and has named the file of every error the edit made. At the end every file is made
 //! good again, and the app must run exactly what is on disk.
 //!
@@ -20,6 +21,7 @@ use support::{Running, TempApp, hotnode};
 const MODULES: usize = 5;
 const MAIN: &str =
     "import \"./m0.js\";\nimport \"./m1.js\";\nimport.meta.hot.accept();\nsetInterval(() => {}, 1 << 30);\n";
+const PACKAGE: &str = r#"{ "type": "module" }"#;
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -41,6 +43,28 @@ enum Op {
     Restore {
         m: usize,
     },
+    /// `rm -rf lib` (a `git checkout` of a branch without it).
+    DeleteFolder,
+    /// `lib/` made again with what it held.
+    RestoreFolder,
+    /// package.json rewritten with another version: a config change, so a restart.
+    EditConfig,
+}
+
+/// The modules in `lib/`; the others are beside main.js.
+const IN_LIB: std::ops::Range<usize> = 3..MODULES;
+
+fn file_of(m: usize) -> String {
+    if IN_LIB.contains(&m) { format!("lib/m{m}.js") } else { format!("m{m}.js") }
+}
+
+/// The specifier module `from` imports module `to` by.
+fn specifier(from: usize, to: usize) -> String {
+    match (IN_LIB.contains(&from), IN_LIB.contains(&to)) {
+        (false, true) => format!("./lib/m{to}.js"),
+        (true, false) => format!("../m{to}.js"),
+        _ => format!("./m{to}.js"),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +84,7 @@ impl Content {
     fn render(&self, m: usize) -> String {
         let mut text: String = (0..MODULES)
             .filter(|j| *j != m && self.imports() & (1 << j) != 0)
-            .map(|j| format!("import \"./m{j}.js\";\n"))
+            .map(|j| format!("import \"{}\";\n", specifier(m, j)))
             .collect();
         match self {
             Content::Good { version, accept, .. } => {
@@ -81,19 +105,27 @@ struct Model {
     files: Vec<Option<Content>>,
     deleted: Vec<Option<Content>>,
     next_version: usize,
-    /// Modules the app has loaded at some point (hotnode watches and reports those).
+    /// Modules the running process has loaded at some point (hotnode reports those).
     known: BTreeSet<usize>,
+    /// The app crashed at its start (a module it loads does not parse or throws): no process
+    /// runs until a file is written.
+    crashed: bool,
 }
 
 impl Model {
     fn new() -> Self {
         let files = (0..MODULES).map(|_| Some(Content::Good { version: 0, imports: 0, accept: true })).collect();
-        Self { files, deleted: vec![None; MODULES], next_version: 1, known: BTreeSet::new() }
+        Self { files, deleted: vec![None; MODULES], next_version: 1, known: BTreeSet::new(), crashed: false }
     }
 
     fn version(&mut self) -> usize {
         self.next_version += 1;
         self.next_version
+    }
+
+    /// Whether a start now would crash: a module it loads does not parse or throws.
+    fn start_fails(&self) -> bool {
+        self.reachable().iter().any(|m| !matches!(self.files[*m], Some(Content::Good { .. })))
     }
 
     /// Modules the app imports from main, through files that exist and parse.
@@ -119,6 +151,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => m.clone().prop_map(|m| Op::Throws { m }),
         1 => m.clone().prop_map(|m| Op::Delete { m }),
         1 => m.prop_map(|m| Op::Restore { m }),
+        1 => Just(Op::DeleteFolder),
+        1 => Just(Op::RestoreFolder),
+        1 => Just(Op::EditConfig),
     ]
 }
 
@@ -147,9 +182,9 @@ fn quiet(run: &Running, from: usize, idle: Duration, min: Duration) -> Vec<Strin
 fn check_sequence(ops: &[Op], case: usize) -> Result<(), TestCaseError> {
     let mut model = Model::new();
     let mut files: Vec<(String, String)> =
-        vec![("package.json".into(), r#"{ "type": "module" }"#.into()), ("main.js".into(), MAIN.into())];
+        vec![("package.json".into(), PACKAGE.into()), ("main.js".into(), MAIN.into())];
     for (m, content) in model.files.iter().enumerate() {
-        files.push((format!("m{m}.js"), content.as_ref().unwrap().render(m)));
+        files.push((file_of(m), content.as_ref().unwrap().render(m)));
     }
     let file_refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
     let app = TempApp::new(&format!("fuzz-{case}"), &file_refs);
@@ -188,19 +223,45 @@ fn check_sequence(ops: &[Op], case: usize) -> Result<(), TestCaseError> {
                     model.files[m] = model.deleted[m].take();
                 }
             }
+            Op::DeleteFolder => {
+                for m in IN_LIB {
+                    if let Some(content) = model.files[m].take() {
+                        model.deleted[m] = Some(content);
+                        made_bad = made_bad.or(Some((m, "deleted")));
+                    }
+                }
+                let _ = std::fs::remove_dir_all(app.dir.join("lib"));
+            }
+            Op::RestoreFolder => {
+                for m in IN_LIB {
+                    if model.files[m].is_none() {
+                        model.files[m] = model.deleted[m].take();
+                    }
+                }
+            }
+            Op::EditConfig => {
+                let version = model.version();
+                app.write("package.json", &format!("{{ \"type\": \"module\", \"version\": \"1.0.{version}\" }}\n"));
+            }
         }
         for (m, before) in before.iter().enumerate() {
             let after = model.files[m].as_ref().map(|c| c.render(m));
             if after != *before {
-                let path = app.dir.join(format!("m{m}.js"));
+                let path = app.dir.join(file_of(m));
                 match after {
-                    Some(text) => app.write(&format!("m{m}.js"), &text),
-                    None => std::fs::remove_file(path).unwrap(),
+                    Some(text) => app.write(&file_of(m), &text),
+                    None => {
+                        let _ = std::fs::remove_file(path);
+                    }
                 }
             }
         }
-        // A deletion is reported after its grace period.
-        let min = if matches!(made_bad, Some((_, "deleted"))) { Duration::from_millis(600) } else { idle };
+        // A deletion is reported after its grace period; a restart takes a moment to start.
+        let min = if matches!(made_bad, Some((_, "deleted"))) || matches!(op, Op::EditConfig) {
+            Duration::from_millis(600)
+        } else {
+            idle
+        };
         let lines = quiet(&run, from, idle, min);
         prop_assert!(run.child.try_wait().unwrap().is_none(), "hotnode ended after {op:?}:\n{}", run.output());
         prop_assert!(!lines.iter().any(|l| l.contains("panicked")), "hotnode panicked after {op:?}:\n{}", run.output());
@@ -213,7 +274,19 @@ fn check_sequence(ops: &[Op], case: usize) -> Result<(), TestCaseError> {
             let named = lines.iter().any(|l| l.contains(&format!("m{m}.js")) || l.contains(&format!("m{m} throws")));
             prop_assert!(!changed || !must_say || named, "nothing named m{m}.js after {op:?}:\n{}", run.output());
         }
-        model.known.extend(model.reachable());
+        // A restart (a config edit; any file written while crashed starts the app again): a new
+        // process, holding what it loads now, or none if its start crashes.
+        let wrote = before
+            .iter()
+            .enumerate()
+            .any(|(m, b)| model.files[m].as_ref().map(|c| c.render(m)) != *b && model.files[m].is_some());
+        if matches!(op, Op::EditConfig) || (model.crashed && wrote) {
+            model.known.clear();
+            model.crashed = model.start_fails();
+        }
+        if !model.crashed {
+            model.known.extend(model.reachable());
+        }
     }
 
     // Make every file good again; the app must then run the disk's code.
@@ -223,7 +296,7 @@ fn check_sequence(ops: &[Op], case: usize) -> Result<(), TestCaseError> {
             let imports = model.files[m].as_ref().or(model.deleted[m].as_ref()).map_or(0, Content::imports);
             let version = model.version();
             let content = Content::Good { version, imports, accept: false };
-            app.write(&format!("m{m}.js"), &content.render(m));
+            app.write(&file_of(m), &content.render(m));
             model.files[m] = Some(content);
         }
     }
@@ -266,7 +339,7 @@ fn random_edit_sequences_end_with_the_app_running_the_disks_code() {
 #[test]
 fn sequences_the_fuzzer_found_stay_fixed() {
     use Op::*;
-    let found: [&[Op]; 4] = [
+    let found: [&[Op]; 5] = [
         // An importer's update failed on a new dependency with a syntax error; fixing the
         // dependency must apply the importer.
         &[SyntaxError { m: 2 }, Good { m: 0, imports: 0b1100, accept: false }],
@@ -280,6 +353,17 @@ fn sequences_the_fuzzer_found_stay_fixed() {
             Throws { m: 3 },
             Good { m: 2, imports: 0b1000, accept: false },
             Good { m: 0, imports: 0b10100, accept: false },
+        ],
+        // A start that crashed on a missing folder cached the miss: once the folder was back, a
+        // module loaded later that imports a file in it failed to find it.
+        &[
+            Good { m: 2, imports: 0b10000, accept: false },
+            Good { m: 1, imports: 0b11000, accept: false },
+            DeleteFolder,
+            EditConfig,
+            Good { m: 1, imports: 0, accept: false },
+            RestoreFolder,
+            Good { m: 0, imports: 0b100, accept: false },
         ],
     ];
     for (case, ops) in found.iter().enumerate() {

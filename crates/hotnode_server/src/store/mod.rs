@@ -211,10 +211,14 @@ impl ModuleStore {
     /// one (and forgets the resolver's cached misses); returns those whose payload changed.
     pub fn retry_unresolved(&mut self) -> Vec<PathBuf> {
         let candidates: Vec<PathBuf> = self.unresolved.iter().cloned().collect();
+        // Also with no module waiting: a lookup that missed earlier (by a version since replaced,
+        // or a start that crashed) is cached, and a module loaded later would be told the same
+        // (the fuzzer found it: a folder deleted, a crashed start, the folder back, then an
+        // import of a file in it failed).
+        self.resolver.clear_cache();
         if candidates.is_empty() {
             return Vec::new();
         }
-        self.resolver.clear_cache();
         let mut changed = Vec::new();
         for path in candidates {
             let Ok(source) = read_source(&path) else { continue };
