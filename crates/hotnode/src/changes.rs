@@ -87,6 +87,10 @@ impl ChangeSet {
                 continue;
             }
             self.deleted.remove(&path);
+            // A module's file back after a deletion: an import of it that failed may resolve now.
+            if change == Change::Written && store.awaits(&path) {
+                appeared = true;
+            }
             if !store.contains(&path) {
                 // A file that failed at its first load: the update of its importers failed on
                 // it, so they go again (the file travels with them as a new dependency).

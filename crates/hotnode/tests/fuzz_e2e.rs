@@ -339,7 +339,7 @@ fn random_edit_sequences_end_with_the_app_running_the_disks_code() {
 #[test]
 fn sequences_the_fuzzer_found_stay_fixed() {
     use Op::*;
-    let found: [&[Op]; 5] = [
+    let found: [&[Op]; 6] = [
         // An importer's update failed on a new dependency with a syntax error; fixing the
         // dependency must apply the importer.
         &[SyntaxError { m: 2 }, Good { m: 0, imports: 0b1100, accept: false }],
@@ -364,6 +364,14 @@ fn sequences_the_fuzzer_found_stay_fixed() {
             Good { m: 1, imports: 0, accept: false },
             RestoreFolder,
             Good { m: 0, imports: 0b100, accept: false },
+        ],
+        // A deleted module's file written again (the store still knew it) did not retry the
+        // importer whose update had failed on its absence.
+        &[
+            Good { m: 0, imports: 0b10000, accept: false },
+            Throws { m: 2 },
+            Delete { m: 4 },
+            Good { m: 0, imports: 0b10100, accept: false },
         ],
     ];
     for (case, ops) in found.iter().enumerate() {

@@ -170,6 +170,14 @@ impl ModuleStore {
         self.modules.insert(path, module);
     }
 
+    /// Whether an import that did not resolve may resolve to `path` (it names `path`, `path`
+    /// without its extension, or a folder above it).
+    pub fn awaits(&self, path: &Path) -> bool {
+        let stem = path.with_extension("");
+        let modules = self.unresolved.iter().filter_map(|p| self.modules.get(p));
+        modules.flat_map(|m| &m.missing).any(|at| *at == path || *at == stem || path.starts_with(at))
+    }
+
     /// Where files would have to appear for an import that failed to resolve.
     pub fn missing_locations(&self) -> Vec<PathBuf> {
         let modules = self.unresolved.iter().filter_map(|p| self.modules.get(p));
