@@ -17,6 +17,7 @@ import { syncBuiltinESMExports } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import workerThreads from "node:worker_threads";
+import { inNodeModules } from "./app-files.mjs";
 import { ENV } from "./protocol.mjs";
 
 /** The variables that carry the session to a process (the others say who it is). */
@@ -76,7 +77,7 @@ export function readForkCall(modulePath, args, options) {
  * @param {string} file an absolute path
  */
 export function isAppModule(file) {
-  return !file.split(path.sep).includes("node_modules");
+  return !inNodeModules(file);
 }
 
 /**

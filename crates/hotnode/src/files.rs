@@ -70,9 +70,11 @@ impl AppFiles {
     /// old folder) and those modules read again, as their files may have been written before
     /// the watch; and a missing import may now have a folder to appear in.
     fn follow_new_folders(&mut self, batch: &mut Batch) {
+        // A stored module is a file: only other paths are asked of the file system (a save of a
+        // module costs no extra system call).
         let folders: Vec<PathBuf> = batch
             .iter()
-            .filter(|(p, change)| *change == Change::Written && p.is_dir())
+            .filter(|(p, change)| *change == Change::Written && !self.store.contains(p) && p.is_dir())
             .map(|(p, _)| p.clone())
             .collect();
         if folders.is_empty() {

@@ -129,7 +129,7 @@ impl Reporter {
     /// more than one process.
     /// Paths for one line: the first few, then how many more (a checkout of 300 files is one
     /// short line, not a screenful).
-    fn some_paths(&self, paths: &[String]) -> String {
+    pub fn some_paths(&self, paths: &[impl AsRef<Path>]) -> String {
         let mut names: Vec<String> = paths.iter().take(LISTED_PATHS).map(|p| self.path(p)).collect();
         if paths.len() > LISTED_PATHS {
             names.push(format!("and {} more", paths.len() - LISTED_PATHS));

@@ -167,10 +167,9 @@ impl Session {
         if self.stall_reported == Some(seq) || now < started + UPDATE_STALL {
             return;
         }
-        let names: Vec<String> = changed.iter().take(5).map(|p| self.reporter.path(p)).collect();
         self.reporter.warn(&format!(
             "the update of {} has not finished, and nothing has moved for {} s: a dispose handler, accept callback or top-level await that does not settle, or code that does not return; the next save restarts the app (unless a debugger is attached)",
-            names.join(", "),
+            self.reporter.some_paths(changed),
             now.duration_since(started).as_secs()
         ));
         self.stall_reported = Some(seq);
