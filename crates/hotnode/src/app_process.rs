@@ -1,13 +1,13 @@
-//! The node process running the app: spawned with the runtime, stdio inherited, signalled by
-//! pid, and reaped on a thread that reports its exit.
+//! The node process running the app: started by the keeper with the runtime, stdio inherited,
+//! signalled by pid; the keeper reports its exit.
 
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::ffi::OsStr;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use hotnode_server::protocol::env;
 
+use crate::keeper::client::{Keeper, Spawn};
 use crate::node_version;
 use crate::supervisor::Launcher;
 
@@ -66,6 +66,7 @@ pub struct AppProcess {
 /// Starts the app's processes for the supervisor; each one's exit goes to `on_exit` with the
 /// start it belongs to.
 pub struct NodeLauncher {
+    pub keeper: Arc<Keeper>,
     pub launch: Launch,
     pub on_exit: Arc<dyn Fn(u64, Exit) + Send + Sync>,
 }
@@ -73,14 +74,14 @@ pub struct NodeLauncher {
 impl Launcher for NodeLauncher {
     fn spawn(&mut self, generation: u64) -> Result<i32, String> {
         let on_exit = Arc::clone(&self.on_exit);
-        AppProcess::spawn(&self.launch, generation, move |exit| on_exit(generation, exit))
+        AppProcess::spawn(&self.keeper, &self.launch, generation, move |exit| on_exit(generation, exit))
             .map(|app| app.pid)
             .map_err(|err| node_version::cannot_run(&self.launch.node, &err))
     }
 
     fn signal(&self, pid: i32, signal: i32) {
-        // SAFETY: plain kill(2) on the app's pid; the child is reaped only by its reaper thread,
-        // whose exit report retires the pid in the supervisor.
+        // SAFETY: plain kill(2) on the app's pid; the keeper reaps it and then reports its exit,
+        // which retires the pid in the supervisor.
         unsafe {
             libc::kill(pid, signal);
         }
@@ -92,46 +93,27 @@ impl Launcher for NodeLauncher {
 }
 
 impl AppProcess {
-    /// Starts the app; `generation` counts the starts, so processes the app forks say which
-    /// start they belong to.
+    /// Starts the app through the keeper; `generation` counts the starts, so processes the app
+    /// forks say which start they belong to.
     pub fn spawn(
+        keeper: &Keeper,
         launch: &Launch,
         generation: u64,
         on_exit: impl FnOnce(Exit) + Send + 'static,
     ) -> std::io::Result<Self> {
-        let mut command = Command::new(&launch.node);
-        command
-            .args(&launch.node_args)
-            .arg(&launch.runtime_main)
-            .arg(&launch.entry)
-            .args(&launch.app_args)
-            .env(env::SOCKET, &launch.socket)
-            .env(env::TOKEN, &launch.token)
-            .env(env::RESTART, if launch.restart { "1" } else { "0" })
-            .env(env::APPLY, if launch.manual_apply { "manual" } else { "auto" })
-            .env(env::GENERATION, generation.to_string())
-            .stdin(Stdio::inherit())
-            .stdout(Stdio::inherit())
-            .stderr(Stdio::inherit());
-        // SAFETY: prctl is async-signal-safe; it makes the kernel end the app if hotnode dies,
-        // so no node process is ever orphaned.
-        unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-                Ok(())
-            });
-        }
-        let mut child = command.spawn()?;
-        let pid = child.id() as i32;
-        crate::descendants::started(pid);
-        std::thread::Builder::new().name("hotnode-reaper".into()).spawn(move || {
-            let exit = match child.wait() {
-                Ok(status) => Exit { code: status.code(), signal: status.signal() },
-                Err(_) => Exit { code: None, signal: None },
-            };
-            crate::descendants::reaped(pid);
-            on_exit(exit);
-        })?;
+        let generation = generation.to_string();
+        let mut args: Vec<&OsStr> = launch.node_args.iter().map(OsStr::new).collect();
+        args.push(launch.runtime_main.as_os_str());
+        args.push(launch.entry.as_os_str());
+        args.extend(launch.app_args.iter().map(OsStr::new));
+        let env = vec![
+            (env::SOCKET, launch.socket.as_os_str()),
+            (env::TOKEN, OsStr::new(&launch.token)),
+            (env::RESTART, OsStr::new(if launch.restart { "1" } else { "0" })),
+            (env::APPLY, OsStr::new(if launch.manual_apply { "manual" } else { "auto" })),
+            (env::GENERATION, OsStr::new(&generation)),
+        ];
+        let pid = keeper.spawn(Spawn { program: OsStr::new(&launch.node), args, env }, on_exit)?;
         Ok(Self { pid })
     }
 }

@@ -1,15 +1,16 @@
-//! Processes the app leaves behind. hotnode is a child subreaper (PR_SET_CHILD_SUBREAPER): a
-//! process the app started (`spawn(process.execPath, ["svc.js"])`, a grandchild) whose parent
-//! has exited is re-parented to hotnode instead of to init, so when an app process exits
-//! (a restart, a crash, hotnode's own exit) what it left is found among hotnode's children and
-//! ended: SIGTERM, then SIGKILL after a grace, and reaped.
+//! Processes the app leaves behind. The keeper (`keeper.rs`), the app's parent, is a child
+//! subreaper (PR_SET_CHILD_SUBREAPER): a process the app started (`spawn(process.execPath,
+//! ["svc.js"])`, a grandchild) whose parent has exited is re-parented to the keeper instead of
+//! to init, so when an app process exits (a restart, a crash, hotnode's exit, hotnode killed)
+//! what it left is found among the keeper's children and ended: SIGTERM, then SIGKILL after a
+//! grace, and reaped. hotnode is a subreaper too, for the keeper's children should the keeper be
+//! killed.
 //!
 //! Why a subreaper: a process group would also catch a child that survives its parent, but the
 //! app must stay in the terminal's group (Ctrl-C reaches it directly, and hotnode forwards
-//! nothing twice); a pid namespace or a cgroup needs privileges hotnode does not have. What no
-//! unprivileged means catches: hotnode itself killed with SIGKILL (the app gets SIGTERM from
-//! PR_SET_PDEATHSIG, what it started goes to init), and a process that made itself a daemon
-//! (double fork and `setsid`) before its parent exited is ours all the same.
+//! nothing twice), and a process may leave its group; a pid namespace or a cgroup needs
+//! privileges hotnode does not have everywhere. A process that made itself a daemon (double
+//! fork and `setsid`) is caught all the same.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -18,7 +19,7 @@ use std::time::Duration;
 /// How long a left-behind process has after SIGTERM before SIGKILL.
 const ORPHAN_GRACE: Duration = Duration::from_secs(2);
 
-/// App processes hotnode started and waits for itself (their exit is the app's): never taken
+/// App processes the keeper started and waits for itself (their exit is the app's): never taken
 /// for left-behind ones.
 static STARTED: Mutex<Option<HashSet<i32>>> = Mutex::new(None);
 
@@ -30,7 +31,7 @@ pub fn become_subreaper() {
     }
 }
 
-/// An app process hotnode started; its own reaper waits for it.
+/// An app process the keeper started; its own reaper waits for it.
 pub fn started(pid: i32) {
     if let Ok(mut started) = STARTED.lock() {
         started.get_or_insert_with(HashSet::new).insert(pid);
@@ -46,7 +47,7 @@ pub fn reaped(pid: i32) {
     }
 }
 
-/// Ends what the app left behind: hotnode's children it did not start itself, except `spared`
+/// Ends what the app left behind: this process's children it did not start itself, except `spared`
 /// (processes attached to the session, which are stopped their own way), with their
 /// descendants. The SIGKILL and the reaping happen on a thread, returned to wait for when
 /// hotnode is about to exit.
@@ -89,6 +90,62 @@ pub fn end_left_behind(spared: &HashSet<i32>) -> Option<std::thread::JoinHandle<
             }
         })
         .ok()
+}
+
+/// Ends every descendant of this process, however deep, and whatever became of its parent:
+/// SIGTERM to each as it is found, SIGKILL to what is still there after `grace`; reaps its
+/// children meanwhile (a descendant whose parent exits becomes this subreaper's child).
+pub fn end_all(grace: Duration) {
+    let ours = std::process::id() as i32;
+    let deadline = std::time::Instant::now() + grace;
+    let mut told = HashSet::new();
+    let mut killed = 0;
+    loop {
+        reap_exited();
+        let living = living_descendants(ours);
+        if living.is_empty() || killed > 50 {
+            return;
+        }
+        let late = std::time::Instant::now() >= deadline;
+        for pid in living {
+            if late {
+                // SAFETY: kill(2) on a live process found just now below this one (a descendant
+                // is never reaped by anyone but its ancestors, so its pid is not reused).
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            } else if told.insert(pid) {
+                // SAFETY: as above.
+                unsafe { libc::kill(pid, libc::SIGTERM) };
+            }
+        }
+        if late {
+            killed += 1;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Reaps this process's children that have exited, without waiting.
+fn reap_exited() {
+    // SAFETY: waitpid with WNOHANG on any child; the status is not read.
+    while unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) } > 0 {}
+}
+
+/// The descendants of `root` that have not exited (zombies left out).
+fn living_descendants(root: i32) -> Vec<i32> {
+    let table = process_table();
+    let mut below = vec![root];
+    for i in 0.. {
+        let Some(&parent) = below.get(i) else { break };
+        below.extend(table.iter().filter(|(_, ppid)| *ppid == parent).map(|(pid, _)| *pid));
+    }
+    below.into_iter().skip(1).filter(|&pid| !is_zombie(pid)).collect()
+}
+
+fn is_zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| Some(stat[stat.rfind(')')? + 1..].split_whitespace().next()? == "Z"))
+        .unwrap_or(true)
 }
 
 /// Every process's pid and parent pid, from /proc.

@@ -6,6 +6,7 @@ mod cli;
 mod descendants;
 mod files;
 mod inbox;
+mod keeper;
 mod node_version;
 mod peers;
 mod report;
@@ -31,10 +32,14 @@ use signal_hook::low_level::siginfo::Cause;
 
 use crate::app_process::Launch;
 use crate::inbox::Event;
+use crate::keeper::client::Keeper;
 use crate::report::Reporter;
 use crate::session::Session;
 
 fn main() -> ExitCode {
+    if std::env::args_os().nth(1).is_some_and(|a| a == keeper::KEEPER_ARG) {
+        return keeper::serve();
+    }
     // Lossy, not `args()`: a non-UTF-8 argument must be an odd path, not a panic.
     let args = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
     let invocation = match cli::parse(args) {
@@ -53,6 +58,16 @@ fn main() -> ExitCode {
 fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
     let entry = entry_path(&invocation.entry)?;
     descendants::become_subreaper();
+    let keeper = Keeper::start(|| {
+        // The app went with it (its processes' parent-death signal); what the keeper left
+        // behind is now hotnode's to end.
+        eprintln!("hotnode: its process keeper was killed, and the app with it; exiting");
+        if let Some(ending) = descendants::end_left_behind(&Default::default()) {
+            let _ = ending.join();
+        }
+        std::process::exit(1);
+    })
+    .context("cannot start hotnode's process keeper")?;
     let runtime_main = runtime_files::materialize().context("cannot write the hotnode runtime to its cache folder")?;
     let socket = ControlSocket::create()?;
     let reporter = Reporter::new(invocation.options.quiet, invocation.options.verbose);
@@ -82,7 +97,7 @@ fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
             .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
             .collect(),
     };
-    let (session, events) = Session::new(launch, store, reporter)?;
+    let (session, events) = Session::new(launch, store, reporter, std::sync::Arc::clone(&keeper))?;
     let tx = std::sync::Mutex::new(session.sender());
     let socket_dir = socket.serve(move |event| {
         if let Ok(tx) = tx.lock() {
@@ -101,6 +116,7 @@ fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
         }
     })?;
     let code = session.run(events);
+    keeper.finish();
     let _ = std::fs::remove_dir_all(socket_dir);
     Ok(code)
 }

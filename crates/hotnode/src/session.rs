@@ -5,6 +5,7 @@
 //! process's life) and the rounds (one update across processes, for the terminal line).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,7 @@ use hotnode_server::watch::Batch;
 use crate::app_process::{Launch, NodeLauncher, signal_process};
 use crate::files::AppFiles;
 use crate::inbox::{Event, Inbox};
+use crate::keeper::client::Keeper;
 use crate::peers::{Delivered, Peers};
 use crate::report::Reporter;
 use crate::rounds::{Finished, Outcome, Rounds};
@@ -32,6 +34,8 @@ pub struct Session {
     inbox: Inbox,
     peers: Peers,
     supervisor: Supervisor<NodeLauncher>,
+    /// Starts the app's processes and ends what they leave behind.
+    keeper: Arc<Keeper>,
     /// Updates sent and not yet settled by every process they went to.
     rounds: Rounds,
     /// `module.hot.check()` requests (connection, request id) waiting for their answer.
@@ -47,6 +51,7 @@ impl Session {
         launch: Launch,
         store: ModuleStore,
         reporter: Reporter,
+        keeper: Arc<Keeper>,
     ) -> anyhow::Result<(Self, mpsc::Receiver<Event>)> {
         let (tx, rx) = mpsc::channel();
         let files_tx = std::sync::Mutex::new(tx.clone());
@@ -59,13 +64,15 @@ impl Session {
         let on_exit = move |generation, exit| {
             let _ = exits.send(Event::AppExited { generation, exit });
         };
-        let launcher = NodeLauncher { launch: launch.clone(), on_exit: std::sync::Arc::new(on_exit) };
+        let launcher =
+            NodeLauncher { keeper: Arc::clone(&keeper), launch: launch.clone(), on_exit: Arc::new(on_exit) };
         let supervisor = Supervisor::new(launcher);
         let (peers, rounds, inbox, pending_checks, unserved) = Default::default();
         let stall_reported = None;
         Ok((
             Self {
                 launch,
+                keeper,
                 files,
                 reporter,
                 events: tx,
@@ -121,11 +128,9 @@ impl Session {
                     let code = self.supervisor.app_exited(generation, exit, &mut self.peers, &self.reporter);
                     // What the app started and left behind goes with it (a restart starts it
                     // again); before hotnode exits, it is waited for.
-                    let ending = crate::descendants::end_left_behind(&self.peers.pids());
-                    if code.is_some()
-                        && let Some(ending) = ending
-                    {
-                        let _ = ending.join();
+                    self.keeper.end_left_behind(self.peers.pids().into_iter().collect());
+                    if code.is_some() {
+                        self.keeper.wait_endings();
                     }
                     code
                 }

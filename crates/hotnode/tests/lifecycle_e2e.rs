@@ -133,6 +133,30 @@ fn killing_hotnode_leaves_no_node_process() {
 }
 
 #[test]
+fn killing_hotnode_ends_what_the_app_started_even_processes_that_resist() {
+    let app = TempApp::new(
+        "killed-with-children",
+        &[
+            ("package.json", ESM),
+            // Ignores SIGTERM: only the SIGKILL after the grace ends it.
+            ("stubborn.js", "process.on('SIGTERM', () => {});\nsetInterval(() => {}, 1000);\n"),
+            (
+                "main.js",
+                "import { spawn } from 'node:child_process';\nconst file = new URL('./stubborn.js', import.meta.url).pathname;\nconst child = spawn(process.execPath, [file], { stdio: 'ignore' });\n// Its own session and process group, as a daemon makes itself.\nconst daemon = spawn(process.execPath, [file], { stdio: 'ignore', detached: true });\ndaemon.unref();\nsetTimeout(() => console.log(`PIDS ${child.pid} ${daemon.pid} ${process.pid}`), 300);\nsetInterval(() => {}, 1000);\n",
+            ),
+        ],
+    );
+    let mut run = hotnode(&app, &["main.js"]);
+    let line = run.expect("PIDS");
+    let pids: Vec<i32> = line.split_whitespace().skip(1).map(|p| p.parse().unwrap()).collect();
+    run.signal(libc::SIGKILL);
+    run.child.wait().unwrap();
+    for pid in pids {
+        wait_gone(pid);
+    }
+}
+
+#[test]
 fn what_the_app_spawned_ends_with_each_restart_and_with_hotnode() {
     let app = TempApp::new(
         "left-behind",
