@@ -6,6 +6,7 @@
  * reports it and exits non-zero, exactly as without hotnode.
  */
 import path from "node:path";
+import { isatty } from "node:tty";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { assemble } from "./assemble.mjs";
@@ -18,6 +19,7 @@ import { serveNodeLoaders } from "./node-loaders.mjs";
 import { isMainThread, threadId } from "node:worker_threads";
 import { joinForks, joinWorkers, takeSession } from "./processes.mjs";
 import { ENV, toHotnode } from "./protocol.mjs";
+import { followPrompts, printAbovePrompt } from "./prompt.mjs";
 import { installStackTraces } from "./stack.mjs";
 import { SyncChannel } from "./sync-channel.mjs";
 
@@ -73,6 +75,8 @@ const { engine, status, events, registry } = assemble(Object.assign(channel, { r
   signalOnRestart: !thread,
 });
 installStackTraces((url) => registry.byUrl.get(url), RUNTIME_DIR);
+// Only a terminal shows a prompt (and loading readline costs a start a millisecond).
+if (isatty(0) && isatty(1)) followPrompts((open) => channel.send(toHotnode.prompt(open)));
 serveCreateRequire(registry);
 serveNodeLoaders(registry, RUNTIME_DIR);
 channel.onMessage = (/** @type {import("./protocol.mjs").HotnodeMessage} */ message) => {
@@ -90,6 +94,9 @@ channel.onMessage = (/** @type {import("./protocol.mjs").HotnodeMessage} */ mess
       break;
     case "custom":
       void events.emit(message.event, message.data);
+      break;
+    case "print":
+      printAbovePrompt(message.text);
       break;
     case "modules":
     case "ack":

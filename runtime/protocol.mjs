@@ -44,7 +44,10 @@
  *   modules this process holds; answered with `settled`
  * @typedef {{ type: "error", err: ErrorPayload }} ErrorMessage  a file that does not transform
  * @typedef {{ type: "custom", event: string, data: unknown }} CustomMessage  `hot.send` of another process
- * @typedef {ModulesMessage | AckMessage | ReloadMessage | UpdateMessage | ErrorMessage | CustomMessage} HotnodeMessage
+ * @typedef {{ type: "print", text: string }} PrintMessage  hotnode's lines, sent while this process
+ *   shows a prompt on the terminal: to be written above it
+ * @typedef {ModulesMessage | AckMessage | ReloadMessage | UpdateMessage | ErrorMessage | CustomMessage
+ *   | PrintMessage} HotnodeMessage
  */
 
 /**
@@ -71,8 +74,11 @@
  * @typedef {{ type: "signal", signal: "SIGINT" | "SIGTERM" | "SIGHUP" }} SignalMessage  the process
  *   got the signal: hotnode need not send it on
  * @typedef {{ type: "custom", event: string, data: unknown }} CustomToHotnode  `hot.send(event, data)`
+ * @typedef {{ type: "prompt", open: boolean }} PromptMessage  a readline prompt is shown on the
+ *   terminal (`open`), or none is any more: meanwhile hotnode sends its lines as `print`
  * @typedef {HelloMessage | StartedMessage | FetchMessage | CheckMessage | SettledMessage | UpdatedMessage
- *   | RestartMessage | InvalidateMessage | LoadedMessage | SignalMessage | CustomToHotnode} RuntimeMessage
+ *   | RestartMessage | InvalidateMessage | LoadedMessage | SignalMessage | CustomToHotnode
+ *   | PromptMessage} RuntimeMessage
  * @typedef {Omit<FetchMessage, "rid"> | Omit<CheckMessage, "rid"> | Omit<RestartMessage, "rid">} RuntimeRequest
  *   a message sent with `Channel.request`, which adds the `rid`
  */
@@ -113,6 +119,7 @@ const HOTNODE_SHAPES = /** @type {Record<HotnodeMessage["type"], (m: any) => boo
   update: (m) => isNumber(m.seq) && isPayloads(m.modules),
   error: (m) => isObject(m.err),
   custom: (m) => isString(m.event),
+  print: (m) => isString(m.text),
 });
 
 /**
@@ -156,4 +163,6 @@ export const toHotnode = {
   signal: (signal) => ({ type: "signal", signal }),
   /** @param {string} event @param {unknown} data @returns {CustomToHotnode} */
   custom: (event, data) => ({ type: "custom", event, data }),
+  /** @param {boolean} open @returns {PromptMessage} */
+  prompt: (open) => ({ type: "prompt", open }),
 };

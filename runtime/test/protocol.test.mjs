@@ -15,7 +15,7 @@ const samples = new URL("./protocol-samples/", import.meta.url);
 test("every message hotnode sends parses, and every kind is among the samples", () => {
   const lines = readFileSync(new URL("to-runtime.jsonl", samples), "utf8").split("\n").filter(Boolean);
   const kinds = new Set(lines.map((line) => readHotnodeMessage(line).type));
-  assert.deepEqual([...kinds].sort(), ["ack", "custom", "error", "modules", "reload", "update"]);
+  assert.deepEqual([...kinds].sort(), ["ack", "custom", "error", "modules", "print", "reload", "update"]);
 });
 
 test("the messages the runtime sends are the golden samples hotnode parses", () => {
@@ -45,6 +45,7 @@ test("the messages the runtime sends are the golden samples hotnode parses", () 
     toHotnode.loaded("/app/src/plugins/extra.js", "require() with a computed specifier"),
     toHotnode.signal("SIGTERM"),
     toHotnode.custom("app:ping", { n: 1 }),
+    toHotnode.prompt(true),
   ];
   const now = messages.map((m) => JSON.stringify(m) + "\n").join("");
   const path = new URL("to-hotnode.jsonl", samples);

@@ -51,11 +51,19 @@ pub enum Request {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Reply {
-    Started { pid: i32 },
+    Started {
+        pid: i32,
+    },
     /// The spawn failed with this errno.
-    Failed { errno: i32 },
+    Failed {
+        errno: i32,
+    },
     /// A process it started has exited (always after its `Started`).
-    Exited { pid: i32, code: Option<i32>, signal: Option<i32> },
+    Exited {
+        pid: i32,
+        code: Option<i32>,
+        signal: Option<i32>,
+    },
     /// An `EndLeftBehind` is done: what it ended is gone.
     Ended,
 }

@@ -117,6 +117,11 @@ impl Peers {
         self.processes().count()
     }
 
+    /// The queue of a process's socket: what is sent to it is written in order with the rest.
+    pub fn queue(&self, id: u64) -> Option<mpsc::Sender<String>> {
+        self.peers.get(&id).map(|p| p.writes.clone())
+    }
+
     pub fn send(&self, id: u64, message: &HotnodeMessage) {
         if let Some(peer) = self.peers.get(&id) {
             peer.send(message.line());

@@ -3,8 +3,9 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, mpsc};
 
-use hotnode_server::protocol::{ProcessInfo, RestartReason};
+use hotnode_server::protocol::{HotnodeMessage, ProcessInfo, RestartReason};
 use hotnode_server::store::LoadError;
 
 use crate::rounds::Finished;
@@ -14,12 +15,35 @@ pub struct Reporter {
     verbose: bool,
     color: bool,
     cwd: PathBuf,
+    /// While a process of the app shows a prompt on the terminal: the queue of its socket, to
+    /// which lines go as `print` (written above the prompt) instead of to stderr.
+    prompt: Mutex<Option<mpsc::Sender<String>>>,
 }
 
 impl Reporter {
     pub fn new(quiet: bool, verbose: bool) -> Self {
         let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        Self { quiet, verbose, color, cwd: std::env::current_dir().unwrap_or_default() }
+        Self { quiet, verbose, color, cwd: std::env::current_dir().unwrap_or_default(), prompt: Mutex::new(None) }
+    }
+
+    /// Lines go to the process whose socket queue this is (`Some`), or to stderr again.
+    pub fn through_prompt(&self, queue: Option<mpsc::Sender<String>>) {
+        if let Ok(mut prompt) = self.prompt.lock() {
+            *prompt = queue;
+        }
+    }
+
+    /// Text of whole lines, in one piece: to the process showing a prompt, if one does, else
+    /// with one `write(2)` (the app writes to the same terminal or pipe, and a line written in
+    /// pieces could have one of the app's lines land in the middle of it).
+    fn write(&self, text: &str) {
+        if let Ok(prompt) = self.prompt.lock()
+            && let Some(queue) = prompt.as_ref()
+            && queue.send(HotnodeMessage::Print { text }.line()).is_ok()
+        {
+            return;
+        }
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 
     /// A path as the user typed it: relative to the working folder when inside it.
@@ -32,11 +56,8 @@ impl Reporter {
         if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
     }
 
-    /// One line, written with one `write(2)`: the app writes to the same terminal or pipe, and a
-    /// line written in pieces could have one of the app's lines land in the middle of it.
     fn line(&self, text: &str) {
-        let line = format!("{} {text}\n", self.paint("2", "[hot]"));
-        write_whole(&line);
+        self.write(&format!("{} {text}\n", self.paint("2", "[hot]")));
     }
 
     /// Routine progress (silenced by --quiet).
@@ -62,10 +83,12 @@ impl Reporter {
 
     /// An error followed by a block (a code frame or a stack), indented as it came.
     pub fn error_block(&self, headline: &str, block: &str) {
-        self.error(headline);
+        let mut text = format!("{} {}\n", self.paint("2", "[hot]"), self.paint("31", headline));
         for line in block.trim_end().lines() {
-            write_whole(&format!("{line}\n"));
+            text.push_str(line);
+            text.push('\n');
         }
+        self.write(&text);
     }
 
     /// The lines for an update every process is done with: its failures, and the update line
@@ -170,17 +193,19 @@ impl Reporter {
 /// Paths named on one line before "and N more".
 const LISTED_PATHS: usize = 5;
 
-fn write_whole(line: &str) {
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_long_list_of_paths_names_five_and_counts_the_rest() {
-        let reporter = Reporter { quiet: false, verbose: false, color: false, cwd: PathBuf::from("/app") };
+        let reporter = Reporter {
+            quiet: false,
+            verbose: false,
+            color: false,
+            cwd: PathBuf::from("/app"),
+            prompt: Mutex::new(None),
+        };
         let paths: Vec<String> = (0..300).map(|i| format!("/app/src/m{i}.ts")).collect();
         assert_eq!(reporter.some_paths(&paths), "src/m0.ts, src/m1.ts, src/m2.ts, src/m3.ts, src/m4.ts, and 295 more");
         assert_eq!(reporter.some_paths(&paths[..2]), "src/m0.ts, src/m1.ts");

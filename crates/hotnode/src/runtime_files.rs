@@ -30,6 +30,7 @@ const FILES: &[(&str, &str)] = &[
     ("stack.mjs", include_str!("../../../runtime/stack.mjs")),
     ("planner.mjs", include_str!("../../../runtime/planner.mjs")),
     ("processes.mjs", include_str!("../../../runtime/processes.mjs")),
+    ("prompt.mjs", include_str!("../../../runtime/prompt.mjs")),
     ("protocol.mjs", include_str!("../../../runtime/protocol.mjs")),
     ("registry.mjs", include_str!("../../../runtime/registry.mjs")),
     ("resolve-url.mjs", include_str!("../../../runtime/resolve-url.mjs")),

@@ -44,6 +44,8 @@ pub struct Session {
     unserved: std::collections::BTreeSet<PathBuf>,
     /// The update said to be stuck (see `report_stall`).
     stall_reported: Option<u64>,
+    /// The process showing a prompt on the terminal, which writes hotnode's lines above it.
+    prompt: Option<u64>,
 }
 
 impl Session {
@@ -64,8 +66,7 @@ impl Session {
         let on_exit = move |generation, exit| {
             let _ = exits.send(Event::AppExited { generation, exit });
         };
-        let launcher =
-            NodeLauncher { keeper: Arc::clone(&keeper), launch: launch.clone(), on_exit: Arc::new(on_exit) };
+        let launcher = NodeLauncher { keeper: Arc::clone(&keeper), launch: launch.clone(), on_exit: Arc::new(on_exit) };
         let supervisor = Supervisor::new(launcher);
         let (peers, rounds, inbox, pending_checks, unserved) = Default::default();
         let stall_reported = None;
@@ -83,6 +84,7 @@ impl Session {
                 pending_checks,
                 unserved,
                 stall_reported,
+                prompt: None,
             },
             rx,
         ))
@@ -221,6 +223,10 @@ impl Session {
             }
             ConnectionEvent::Closed { id } => {
                 self.peers.detach(id);
+                if self.prompt == Some(id) {
+                    self.prompt = None;
+                    self.reporter.through_prompt(None);
+                }
                 for finished in self.rounds.closed(id) {
                     self.report_finished(finished);
                 }
@@ -317,6 +323,14 @@ impl Session {
             }
             RuntimeMessage::Signal { .. } if process.parent.is_none() => self.supervisor.app_got_signal(),
             RuntimeMessage::Signal { .. } => {}
+            RuntimeMessage::Prompt { open } => {
+                if open {
+                    self.prompt = Some(id);
+                } else if self.prompt == Some(id) {
+                    self.prompt = None;
+                }
+                self.reporter.through_prompt(self.prompt.and_then(|id| self.peers.queue(id)));
+            }
             RuntimeMessage::Custom { event, data } => {
                 self.reporter.verbose(&format!("custom event {event} from process {}: {data}", process.pid));
                 self.peers.broadcast(&HotnodeMessage::Custom { event: &event, data: &data }, Some(id));

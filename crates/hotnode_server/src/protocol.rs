@@ -156,6 +156,11 @@ pub enum RuntimeMessage {
         #[serde(default)]
         data: serde_json::Value,
     },
+    /// A readline prompt is shown on the terminal (`open`), or none is any more: meanwhile
+    /// hotnode's lines go to this process as `Print`, to be written above the prompt.
+    Prompt {
+        open: bool,
+    },
 }
 
 /// hotnode -> runtime. The runtime's side of this list is `runtime/protocol.mjs`; the golden
@@ -175,6 +180,8 @@ pub enum HotnodeMessage<'a> {
     Error { err: &'a serde_json::Value },
     /// `hot.send(event, data)` of another process.
     Custom { event: &'a str, data: &'a serde_json::Value },
+    /// hotnode's lines, while the process shows a prompt: written above it.
+    Print { text: &'a str },
 }
 
 impl HotnodeMessage<'_> {
@@ -196,6 +203,7 @@ impl HotnodeMessage<'_> {
             HotnodeMessage::Custom { event, data } => {
                 serde_json::json!({ "type": "custom", "event": event, "data": data }).to_string()
             }
+            HotnodeMessage::Print { text } => serde_json::json!({ "type": "print", "text": text }).to_string(),
         };
         line.push('\n');
         line
@@ -346,6 +354,7 @@ mod tests {
             HotnodeMessage::Update { seq: 3, modules: &modules },
             HotnodeMessage::Error { err: &err },
             HotnodeMessage::Custom { event: "app:ping", data: &data },
+            HotnodeMessage::Print { text: "[hot] updated a.ts\n" },
         ]
         .iter()
         .map(HotnodeMessage::line)
@@ -392,8 +401,9 @@ mod tests {
                 RuntimeMessage::Loaded { .. } => "loaded",
                 RuntimeMessage::Signal { .. } => "signal",
                 RuntimeMessage::Custom { .. } => "custom",
+                RuntimeMessage::Prompt { .. } => "prompt",
             });
         }
-        assert_eq!(kinds.len(), 11, "a kind of message has no sample in {}: {kinds:?}", path.display());
+        assert_eq!(kinds.len(), 12, "a kind of message has no sample in {}: {kinds:?}", path.display());
     }
 }
