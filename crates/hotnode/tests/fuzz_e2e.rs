@@ -1,9 +1,11 @@
 //! A fuzzer of edit sequences against a real app: random mixes of good edits, syntax errors,
 //! modules that throw, deleted and restored files, imports added and removed (cycles among
 //! them; an import of a deleted file is one written before its file), the folder `lib/` (two
-//! of the modules) deleted and made again, and edits of package.json (a restart). After each edit, once hotnode and the app are quiet: hotnode is alive, has not
-//! panicked, and has named the file of every error the edit made. At the end every file is made
-//! good again, and the app must run exactly what is on disk.
+//! of the modules) deleted and made again, edits of package.json and tsconfig.json (a
+//! restart), and a symbolic link switched between two files (`ln -sf`, a restart) or its
+//! targets edited. After each edit, once hotnode and the app are quiet: hotnode is alive, has
+//! not panicked, and has named the file of every error the edit made. At the end every file is
+//! made good again, and the app must run exactly what is on disk.
 //!
 //! `cargo test` runs a fixed seed and a few cases. More, with a fresh seed each run:
 //! `HOTNODE_FUZZ_CASES=200 HOTNODE_FUZZ_SEED=random cargo test --release --test fuzz_e2e -- --nocapture`
@@ -19,9 +21,16 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRu
 use support::{Running, TempApp, hotnode};
 
 const MODULES: usize = 5;
-const MAIN: &str =
-    "import \"./m0.js\";\nimport \"./m1.js\";\nimport.meta.hot.accept();\nsetInterval(() => {}, 1 << 30);\n";
+const MAIN: &str = "import \"./m0.js\";\nimport \"./m1.js\";\nimport \"./cfg.js\";\nimport.meta.hot.accept();\nsetInterval(() => {}, 1 << 30);\n";
 const PACKAGE: &str = r#"{ "type": "module" }"#;
+const TSCONFIG: &str = r#"{ "compilerOptions": { "target": "es2022" } }"#;
+
+/// cfg.js is a symbolic link to one of these (`ln -sf cfg.b.js cfg.js`).
+const LINK_TARGETS: [&str; 2] = ["a", "b"];
+
+fn link_target_text(which: usize, version: usize) -> String {
+    format!("console.log(\"RAN cfg {} v{version}\");\nimport.meta.hot.accept();\n", LINK_TARGETS[which])
+}
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -49,6 +58,14 @@ enum Op {
     RestoreFolder,
     /// package.json rewritten with another version: a config change, so a restart.
     EditConfig,
+    /// tsconfig.json rewritten: a config change, so a restart.
+    EditTsconfig,
+    /// cfg.js pointed at the other target: a restart.
+    SwitchLink,
+    /// A new version of one of cfg.js's targets (hot if it is the one linked).
+    EditLinkTarget {
+        which: usize,
+    },
 }
 
 /// The modules in `lib/`; the others are beside main.js.
@@ -110,12 +127,23 @@ struct Model {
     /// The app crashed at its start (a module it loads does not parse or throws): no process
     /// runs until a file is written.
     crashed: bool,
+    /// Which of `LINK_TARGETS` cfg.js points at, and each one's version.
+    linked: usize,
+    link_versions: [usize; 2],
 }
 
 impl Model {
     fn new() -> Self {
         let files = (0..MODULES).map(|_| Some(Content::Good { version: 0, imports: 0, accept: true })).collect();
-        Self { files, deleted: vec![None; MODULES], next_version: 1, known: BTreeSet::new(), crashed: false }
+        Self {
+            files,
+            deleted: vec![None; MODULES],
+            next_version: 1,
+            known: BTreeSet::new(),
+            crashed: false,
+            linked: 0,
+            link_versions: [0, 0],
+        }
     }
 
     fn version(&mut self) -> usize {
@@ -154,6 +182,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::DeleteFolder),
         1 => Just(Op::RestoreFolder),
         1 => Just(Op::EditConfig),
+        1 => Just(Op::EditTsconfig),
+        1 => Just(Op::SwitchLink),
+        1 => (0..2usize).prop_map(|which| Op::EditLinkTarget { which }),
     ]
 }
 
@@ -181,15 +212,21 @@ fn quiet(run: &Running, from: usize, idle: Duration, min: Duration) -> Vec<Strin
 
 fn check_sequence(ops: &[Op], case: usize) -> Result<(), TestCaseError> {
     let mut model = Model::new();
-    let mut files: Vec<(String, String)> =
-        vec![("package.json".into(), PACKAGE.into()), ("main.js".into(), MAIN.into())];
+    let mut files: Vec<(String, String)> = vec![
+        ("package.json".into(), PACKAGE.into()),
+        ("tsconfig.json".into(), TSCONFIG.into()),
+        ("main.js".into(), MAIN.into()),
+        ("cfg.a.js".into(), link_target_text(0, 0)),
+        ("cfg.b.js".into(), link_target_text(1, 0)),
+    ];
     for (m, content) in model.files.iter().enumerate() {
         files.push((file_of(m), content.as_ref().unwrap().render(m)));
     }
     let file_refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
     let app = TempApp::new(&format!("fuzz-{case}"), &file_refs);
+    std::os::unix::fs::symlink("cfg.a.js", app.dir.join("cfg.js")).unwrap();
     let mut run = hotnode(&app, &["main.js"]);
-    run.expect_each(&["RAN m0 v0", "RAN m1 v0"]);
+    run.expect_each(&["RAN m0 v0", "RAN m1 v0", "RAN cfg a v0"]);
     model.known.extend(model.reachable());
     let idle = Duration::from_millis(150);
 
@@ -243,7 +280,27 @@ fn check_sequence(ops: &[Op], case: usize) -> Result<(), TestCaseError> {
                 let version = model.version();
                 app.write("package.json", &format!("{{ \"type\": \"module\", \"version\": \"1.0.{version}\" }}\n"));
             }
+            Op::EditTsconfig => {
+                let version = model.version();
+                app.write(
+                    "tsconfig.json",
+                    &format!("{{\n  // edit {version}\n  \"compilerOptions\": {{ \"target\": \"es2022\" }}\n}}\n"),
+                );
+            }
+            Op::SwitchLink => {
+                model.linked = 1 - model.linked;
+                // As `ln -sf`: the old link removed, the new one made.
+                let link = app.dir.join("cfg.js");
+                let _ = std::fs::remove_file(&link);
+                std::os::unix::fs::symlink(format!("cfg.{}.js", LINK_TARGETS[model.linked]), &link).unwrap();
+            }
+            Op::EditLinkTarget { which } => {
+                let version = model.version();
+                model.link_versions[which] = version;
+                app.write(&format!("cfg.{}.js", LINK_TARGETS[which]), &link_target_text(which, version));
+            }
         }
+        let restarts = matches!(op, Op::EditConfig | Op::EditTsconfig | Op::SwitchLink);
         for (m, before) in before.iter().enumerate() {
             let after = model.files[m].as_ref().map(|c| c.render(m));
             if after != *before {
@@ -257,11 +314,7 @@ fn check_sequence(ops: &[Op], case: usize) -> Result<(), TestCaseError> {
             }
         }
         // A deletion is reported after its grace period; a restart takes a moment to start.
-        let min = if matches!(made_bad, Some((_, "deleted"))) || matches!(op, Op::EditConfig) {
-            Duration::from_millis(600)
-        } else {
-            idle
-        };
+        let min = if matches!(made_bad, Some((_, "deleted"))) || restarts { Duration::from_millis(600) } else { idle };
         let lines = quiet(&run, from, idle, min);
         prop_assert!(run.child.try_wait().unwrap().is_none(), "hotnode ended after {op:?}:\n{}", run.output());
         prop_assert!(!lines.iter().any(|l| l.contains("panicked")), "hotnode panicked after {op:?}:\n{}", run.output());
@@ -280,7 +333,8 @@ fn check_sequence(ops: &[Op], case: usize) -> Result<(), TestCaseError> {
             .iter()
             .enumerate()
             .any(|(m, b)| model.files[m].as_ref().map(|c| c.render(m)) != *b && model.files[m].is_some());
-        if matches!(op, Op::EditConfig) || (model.crashed && wrote) {
+        let wrote = wrote || matches!(op, Op::EditLinkTarget { which } if *which == model.linked);
+        if restarts || (model.crashed && wrote) {
             model.known.clear();
             model.crashed = model.start_fails();
         }
@@ -308,6 +362,9 @@ fn check_sequence(ops: &[Op], case: usize) -> Result<(), TestCaseError> {
         let expected = format!("RAN m{m} v{version}");
         prop_assert_eq!(last, Some(expected.as_str()), "m{} after {:?}:\n{}", m, ops, output);
     }
+    let last = output.lines().rfind(|l| l.starts_with("RAN cfg "));
+    let expected = format!("RAN cfg {} v{}", LINK_TARGETS[model.linked], model.link_versions[model.linked]);
+    prop_assert_eq!(last, Some(expected.as_str()), "cfg.js after {:?}:\n{}", ops, output);
     Ok(())
 }
 
