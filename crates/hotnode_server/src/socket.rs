@@ -194,10 +194,16 @@ fn read_connection(id: u64, stream: UnixStream, token: &str, sink: &dyn Fn(Conne
 }
 
 /// One line without its newline; `None` at the end of the stream. A line longer than `max`
-/// bytes, or a read error, is an error (said in words).
+/// bytes, or a read error, is an error (said in words); a reset connection is an end (a
+/// process that exits with messages it never read resets it: a Ctrl-C right after a save).
 fn read_line(reader: &mut impl BufRead, max: usize) -> Result<Option<Vec<u8>>, String> {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset};
     let mut line = Vec::new();
-    let read = reader.take(max as u64 + 1).read_until(b'\n', &mut line).map_err(|err| err.to_string())?;
+    let read = match reader.take(max as u64 + 1).read_until(b'\n', &mut line) {
+        Ok(read) => read,
+        Err(err) if matches!(err.kind(), ConnectionReset | ConnectionAborted | BrokenPipe) => return Ok(None),
+        Err(err) => return Err(err.to_string()),
+    };
     if read == 0 {
         return Ok(None);
     }
@@ -284,7 +290,7 @@ mod tests {
     }
 
     #[test]
-    fn a_line_is_bounded_and_a_cut_line_is_what_came() {
+    fn a_line_is_bounded_a_cut_line_is_what_came_and_a_reset_is_an_end() {
         let mut long = BufReader::new(&b"0123456789\nabc"[..]);
         assert!(read_line(&mut long, 4).unwrap_err().contains("longer than 4 bytes"));
         let mut lines = BufReader::new(&b"{}\n\nlast"[..]);
@@ -292,5 +298,12 @@ mod tests {
         assert_eq!(read_line(&mut lines, 100).unwrap(), Some(Vec::new()));
         assert_eq!(read_line(&mut lines, 100).unwrap(), Some(b"last".to_vec()));
         assert_eq!(read_line(&mut lines, 100).unwrap(), None);
+        struct Reset;
+        impl Read for Reset {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::ConnectionReset.into())
+            }
+        }
+        assert_eq!(read_line(&mut std::io::BufReader::new(Reset), 100).unwrap(), None);
     }
 }
