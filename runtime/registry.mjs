@@ -612,7 +612,13 @@ export class Registry {
     instance.imports.add(dep);
     if (instance.ancestors.has(dep)) joinCycle(instance.ancestors, dep);
     const evaluation = this.evaluateNow(dep, instance.ancestors);
-    if (evaluation) pending.push(evaluation);
+    if (evaluation) {
+      // Its failure reaches the importer through `wait`; if the importer fails first on
+      // another import, the importer's failure is the one reported, and this one must not end
+      // the process as an unhandled rejection.
+      evaluation.catch(() => {});
+      pending.push(evaluation);
+    }
     return form === "bindings" ? dep.bindings : this.namespaceOf(dep);
   }
 

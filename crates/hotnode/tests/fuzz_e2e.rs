@@ -409,7 +409,7 @@ fn random_edit_sequences_end_with_the_app_running_the_disks_code() {
 #[test]
 fn sequences_the_fuzzer_found_stay_fixed() {
     use Op::*;
-    let found: [&[Op]; 7] = [
+    let found: [&[Op]; 8] = [
         // An importer's update failed on a new dependency with a syntax error; fixing the
         // dependency must apply the importer.
         &[SyntaxError { m: 2 }, Good { m: 0, imports: 0b1100, accept: false }],
@@ -442,6 +442,14 @@ fn sequences_the_fuzzer_found_stay_fixed() {
             Throws { m: 2 },
             Delete { m: 4 },
             Good { m: 0, imports: 0b10100, accept: false },
+        ],
+        // A module not yet loaded whose import does not parse, reached by an update: the update
+        // failed and the app crashed.
+        &[
+            Good { m: 2, imports: 0b10000, accept: false },
+            SyntaxError { m: 4 },
+            Good { m: 0, imports: 0b11100, accept: false },
+            Delete { m: 0 },
         ],
         // Not hotnode's: the model took a start with a module missing for one that runs.
         &[Good { m: 1, imports: 0b11000, accept: false }, Delete { m: 0 }, EditConfig, Delete { m: 1 }],
