@@ -192,12 +192,15 @@ impl Resolver {
         find_package_type(&self.esm, file) == Some(PackageType::Module)
     }
 
-    /// The package.json of `file` when it does not say `"type"` (node then detects an ES module
-    /// in a `.js` file by its syntax).
-    pub fn typeless_package(&self, file: &Path) -> Option<PathBuf> {
+    /// Whether node detects the format of the `.js` file `file` by its syntax: its package.json
+    /// says no `"type"` (`Some(that package.json)`: node warns when it finds module syntax), or
+    /// it has no package.json at all (`Some(None)`: node detects without a word).
+    pub fn detects_format(&self, file: &Path) -> Option<Option<PathBuf>> {
         let resolution = self.esm.resolve_file(file, &format!("./{}", file.file_name()?.to_str()?)).ok()?;
-        let package = resolution.package_json()?;
-        package.r#type().is_none().then(|| package.path().to_path_buf())
+        match resolution.package_json() {
+            Some(package) => package.r#type().is_none().then(|| Some(package.path().to_path_buf())),
+            None => Some(None),
+        }
     }
 
     /// The files that decide how `file` is resolved and transformed: its package.json (`"type"`,

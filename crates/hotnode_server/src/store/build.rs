@@ -17,13 +17,14 @@ impl ModuleStore {
     pub(super) fn build(&self, path: &Path, source: &str, caching: Caching) -> Result<StoredModule, LoadError> {
         let url = file_url(path);
         let mut options = TransformOptions::new(path, url.clone(), self.format_of(path));
-        let typeless =
+        let detects =
             if options.format == ModuleFormat::Cjs && matches!(path.extension().and_then(|e| e.to_str()), Some("js")) {
-                self.resolver.typeless_package(path)
+                self.resolver.detects_format(path)
             } else {
                 None
             };
-        options.detect_module = typeless.is_some();
+        options.detect_module = detects.is_some();
+        let typeless = detects.flatten();
         self.apply_tsconfig(path, &mut options);
         // The key is only worked out where the cache is used: a save's re-read pays nothing for it.
         let key = match caching {

@@ -189,8 +189,9 @@ fn a_file_that_appears_satisfies_an_import_that_failed() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// node detects an ES module by its syntax in a `.js` file of a package without `"type"`; not
-/// where the package says "commonjs", and not in TypeScript (tsc's `module: commonjs` output).
+/// node detects an ES module by its syntax in a `.js` file of a package without `"type"` (and
+/// warns), or with no package.json at all (silently); not where the package says "commonjs",
+/// and not in TypeScript (tsc's `module: commonjs` output).
 #[test]
 fn module_syntax_makes_an_es_module_only_in_a_typeless_packages_js() {
     let esm = "export const x = 1;\n";
@@ -199,7 +200,11 @@ fn module_syntax_makes_an_es_module_only_in_a_typeless_packages_js() {
         &[("package.json", r#"{"name":"t"}"#), ("a.js", esm), ("b.ts", esm), ("c.js", "module.exports = 1;\n")],
     );
     let commonjs = app("explicit-commonjs", &[("package.json", r#"{"type":"commonjs"}"#), ("a.js", esm)]);
+    let unpackaged = app("no-package-json", &[("a.js", esm)]);
     let mut store = ModuleStore::new(Resolver::new(&[]));
+    store.load(&unpackaged.join("a.js")).unwrap();
+    let payload_of = payload(&store, &unpackaged.join("a.js"));
+    assert_eq!((&payload_of["format"], payload_of.get("typelessPackage")), (&serde_json::json!("esm"), None));
     for (file, format) in [
         (typeless.join("a.js"), "esm"),
         (typeless.join("b.ts"), "cjs-interop"),
@@ -215,6 +220,7 @@ fn module_syntax_makes_an_es_module_only_in_a_typeless_packages_js() {
     }
     std::fs::remove_dir_all(typeless).unwrap();
     std::fs::remove_dir_all(commonjs).unwrap();
+    std::fs::remove_dir_all(unpackaged).unwrap();
 }
 
 #[test]
