@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { appLoaders } from "./app-files.mjs";
 import { describeError, loadError } from "./errors.mjs";
 import { checkUpdateLinks, exportsChanged, importerOf } from "./link.mjs";
+import { webpackId } from "./webpack-ids.mjs";
 import { createBindings, isCommonJs } from "./module-record.mjs";
 import { liveGraph, planUpdate } from "./planner.mjs";
 import { RESTART_ACK_WAIT_MS, RESTART_DISPOSE_WAIT_MS, toHotnode } from "./protocol.mjs";
@@ -215,8 +216,10 @@ export class Engine {
       }
       /** @type {Record<string, string[]>} */
       const outdatedDependencies = {};
-      for (const b of plan.boundaries) if (b.boundary !== b.accepted) (outdatedDependencies[b.boundary] ??= []).push(b.accepted);
-      options.onAccepted?.({ type: "accepted", moduleId: record.id, outdatedModules: plan.reevaluate, outdatedDependencies });
+      for (const b of plan.boundaries) {
+        if (b.boundary !== b.accepted) (outdatedDependencies[webpackId(b.boundary)] ??= []).push(webpackId(b.accepted));
+      }
+      options.onAccepted?.({ type: "accepted", moduleId: webpackId(record.id), outdatedModules: plan.reevaluate.map(webpackId), outdatedDependencies });
       for (const id of plan.reevaluate) reevaluate.add(id);
       for (const b of plan.boundaries) {
         if (!boundaries.some((o) => o.boundary === b.boundary && o.accepted === b.accepted)) boundaries.push(b);
@@ -271,7 +274,7 @@ export class Engine {
     if (!pruned.length) return;
     await this.events.emit("vite:beforePrune", { type: "prune", paths: pruned.map((r) => r.id) });
     for (const record of pruned) {
-      update.options.onDisposed?.({ type: "disposed", moduleId: record.id });
+      update.options.onDisposed?.({ type: "disposed", moduleId: webpackId(record.id) });
       const hot = record.hot;
       if (hot) {
         await runDispose(hot, record, (err) => update.fail(record, err));
@@ -357,22 +360,26 @@ function delay(ms) {
  * @param {string} changedId
  */
 function abortEffect(plan, changedId) {
-  const chain = `\nUpdate propagation: ${plan.chain.join(" -> ")}`;
+  const chainIds = plan.chain.map(webpackId);
+  const moduleId = webpackId(plan.path);
+  const chain = `\nUpdate propagation: ${chainIds.join(" -> ")}`;
   switch (plan.reason) {
     case "declined":
       return {
-        effect: { type: "self-declined", moduleId: plan.path, chain: plan.chain },
-        error: new Error(`Aborted because of self decline: ${plan.path}${chain}`),
+        effect: { type: "self-declined", moduleId, chain: chainIds },
+        error: new Error(`Aborted because of self decline: ${moduleId}${chain}`),
       };
-    case "declined-dependency":
+    case "declined-dependency": {
+      const parentId = webpackId(plan.parent ?? "");
       return {
-        effect: { type: "declined", moduleId: plan.path, parentId: plan.parent, chain: plan.chain },
-        error: new Error(`Aborted because of declined dependency: ${plan.path} in ${plan.parent}${chain}`),
+        effect: { type: "declined", moduleId, parentId, chain: chainIds },
+        error: new Error(`Aborted because of declined dependency: ${moduleId} in ${parentId}${chain}`),
       };
+    }
     default:
       return {
-        effect: { type: "unaccepted", moduleId: plan.path, chain: plan.chain },
-        error: new Error(`Aborted because ${changedId} is not accepted${chain}`),
+        effect: { type: "unaccepted", moduleId, chain: chainIds },
+        error: new Error(`Aborted because ${webpackId(changedId)} is not accepted${chain}`),
       };
   }
 }

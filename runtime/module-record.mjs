@@ -16,7 +16,7 @@ const AsyncFunction = /** @type {FunctionConstructor} */ (Object.getPrototypeOf(
 const GeneratorFunction = /** @type {FunctionConstructor} */ (Object.getPrototypeOf(function* () {}).constructor);
 const ESM_PARAMS = ["__vite_ssr_exports__", "__vite_ssr_import_meta__", "__vite_ssr_import__", "__vite_ssr_dynamic_import__", "__vite_ssr_exportAll__"];
 /** What an ES module's code asks before its body: are its dependencies evaluated; what to await (see `import_steps.rs`). */
-const STEP_PARAMS = ["__hotnode_deps_ready__", "__hotnode_wait__"];
+const STEP_PARAMS = ["__hotnode_deps_ready__", "__hotnode_wait__", "__hotnode_module__"];
 const CJS_PARAMS = ["exports", "require", "module", "__filename", "__dirname"];
 /** `import()` in a CommonJS module, rewritten by the transform (a native one would resolve from
  * the runtime's folder): the function that resolves it from the module. */
@@ -124,6 +124,8 @@ export class ModuleRecord {
     this.stale = false;
     /** @type {import("node:module").Module | null} the live CommonJS `module` object */
     this.module = null;
+    /** @type {import("./registry.mjs").WebpackModule | null} an ES module's webpack `module` (see registry's `webpackModule`) */
+    this.webpackModule = null;
     /** Disposed because nothing imported it any more (webpack's "disposed" module). */
     this.pruned = false;
   }
@@ -155,11 +157,19 @@ export class ModuleRecord {
     return this.readsImportMeta;
   }
 
+  /** Whether the code reads webpack's `module` (the transform's `webpack_module.rs`). */
+  usesWebpackModule() {
+    this.readsWebpackModule ??= this.format === "esm" && this.code.includes("__hotnode_module__");
+    return this.readsWebpackModule;
+  }
+
   /** The code of a new version (and on construction, the first). @param {ModulePayload} payload */
   setCode(payload) {
     if (payload.code !== this.code || payload.format !== this.format || Boolean(payload.async) !== this.async) this.compiled = null;
     /** @type {boolean | undefined} see `usesImportMeta` */
     this.readsImportMeta = undefined;
+    /** @type {boolean | undefined} see `usesWebpackModule` */
+    this.readsWebpackModule = undefined;
     this.async = Boolean(payload.async);
     this.url = payload.url;
     this.format = payload.format;

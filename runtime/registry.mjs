@@ -19,6 +19,7 @@ import { isPath, resolveAsNode } from "./resolve-url.mjs";
 import { ANY, bindingOf, checkLinks, exportedNames, exportsChanged } from "./link.mjs";
 import { ModuleRecord, exportAll, isCommonJs } from "./module-record.mjs";
 import { Namespace, currentNamespace, moduleOfNamespace } from "./namespace.mjs";
+import { webpackId } from "./webpack-ids.mjs";
 
 /**
  * @typedef {import("./protocol.mjs").Target} Target
@@ -66,6 +67,8 @@ export class Instance {
     this.imports = new Set();
     /** @type {import("node:module").Module | null} CommonJS `module`, handed out to a `require` cycle */
     this.module = null;
+    /** @type {WebpackModule | null} an ES module's webpack `module`, if its code reads `module.hot` */
+    this.webpackModule = null;
   }
 }
 
@@ -484,6 +487,7 @@ export class Registry {
     if (record.hot) this.host.dropListeners(record.hot);
     record.hot = instance.hot;
     record.module = instance.module;
+    record.webpackModule = instance.webpackModule;
     record.stale = false;
     record.pruned = false;
     if (record.order === -1) record.order = this.evaluatedCount++;
@@ -521,6 +525,7 @@ export class Registry {
       awaited = null;
       return next;
     };
+    if (record.usesWebpackModule()) instance.webpackModule = webpackModule(record, instance.hot);
     const started = fn(
       exports,
       record.usesImportMeta() ? this.importMeta(record, instance.hot) : undefined,
@@ -529,6 +534,7 @@ export class Registry {
       (/** @type {any} */ from) => this.exportStar(record, from, exports),
       depsReady,
       wait,
+      instance.webpackModule,
     );
     if (record.async) return started;
     const steps = /** @type {Generator<undefined, void, unknown>} */ (started);
@@ -710,6 +716,27 @@ export class Registry {
     return meta;
   }
 
+}
+
+/**
+ * @typedef {{ readonly id: string, readonly hot: object }} WebpackModule
+ */
+
+/**
+ * The `module` webpack gives an ES module, for one whose code reads `module.hot` (see the
+ * transform's `webpack_module.rs`): its id as webpack names it, and `module.hot`, the same
+ * object as its `import.meta.webpackHot`.
+ * @param {ModuleRecord} record @param {HotContext} hot
+ * @returns {WebpackModule}
+ */
+function webpackModule(record, hot) {
+  return /** @type {WebpackModule} */ (Object.defineProperties(
+    {},
+    {
+      id: { value: webpackId(record.id), enumerable: true },
+      hot: { get: () => hot.webpackApi, enumerable: true },
+    },
+  ));
 }
 
 /**

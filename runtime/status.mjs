@@ -11,6 +11,7 @@
  */
 
 import { toHotnode } from "./protocol.mjs";
+import { webpackId } from "./webpack-ids.mjs";
 
 /**
  * @typedef {import("./module-record.mjs").ModuleRecord} ModuleRecord
@@ -158,7 +159,7 @@ export class StatusController {
       }
       await this.set("prepare");
       this.prepared = this.takeStaged();
-      const ids = [...this.prepared.keys()];
+      const ids = [...this.prepared.keys()].map(webpackId);
       if (autoApply) return this.internalApply(typeof autoApply === "object" ? autoApply : {});
       await this.set("ready");
       return ids;
@@ -203,7 +204,7 @@ export class StatusController {
     const outcome = await this.applyPrepared(options);
     if (outcome.type === "aborted") throw outcome.error;
     if (outcome.error) throw outcome.error;
-    return outcome.outdated;
+    return outcome.outdated.map(webpackId);
   }
 
   /**

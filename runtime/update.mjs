@@ -8,6 +8,7 @@
  */
 import { describeError } from "./errors.mjs";
 import { isCommonJs } from "./module-record.mjs";
+import { webpackId } from "./webpack-ids.mjs";
 
 /**
  * @typedef {import("./module-record.mjs").ModuleRecord} ModuleRecord
@@ -233,13 +234,13 @@ export class Update {
     const handler = this.previous.get(record)?.webpackSelfAccept;
     if (typeof handler === "function") {
       try {
-        handler(err, { moduleId: record.id, module: record.module });
+        handler(err, { moduleId: webpackId(record.id), module: record.webpackModule ?? record.module });
       } catch (handlerErr) {
-        const info = { type: "self-accept-error-handler-errored", moduleId: record.id, error: handlerErr, originalError: err };
+        const info = { type: "self-accept-error-handler-errored", moduleId: webpackId(record.id), error: handlerErr, originalError: err };
         this.webpackError(record, info, [handlerErr, err]);
       }
     } else if (handler === true) {
-      this.webpackError(record, { type: "self-accept-errored", moduleId: record.id, error: err }, [err]);
+      this.webpackError(record, { type: "self-accept-errored", moduleId: webpackId(record.id), error: err }, [err]);
     } else {
       this.fail(record, err);
     }
@@ -350,19 +351,20 @@ export class Update {
    * @param {string[]} outdatedDependencies
    */
   async runWebpackCallback(owner, reg, ids, outdatedDependencies) {
-    const dependencyId = [...ids][0];
+    const dependencyId = webpackId([...ids][0]);
+    const moduleId = webpackId(owner.id);
     try {
-      await reg.cb?.(outdatedDependencies);
+      await reg.cb?.(outdatedDependencies.map(webpackId));
       this.acceptedBy.push(owner.id);
     } catch (err) {
       if (typeof reg.errorHandler !== "function") {
-        this.webpackError(owner, { type: "accept-errored", moduleId: owner.id, dependencyId, error: err }, [err]);
+        this.webpackError(owner, { type: "accept-errored", moduleId, dependencyId, error: err }, [err]);
         return;
       }
       try {
-        await reg.errorHandler(err, { moduleId: owner.id, dependencyId });
+        await reg.errorHandler(err, { moduleId, dependencyId });
       } catch (handlerErr) {
-        const info = { type: "accept-error-handler-errored", moduleId: owner.id, dependencyId, error: handlerErr, originalError: err };
+        const info = { type: "accept-error-handler-errored", moduleId, dependencyId, error: handlerErr, originalError: err };
         this.webpackError(owner, info, [handlerErr, err]);
       }
     }

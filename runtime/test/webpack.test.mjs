@@ -6,6 +6,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { app, log } from "./fake-app.mjs";
+import { webpackContext } from "../webpack-ids.mjs";
+
+// The fake modules live at the root: webpack names them `./main.js`.
+webpackContext.dir = "/";
 
 /** @param {string} code @param {Record<string, string>} [deps] @returns {import("./fake-app.mjs").Source} */
 const cjs = (code, deps = {}) => ({ code, deps, format: "cjs" });
@@ -33,7 +37,7 @@ test("accept(dep, cb): cb gets the outdated ids and require()s the new version",
   const t = acceptingApp(`(ids) => __log("ids " + ids.join() + " value " + require("./dep"))`);
   await t.engine.boot("/main.js");
   await t.edit("/dep.js", "module.exports = 2;");
-  assert.deepEqual(log.lines, ["ids /dep.js value 2"]);
+  assert.deepEqual(log.lines, ["ids ./dep.js value 2"]);
   assert.equal(hot().status(), "idle");
 });
 
@@ -60,7 +64,7 @@ test("an error handler gets (err, {moduleId, dependencyId}); one that throws rep
   );
   await t.engine.boot("/main.js");
   await t.edit("/dep.js", "throw new Error('e1');");
-  assert.deepEqual(log.lines, ["handler e1 /main.js /dep.js"]);
+  assert.deepEqual(log.lines, ["handler e1 ./main.js ./dep.js"]);
   assert.equal(hot().status(), "idle", "a handler that does not throw keeps the update successful");
   /** @type {any} */ (globalThis).__rethrow = true;
   /** @type {string[]} */
@@ -86,7 +90,7 @@ test("apply(options) in manual mode: onErrored, ignoreErrored, onAccepted and th
   );
   await t.engine.boot("/main.js");
   await t.edit("/leaf.js", "throw new Error('leaf broke');");
-  assert.deepEqual(await hot().check(), ["/leaf.js"]);
+  assert.deepEqual(await hot().check(), ["./leaf.js"]);
   assert.equal(hot().status(), "ready");
   /** @type {any[]} */
   const seen = [];
@@ -95,10 +99,10 @@ test("apply(options) in manual mode: onErrored, ignoreErrored, onAccepted and th
     onAccepted: (/** @type {any} */ e) => seen.push(e),
     onErrored: (/** @type {any} */ e) => seen.push({ type: e.type, moduleId: e.moduleId, dependencyId: e.dependencyId, message: e.error.message }),
   });
-  assert.deepEqual(renewed, ["/leaf.js"]);
+  assert.deepEqual(renewed, ["./leaf.js"]);
   assert.deepEqual(seen, [
-    { type: "accepted", moduleId: "/leaf.js", outdatedModules: ["/leaf.js"], outdatedDependencies: { "/mid.js": ["/leaf.js"] } },
-    { type: "accept-errored", moduleId: "/mid.js", dependencyId: "/leaf.js", message: "leaf broke" },
+    { type: "accepted", moduleId: "./leaf.js", outdatedModules: ["./leaf.js"], outdatedDependencies: { "./mid.js": ["./leaf.js"] } },
+    { type: "accept-errored", moduleId: "./mid.js", dependencyId: "./leaf.js", message: "leaf broke" },
   ]);
   assert.equal(hot().status(), "idle", "ignoreErrored keeps the update successful");
 });
@@ -120,9 +124,9 @@ test("declined and unaccepted effects: the abort messages, and the ignore option
   /** @type {any[]} */
   const effects = [];
   await assert.rejects(hot().apply({ onDeclined: (/** @type {any} */ e) => effects.push(e) }), {
-    message: "Aborted because of declined dependency: /b.js in /main.js\nUpdate propagation: /b.js -> /main.js",
+    message: "Aborted because of declined dependency: ./b.js in ./main.js\nUpdate propagation: ./b.js -> ./main.js",
   });
-  assert.deepEqual(effects, [{ type: "declined", moduleId: "/b.js", parentId: "/main.js", chain: ["/b.js", "/main.js"] }]);
+  assert.deepEqual(effects, [{ type: "declined", moduleId: "./b.js", parentId: "./main.js", chain: ["./b.js", "./main.js"] }]);
   assert.equal(hot().status(), "abort");
   assert.throws(() => hot().check(), { message: "check() is only allowed in idle status" });
 
@@ -150,8 +154,8 @@ test("declined and unaccepted effects: the abort messages, and the ignore option
   assert.deepEqual(
     effects.map((e) => [e.type, e.moduleId, e.chain.join(">")]).sort(),
     [
-      ["self-declined", "/c.js", "/c.js"],
-      ["unaccepted", "/main.js", "/a.js>/main.js"],
+      ["self-declined", "./c.js", "./c.js"],
+      ["unaccepted", "./main.js", "./a.js>./main.js"],
     ],
   );
   assert.equal(hot().status(), "idle");
@@ -165,7 +169,7 @@ test("self-accept: re-required after the dependency callbacks; errors go to acce
   });
   await t.engine.boot("/main.js");
   await t.edit("/job.js", `module.hot.accept(); __log("job 2"); throw new Error("job 2 broke");`);
-  assert.deepEqual(log.lines, ["job 1", "job 2", "handler job 2 broke /job.js"]);
+  assert.deepEqual(log.lines, ["job 1", "job 2", "handler job 2 broke ./job.js"]);
   assert.equal(hot().status(), "idle", "an error handler that does not throw keeps the update successful");
   // v2 registered accept() without a handler before it threw (webpack's rule: that counts).
   await t.edit("/job.js", `module.hot.accept(); __log("job 3"); throw new Error("job 3 broke");`);
@@ -227,7 +231,7 @@ test("manual mode: staged code never runs before apply(), also for a module firs
   await t.edit("/late.js", `module.exports = "v2";`);
   assert.equal(/** @type {any} */ (globalThis).__req("./late"), "v1", "first loaded before check: the applied code");
   await t.edit("/late.js", `module.exports = "v3";`);
-  assert.deepEqual(await hot().check(), ["/late.js"]);
+  assert.deepEqual(await hot().check(), ["./late.js"]);
   assert.equal(/** @type {any} */ (globalThis).__req("./late"), "v1", "between check and apply: still the applied code");
   await hot().apply();
   assert.equal(/** @type {any} */ (globalThis).__req("./late"), "v3");
@@ -241,7 +245,7 @@ test("manual mode: a file that does not parse takes part as a module that throws
   t.status.manual = true;
   await t.engine.boot("/main.js");
   t.brokenSave("/dep.js", "Unexpected token");
-  assert.deepEqual(await hot().check(), ["/dep.js"]);
+  assert.deepEqual(await hot().check(), ["./dep.js"]);
   await hot().apply();
   assert.deepEqual(log.lines, ["SyntaxError: Unexpected token"]);
 });
@@ -255,7 +259,7 @@ test("invalidate() in idle sets ready; apply() re-runs the module with its self-
   await t.engine.boot("/main.js");
   /** @type {any} */ (globalThis).__c.invalidate();
   assert.equal(hot().status(), "ready");
-  assert.deepEqual(await hot().apply(), ["/c.js"]);
+  assert.deepEqual(await hot().apply(), ["./c.js"]);
   assert.deepEqual(log.lines, ["main got 2"]);
   assert.ok(t.sent.some((m) => m.type === "invalidate" && m.path === "/c.js"));
 });
@@ -345,7 +349,7 @@ test("a self-accept error handler that throws: self-accept-error-handler-errored
   await assert.rejects(hot().apply({ onErrored: (/** @type {any} */ e) => errored.push(e) }), { message: "handler broke" });
   assert.deepEqual(
     errored.map((e) => [e.type, e.moduleId, e.error.message, e.originalError.message]),
-    [["self-accept-error-handler-errored", "/job.js", "handler broke", "job broke"]],
+    [["self-accept-error-handler-errored", "./job.js", "handler broke", "job broke"]],
   );
   assert.equal(hot().status(), "fail");
 });
@@ -366,8 +370,8 @@ test("onDisposed: a module the new code no longer names is reported disposed", a
   await hot().check();
   /** @type {any[]} */
   const disposed = [];
-  assert.deepEqual(await hot().apply({ onDisposed: (/** @type {any} */ e) => disposed.push(e) }), ["/a.js"]);
-  assert.deepEqual(disposed, [{ type: "disposed", moduleId: "/b.js" }]);
+  assert.deepEqual(await hot().apply({ onDisposed: (/** @type {any} */ e) => disposed.push(e) }), ["./a.js"]);
+  assert.deepEqual(disposed, [{ type: "disposed", moduleId: "./b.js" }]);
 });
 
 test("import.meta.webpackHot: the webpack face in an ES module", async () => {
@@ -384,7 +388,7 @@ test("import.meta.webpackHot: the webpack face in an ES module", async () => {
   });
   await t.engine.boot("/main.mjs");
   await t.edit("/dep.mjs", `Object.defineProperty(__vite_ssr_exports__, "v", { enumerable: true, configurable: true, get() { return 2; } });`);
-  assert.deepEqual(log.lines, ["status check", "status prepare", "status dispose", "status apply", "ids /dep.mjs v 2", "status idle"]);
+  assert.deepEqual(log.lines, ["status check", "status prepare", "status dispose", "status apply", "ids ./dep.mjs v 2", "status idle"]);
 });
 
 test("an apply() option callback that throws fails the update instead of leaving it half-way", async () => {
@@ -412,7 +416,7 @@ test("manual mode: after an abort, a module loaded later still gets the applied 
   await t.edit("/a.js", `module.exports = "a2";`);
   await t.edit("/late.js", `module.exports = "late2";`);
   await hot().check();
-  await assert.rejects(hot().apply(), /Aborted because \/a.js is not accepted/);
+  await assert.rejects(hot().apply(), /Aborted because \.\/a\.js is not accepted/);
   assert.equal(/** @type {any} */ (globalThis).__req("./late"), "late1");
 });
 

@@ -39,6 +39,7 @@ const FILES: &[(&str, &str)] = &[
     ("sync-channel-worker.mjs", include_str!("../../../runtime/sync-channel-worker.mjs")),
     ("status.mjs", include_str!("../../../runtime/status.mjs")),
     ("update.mjs", include_str!("../../../runtime/update.mjs")),
+    ("webpack-ids.mjs", include_str!("../../../runtime/webpack-ids.mjs")),
 ];
 
 /// The runtime's entry file, written out if this version's folder does not exist yet.

@@ -19,6 +19,7 @@ mod options;
 mod pipeline;
 mod snippet;
 mod standard_decorators;
+mod webpack_module;
 
 pub use code_frame::{Location, code_frame, locate};
 pub use facts::{ImportAttributes, ModuleExports, ModuleFacts, StaticImport};

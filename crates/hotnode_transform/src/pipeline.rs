@@ -24,6 +24,7 @@ use crate::import_spans::map_import_reads;
 use crate::import_steps::{has_top_level_await, step_imports};
 use crate::options::{ModuleFormat, TransformOptions};
 use crate::standard_decorators::reject_standard_decorators;
+use crate::webpack_module::give_webpack_module;
 
 /// A module ready for the runtime: the function body (with `//# sourceURL` and an inline,
 /// wrapper-shifted source map) and its static facts.
@@ -121,6 +122,11 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
     let mut facts = ModuleFacts::collect(&program);
     facts.source_phase = phases.source_phase;
     facts.top_level_await = format == ModuleFormat::Esm && has_top_level_await(&program);
+    if format == ModuleFormat::Esm
+        && let Some(scoping) = scoping.as_ref()
+    {
+        give_webpack_module(&mut program, scoping);
+    }
 
     if matches!(format, ModuleFormat::Esm | ModuleFormat::CjsInterop) {
         let scoping = scoping.take().expect("scoping is set above");

@@ -1,0 +1,98 @@
+//! `module` in an ES module written for webpack. webpack gives every module a `module` object,
+//! ES modules too, and webpack's documented recipe reads `module.hot` (NestJS's:
+//! `if (module.hot) { module.hot.accept(); ... }`); node gives an ES module none, so the recipe
+//! throws `ReferenceError: module is not defined in ES module scope`. An ES module that reads
+//! `module.hot` from a `module` it does not declare gets hotnode's: each such reference is
+//! renamed to [`WEBPACK_MODULE`], a parameter the runtime passes (`{ id, hot }`). A module that
+//! never reads `module.hot` is left as node runs it (`typeof module` stays `"undefined"`).
+
+use oxc::ast::ast::{Expression, IdentifierReference, Program, StaticMemberExpression};
+use oxc::ast_visit::{Visit, VisitMut, walk, walk_mut};
+use oxc::semantic::Scoping;
+use oxc::str::Ident;
+
+/// The name the runtime binds the module object to.
+pub const WEBPACK_MODULE: &str = "__hotnode_module__";
+
+/// Renames the free `module` of an ES module that reads `module.hot`; whether it did.
+pub fn give_webpack_module(program: &mut Program<'_>, scoping: &Scoping) -> bool {
+    if !scoping.root_unresolved_references().contains_key("module") {
+        return false;
+    }
+    let mut finder = HotRead { scoping, found: false };
+    finder.visit_program(program);
+    if !finder.found {
+        return false;
+    }
+    Rename { scoping }.visit_program(program);
+    true
+}
+
+fn is_free_module(scoping: &Scoping, id: &IdentifierReference<'_>) -> bool {
+    id.name.as_str() == "module"
+        && id.reference_id.get().is_none_or(|reference| scoping.get_reference(reference).symbol_id().is_none())
+}
+
+struct HotRead<'s> {
+    scoping: &'s Scoping,
+    found: bool,
+}
+
+impl<'a> Visit<'a> for HotRead<'_> {
+    fn visit_static_member_expression(&mut self, it: &StaticMemberExpression<'a>) {
+        if it.property.name.as_str() == "hot"
+            && let Expression::Identifier(id) = &it.object
+            && is_free_module(self.scoping, id)
+        {
+            self.found = true;
+        }
+        walk::walk_static_member_expression(self, it);
+    }
+}
+
+struct Rename<'s> {
+    scoping: &'s Scoping,
+}
+
+impl<'a> VisitMut<'a> for Rename<'_> {
+    fn visit_identifier_reference(&mut self, it: &mut IdentifierReference<'a>) {
+        if is_free_module(self.scoping, it) {
+            it.name = Ident::from(WEBPACK_MODULE);
+        }
+        walk_mut::walk_identifier_reference(self, it);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use crate::options::{ModuleFormat, TransformOptions};
+    use crate::pipeline::transform;
+
+    fn esm(source: &str) -> String {
+        let options = TransformOptions::new(PathBuf::from("/app/a.js"), "file:///app/a.js", ModuleFormat::Esm);
+        let code = transform(source, &options).unwrap().code;
+        code[..code.find("//# sourceURL").unwrap_or(code.len())].to_string()
+    }
+
+    #[test]
+    fn an_es_module_reading_module_hot_gets_the_module_object() {
+        let code = esm("if (module.hot) { module.hot.accept(); module.hot.dispose(() => console.log(module.id)); }\n");
+        assert!(!code.contains("module.hot") && code.contains("__hotnode_module__.hot"), "{code}");
+        assert!(code.contains("__hotnode_module__.id"), "{code}");
+        let optional = esm("module?.hot?.accept();\nconsole.log(typeof module);\n");
+        assert!(
+            optional.contains("__hotnode_module__?.hot") && optional.contains("typeof __hotnode_module__"),
+            "{optional}"
+        );
+    }
+
+    #[test]
+    fn other_es_modules_and_declared_modules_are_left_as_node_runs_them() {
+        let untouched = esm("console.log(typeof module, typeof module !== 'undefined' && module.exports);\n");
+        assert!(!untouched.contains("__hotnode_module__"), "{untouched}");
+        let declared = esm("const module = { hot: 1 };\nconsole.log(module.hot);\n");
+        assert!(!declared.contains("__hotnode_module__"), "{declared}");
+    }
+}

@@ -1,0 +1,3 @@
+export default "ok1";
+---
+export default "ok2";

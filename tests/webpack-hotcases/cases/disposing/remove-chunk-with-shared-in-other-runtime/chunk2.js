@@ -1,0 +1,2 @@
+export * from "./shared";
+import.meta.webpackHot.accept("./shared");

@@ -1,0 +1,3 @@
+export default () => new Worker(new URL("./chunk2", import.meta.url));
+---
+export default 42;

@@ -1,0 +1,3 @@
+export default import("./chunk2");
+---
+export default 42;

@@ -1,0 +1,5 @@
+export let active = true;
+
+import.meta.webpackHot.dispose(() => {
+	active = false;
+});

@@ -1,0 +1,6 @@
+import g from "./g";
+export default g;
+
+if (module.hot) {
+	module.hot.decline("./g");
+}

@@ -1,0 +1,6 @@
+import i from "./i";
+export default i;
+
+if (module.hot) {
+	module.hot.accept("./i");
+}

@@ -1,0 +1,3 @@
+module.exports = 10;
+---
+module.exports = 20;

@@ -1,0 +1,3 @@
+export const value = 1;
+---
+export const value = 2;

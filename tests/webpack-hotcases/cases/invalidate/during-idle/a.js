@@ -1,0 +1,5 @@
+export function invalidate() {
+	module.hot.invalidate();
+}
+
+export const value = {};

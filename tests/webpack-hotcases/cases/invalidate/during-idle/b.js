@@ -1,0 +1,7 @@
+export function invalidate() {
+	module.hot.invalidate();
+}
+
+export const value = {};
+
+module.hot.accept();

@@ -1,0 +1,3 @@
+module.hot.accept();
+
+export default "-inner";

@@ -1,0 +1,3 @@
+export function load() {
+	return import("./file").then(file => file.default);
+}

@@ -1,0 +1,5 @@
+import "./a";
+export default 1;
+module.hot.accept("./a");
+---
+export default 2;

@@ -1,0 +1,7 @@
+export default import("./a");
+---
+export default import("./b");
+---
+export default import("./b");
+---
+export default import("./a");

@@ -1,0 +1,5 @@
+import value from "./inner";
+
+module.hot.accept("./inner");
+
+export { value as default };

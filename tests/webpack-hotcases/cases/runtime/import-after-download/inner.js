@@ -1,0 +1,3 @@
+export default 10;
+---
+export default 20;

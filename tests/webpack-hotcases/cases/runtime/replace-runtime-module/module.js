@@ -1,0 +1,3 @@
+export default import(/* webpackChunkName: "a" */ "./a");
+---
+export default import(/* webpackChunkName: "b" */ "./b");

@@ -1,0 +1,4 @@
+module.exports = (m) => {
+	m.hot && m.hot.accept();
+	return self => self;
+};

@@ -1,0 +1,3 @@
+module.exports = 1;
+---
+module.exports = 2;

@@ -1,0 +1,3 @@
+export { abc as default } from "./subject";
+---
+export { def as default } from "./subject";

@@ -1,0 +1,3 @@
+export const abc = 40;
+export const def = 41;
+export const ghi = 42;
