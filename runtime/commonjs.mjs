@@ -11,6 +11,7 @@ import { appLoaders } from "./app-files.mjs";
 import { nodeCreateRequire } from "./create-require.mjs";
 import path from "node:path";
 import { exportAll, isCommonJs } from "./module-record.mjs";
+import { webpackId } from "./webpack-ids.mjs";
 import { Instance } from "./registry.mjs";
 
 /**
@@ -142,6 +143,13 @@ export class CommonJsLoader {
     /** @param {string} specifier */
     function require(specifier) {
       const target = record.deps[specifier];
+      // Code of a version an update replaced, still running (a closure kept somewhere): webpack
+      // warns, naming the module required and the requirer.
+      if (instance.hot?.disposed) {
+        const dep = target && "id" in target ? records.get(target.id) : typeof specifier === "string" && !isBuiltin(specifier) ? loader.registry.computedDep(record, specifier, nativeRequire) : null;
+        const id = dep ? webpackId(dep.id) : specifier;
+        console.warn(`[HMR] unexpected require(${id}) from disposed module ${webpackId(record.id)}`);
+      }
       if (target && "id" in target) {
         const dep = records.get(target.id);
         if (dep) return loader.requireRecord(instance, dep);
@@ -151,7 +159,7 @@ export class CommonJsLoader {
         if (dep) {
           // A module disposed because no code named it any more, required by a computed path:
           // webpack warns the same way; hotnode still runs its code (nothing is lost).
-          if (dep.pruned) console.warn(`[HMR] unexpected require(${dep.id}) to disposed module`);
+          if (dep.pruned) console.warn(`[HMR] unexpected require(${webpackId(dep.id)}) to disposed module`);
           return loader.requireRecord(instance, dep);
         }
       }

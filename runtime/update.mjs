@@ -354,6 +354,15 @@ export class Update {
     const dependencyId = webpackId([...ids][0]);
     const moduleId = webpackId(owner.id);
     try {
+      // An importer written with `import` reads its imports as bindings: webpack imports the
+      // accepted dependencies again before the callback (a CommonJS one is evaluated then), so
+      // the callback and the rest of the module see the new values.
+      if (!isCommonJs(owner)) {
+        for (const id of ids) {
+          const record = this.registry.records.get(id);
+          if (record && record.state === "new" && isCommonJs(record)) this.registry.commonjs.load(record);
+        }
+      }
       await reg.cb?.(outdatedDependencies.map(webpackId));
       this.acceptedBy.push(owner.id);
     } catch (err) {

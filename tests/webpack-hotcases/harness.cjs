@@ -1,9 +1,10 @@
 // @ts-check
 /**
  * Runs one of webpack's hot test cases inside the app, under hotnode (`hotnode --apply manual
- * __harness.cjs`), as webpack's own harness (test/HotTestCases.template.js) runs it in its
- * bundle: the globals `it`, `expect` (jest's), `NEXT` and `STATE`, then the registered tests one
- * after another. `NEXT(callback)` is webpack's next compilation: here every file of the case
+ * --require ./__harness.cjs index.js`: node loads this file before the runtime, and the case's
+ * index.js is the entry, as it is the bundle's entry in webpack's own harness,
+ * test/HotTestCases.template.js): the globals `it`, `expect` (jest's), `NEXT` and `STATE`, then,
+ * once the entry has run, the registered tests one after another. `NEXT(callback)` is webpack's next compilation: here every file of the case
  * that has versions (parts split by a line of `---`, webpack's fake-update-loader) is written at
  * its next version, then `callback(null, stats)` runs (`update.js` then calls
  * `module.hot.check()`).
@@ -15,8 +16,7 @@
 
 const fs = require("node:fs");
 const path = require("node:path");
-const { createRequire } = require("node:module");
-const { pathToFileURL } = require("node:url");
+const nodeModule = require("node:module");
 const { expect } = require("expect");
 const jestMock = require("jest-mock");
 
@@ -55,21 +55,31 @@ function render(step) {
 
 /** @type {{ name: string, fn: Function }[]} */
 const tests = [];
+/** @type {NodeJS.Require | null} */
+let caseRequire = null;
 /** @type {Function[]} */
 const before = [];
 /** @type {Function[]} */
 const after = [];
 let step = 0;
+// webpack gives every module `require`, ES modules too, and the cases' ES modules call it
+// (`NEXT(require("../../update")(done))`); node gives them none, and neither does hotnode. This
+// one, made for the case's folder, stands in for it: made at first use, when hotnode's runtime
+// has put its own `createRequire` in place (so what it loads is hot).
+Object.defineProperty(globalThis, "require", {
+  get: () => (caseRequire ??= nodeModule.createRequire(path.join(here, "index.js"))),
+  configurable: true,
+});
 Object.assign(globalThis, {
-  it: (/** @type {string} */ name, /** @type {Function} */ fn) => tests.push({ name, fn }),
+  it: (/** @type {string} */ name, /** @type {Function} */ fn) => {
+    // The entry registers its tests while it runs; they run once it has.
+    if (tests.length === 0) setTimeout(runTests, 0);
+    tests.push({ name, fn });
+  },
   beforeEach: (/** @type {Function} */ fn) => before.push(fn),
   afterEach: (/** @type {Function} */ fn) => after.push(fn),
   jest: { fn: jestMock.fn, spyOn: jestMock.spyOn },
   expect,
-  // webpack gives every module `require`, ES modules too, and the cases' ES modules call it
-  // (`NEXT(require("../../update")(done))`); node gives them none, and neither does hotnode.
-  // This one, made for the case's folder, stands in for it (hotnode's, so what it loads is hot).
-  require: createRequire(path.join(here, "index.js")),
   STATE: {},
   NEXT: (/** @type {(err: unknown, stats?: unknown) => void} */ callback) => {
     step += 1;
@@ -87,8 +97,15 @@ const words = (err) => (err instanceof Error ? err.stack ?? err.message : String
 
 /** @type {((err: unknown) => void) | null} */
 let failCurrent = null;
-process.on("uncaughtException", (err) => (failCurrent ? failCurrent(err) : report({ uncaught: words(err) })));
-process.on("unhandledRejection", (err) => (failCurrent ? failCurrent(err) : report({ uncaught: words(err) })));
+/** An error no test was there to take: before the tests, the entry failed to load. @param {unknown} err */
+const uncaught = (err) => {
+  if (failCurrent) return failCurrent(err);
+  report({ uncaught: words(err) });
+  if (!started) process.exit(0);
+};
+process.on("uncaughtException", uncaught);
+process.on("unhandledRejection", uncaught);
+let started = false;
 
 /** A test with its beforeEach and afterEach hooks, as jest runs them. @param {{ name: string, fn: Function }} test */
 async function runWithHooks(test) {
@@ -124,15 +141,16 @@ function runOne(test) {
   });
 }
 
-(async () => {
-  try {
-    await import(pathToFileURL(path.join(here, "index.js")).href);
-  } catch (err) {
-    report({ loaded: false, error: words(err) });
-    report({ end: true });
-    return;
-  }
-  if (tests.length === 0) report({ loaded: true, error: "No tests exported by test case" });
+let ended = false;
+/** The entry threw, or never registered a test: said before the process ends. */
+process.on("exit", () => {
+  if (ended) return;
+  report({ loaded: false, error: tests.length ? "the process ended during the tests" : "No tests exported by test case" });
+  report({ end: true });
+});
+
+async function runTests() {
+  started = true;
   for (const test of tests) {
     try {
       await runWithHooks(test);
@@ -141,6 +159,7 @@ function runOne(test) {
       report({ test: test.name, ok: false, error: words(err) });
     }
   }
+  ended = true;
   report({ end: true });
   process.exit(0);
-})();
+}

@@ -68,7 +68,7 @@ async function runCase(name) {
   copyVersion0(source, dir);
   // The case's folder is the working folder, as it is webpack's context: module ids are
   // `./a.js`; the project root holds update.js too (webpack bundles it with the case).
-  const child = spawn(hotnode, ["--apply", "manual", "--root", root, "__harness.cjs"], {
+  const child = spawn(hotnode, ["--apply", "manual", "--root", root, "--require", "./__harness.cjs", "index.js"], {
     cwd: dir,
     env: { ...process.env, HOTCASE_SOURCE: source, NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -96,7 +96,7 @@ async function runCase(name) {
   child.kill("SIGTERM");
   await ended;
   clearTimeout(timer);
-  fs.rmSync(root, { recursive: true, force: true });
+  if (!process.env.HOTCASE_KEEP) fs.rmSync(root, { recursive: true, force: true });
   const lines = out
     .split("\n")
     .filter((l) => l.startsWith("HOTCASE "))

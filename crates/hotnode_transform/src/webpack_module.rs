@@ -1,27 +1,30 @@
 //! `module` in an ES module written for webpack. webpack gives every module a `module` object,
 //! ES modules too, and webpack's documented recipe reads `module.hot` (NestJS's:
 //! `if (module.hot) { module.hot.accept(); ... }`); node gives an ES module none, so the recipe
-//! throws `ReferenceError: module is not defined in ES module scope`. An ES module that reads
-//! `module.hot` from a `module` it does not declare gets hotnode's: each such reference is
-//! renamed to [`WEBPACK_MODULE`], a parameter the runtime passes (`{ id, hot }`). A module that
-//! never reads `module.hot` is left as node runs it (`typeof module` stays `"undefined"`).
+//! throws `ReferenceError: module is not defined in ES module scope`. An ES module that uses a
+//! `module` it does not declare, other than to ask `typeof module` or read `module.exports` (a
+//! dual-format check: `typeof module !== "undefined" && module.exports`, which must take node's
+//! way), gets hotnode's: each reference is renamed to [`WEBPACK_MODULE`], a parameter the runtime
+//! passes (`{ id, hot }`). Such a use throws under node, so no code that runs under node changes.
 
-use oxc::ast::ast::{Expression, IdentifierReference, Program, StaticMemberExpression};
+use oxc::ast::ast::{Expression, IdentifierReference, Program, StaticMemberExpression, UnaryExpression};
 use oxc::ast_visit::{Visit, VisitMut, walk, walk_mut};
 use oxc::semantic::Scoping;
 use oxc::str::Ident;
+use oxc::syntax::operator::UnaryOperator;
 
 /// The name the runtime binds the module object to.
 pub const WEBPACK_MODULE: &str = "__hotnode_module__";
 
-/// Renames the free `module` of an ES module that reads `module.hot`; whether it did.
+/// Renames the free `module` of an ES module that uses it as webpack's (see above); whether it
+/// did.
 pub fn give_webpack_module(program: &mut Program<'_>, scoping: &Scoping) -> bool {
     if !scoping.root_unresolved_references().contains_key("module") {
         return false;
     }
-    let mut finder = HotRead { scoping, found: false };
-    finder.visit_program(program);
-    if !finder.found {
+    let mut uses = Uses { scoping, all: 0, node_safe: 0 };
+    uses.visit_program(program);
+    if uses.all == uses.node_safe {
         return false;
     }
     Rename { scoping }.visit_program(program);
@@ -33,18 +36,37 @@ fn is_free_module(scoping: &Scoping, id: &IdentifierReference<'_>) -> bool {
         && id.reference_id.get().is_none_or(|reference| scoping.get_reference(reference).symbol_id().is_none())
 }
 
-struct HotRead<'s> {
+/// The free `module` references, and those of them node runs without throwing (`typeof module`,
+/// `module.exports`, which only run guarded).
+struct Uses<'s> {
     scoping: &'s Scoping,
-    found: bool,
+    all: usize,
+    node_safe: usize,
 }
 
-impl<'a> Visit<'a> for HotRead<'_> {
+impl<'a> Visit<'a> for Uses<'_> {
+    fn visit_identifier_reference(&mut self, it: &IdentifierReference<'a>) {
+        if is_free_module(self.scoping, it) {
+            self.all += 1;
+        }
+    }
+
+    fn visit_unary_expression(&mut self, it: &UnaryExpression<'a>) {
+        if it.operator == UnaryOperator::Typeof
+            && let Expression::Identifier(id) = &it.argument
+            && is_free_module(self.scoping, id)
+        {
+            self.node_safe += 1;
+        }
+        walk::walk_unary_expression(self, it);
+    }
+
     fn visit_static_member_expression(&mut self, it: &StaticMemberExpression<'a>) {
-        if it.property.name.as_str() == "hot"
+        if it.property.name.as_str() == "exports"
             && let Expression::Identifier(id) = &it.object
             && is_free_module(self.scoping, id)
         {
-            self.found = true;
+            self.node_safe += 1;
         }
         walk::walk_static_member_expression(self, it);
     }
@@ -90,6 +112,10 @@ mod tests {
 
     #[test]
     fn other_es_modules_and_declared_modules_are_left_as_node_runs_them() {
+        let id = esm("export default module.id;\n");
+        assert!(id.contains("__hotnode_module__.id"), "{id}");
+        let value = esm("export default module;\n");
+        assert!(value.contains("__hotnode_module__"), "{value}");
         let untouched = esm("console.log(typeof module, typeof module !== 'undefined' && module.exports);\n");
         assert!(!untouched.contains("__hotnode_module__"), "{untouched}");
         let declared = esm("const module = { hot: 1 };\nconsole.log(module.hot);\n");
