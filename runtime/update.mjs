@@ -61,6 +61,14 @@ export class Update {
     this.acceptedBy = [];
     /** @type {Map<ModuleRecord, HotContext>} instances being replaced */
     this.previous = new Map();
+    /** @type {Boundary[]} the boundaries of the round under way */
+    this.boundaries = [];
+    /** @type {Array<[ModuleRecord, unknown]>} ES modules whose webpack self-accept failed:
+     * reported after the dependency callbacks, where webpack loads self-accepted modules */
+    this.selfFailures = [];
+    /** @type {Map<ModuleRecord, unknown>} ES modules that failed to re-evaluate, accepted by a
+     * webpack `accept(dep)`: the error is that callback's (webpack evaluates the dependency in it) */
+    this.depFailures = new Map();
   }
 
   /** @param {ModuleRecord} record */
@@ -124,10 +132,12 @@ export class Update {
       await runDispose(record.hot, record, (err) => this.fail(record, err));
     }
     await this.onPhase("apply");
+    this.boundaries = boundaries;
     for (const record of ordered) if (isCommonJs(record)) this.markOutdated(record);
     for (const record of ordered) await this.reevaluate(record);
     this.phase = "accept";
     await this.accept(boundaries);
+    for (const [record, err] of this.selfFailures.splice(0)) this.selfAcceptFailed(record, err);
     this.requireSelfAccepted(ordered, ignoreSelfAccept);
   }
 
@@ -232,6 +242,15 @@ export class Update {
    */
   selfAcceptFailed(record, err) {
     const handler = this.previous.get(record)?.webpackSelfAccept;
+    const webpackSelf = handler === true || typeof handler === "function";
+    if (webpackSelf && this.phase === "evaluate") {
+      this.selfFailures.push([record, err]);
+      return;
+    }
+    if (!webpackSelf && this.acceptedByWebpack(record)) {
+      this.depFailures.set(record, err);
+      return;
+    }
     if (typeof handler === "function") {
       try {
         handler(err, { moduleId: webpackId(record.id), module: record.webpackModule ?? record.module });
@@ -244,6 +263,19 @@ export class Update {
     } else {
       this.fail(record, err);
     }
+  }
+
+  /**
+   * Whether an importer accepts `record` with webpack's `accept(dep)` in this round.
+   * @param {ModuleRecord} record
+   */
+  acceptedByWebpack(record) {
+    return this.boundaries.some(
+      (b) =>
+        b.accepted === record.id &&
+        b.boundary !== b.accepted &&
+        this.registry.records.get(b.boundary)?.hot?.depAccepts.some((r) => r.face === "webpack" && r.ids.includes(record.id)),
+    );
   }
 
   /**
@@ -357,11 +389,11 @@ export class Update {
       // An importer written with `import` reads its imports as bindings: webpack imports the
       // accepted dependencies again before the callback (a CommonJS one is evaluated then), so
       // the callback and the rest of the module see the new values.
-      if (!isCommonJs(owner)) {
-        for (const id of ids) {
-          const record = this.registry.records.get(id);
-          if (record && record.state === "new" && isCommonJs(record)) this.registry.commonjs.load(record);
-        }
+      for (const id of ids) {
+        const record = this.registry.records.get(id);
+        if (!record) continue;
+        if (this.depFailures.has(record)) throw this.depFailures.get(record);
+        if (!isCommonJs(owner) && record.state === "new" && isCommonJs(record)) this.registry.commonjs.load(record);
       }
       await reg.cb?.(outdatedDependencies.map(webpackId));
       this.acceptedBy.push(owner.id);
