@@ -292,6 +292,11 @@ export class Engine {
       record.importers.clear();
       record.hot = null;
       record.data = {};
+      // A pruned module leaves the app (webpack disposes it): namespaces handed out keep showing
+      // the exports it had; if it is imported again, it is a new module with a new namespace.
+      for (const ns of [record.ns, record.requireNs]) {
+        if (ns) ns.record = /** @type {ModuleRecord} */ (Object.create(record, { bindings: { value: record.bindings } }));
+      }
       record.bindings = createBindings();
       record.ns = null;
       record.requireNs = null;

@@ -146,9 +146,26 @@ export class Registry {
    * @returns {ModuleRecord | null}
    */
   replaceCode(payload) {
+    const before = this.records.get(payload.id)?.namedDeps();
     this.receive(payload);
     const record = /** @type {ModuleRecord} */ (this.records.get(payload.id));
+    if (before) this.leftUnnamed(before, record.namedDeps());
     return record.state === "evaluated" ? record : null;
+  }
+
+  /**
+   * Modules the new code no longer names that were never evaluated, and that no other module
+   * names: they have left the app, as webpack removes them from the bundle (a `require` of one
+   * from old code warns). Evaluated ones leave by pruning. Only dropped names are looked at.
+   * @param {Set<string>} before @param {Set<string>} after
+   */
+  leftUnnamed(before, after) {
+    for (const id of before) {
+      const dep = this.records.get(id);
+      if (after.has(id) || !dep || dep.state !== "new" || dep.pruned) continue;
+      const named = [...this.records.values()].some((r) => Object.values(r.deps).some((t) => "id" in t && t.id === id));
+      if (!named) dep.pruned = true;
+    }
   }
 
   /**
