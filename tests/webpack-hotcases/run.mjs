@@ -3,7 +3,7 @@
  * Runs webpack's hot test cases (`cases/<category>/<name>`, from webpack's test/hotCases) under
  * hotnode, each in a fresh folder at its first version, through `harness.cjs`.
  *
- *   node run.mjs --hotnode <bin> [--json] [case ...]
+ *   node run.mjs --hotnode <bin> [--json] [--jobs N] [case ...]
  *
  * Prints a line per case (`PASS`/`FAIL category/name`, and why), then the count. With `--json`,
  * one JSON object per case instead. Exits with 0 whatever passed: the caller (the Rust test
@@ -29,6 +29,7 @@ const flag = (/** @type {string} */ name) => {
 const json = args.includes("--json");
 if (json) args.splice(args.indexOf("--json"), 1);
 const hotnode = flag("--hotnode") ?? "hotnode";
+const jobs = Math.max(1, Number(flag("--jobs") ?? 1));
 const wanted = args;
 
 /** Every case folder: `category/name` (webpack skips names with `_`). */
@@ -128,12 +129,23 @@ function copyVersion0(from, to) {
 }
 
 const names = wanted.length ? wanted : allCases();
+/** @type {Awaited<ReturnType<typeof runCase>>[]} */
+const results = new Array(names.length);
+let next = 0;
+// Cases are independent (each its own folder and hotnode): `jobs` of them at a time.
+await Promise.all(
+  Array.from({ length: Math.min(jobs, names.length) }, async () => {
+    while (next < names.length) {
+      const i = next++;
+      results[i] = await runCase(names[i]);
+    }
+  }),
+);
 let passed = 0;
-for (const name of names) {
-  const result = await runCase(name);
+for (const result of results) {
   if (result.ok) passed += 1;
-  if (json) console.log(JSON.stringify(result));
-  else console.log(`${result.ok ? "PASS" : "FAIL"} ${name}${result.ok ? "" : `: ${result.why}`}`);
+  if (json) console.log(JSON.stringify({ name: result.name, ok: result.ok, why: result.why }));
+  else console.log(`${result.ok ? "PASS" : "FAIL"} ${result.name}${result.ok ? "" : `: ${result.why}`}`);
   // One case asked for: all it printed.
   if (!json && names.length === 1) console.log(result.output);
 }

@@ -25,6 +25,12 @@ pub struct AppFiles {
 }
 
 impl AppFiles {
+    /// Waits until the watcher has delivered every file event that happened before this call
+    /// (`module.hot.check()` takes in every change already written to disk).
+    pub fn catch_up(&mut self) {
+        self.watcher.sync();
+    }
+
     /// Watches the `--watch-path` paths from the start; module folders as modules are sent. Every
     /// file event goes to `sink`.
     pub fn open(

@@ -152,6 +152,9 @@ impl Session {
     /// `module.hot.check()` asked for every change already seen: the file events queued before
     /// the answer are processed (their updates sent) first.
     fn answer_checks(&mut self, events: &mpsc::Receiver<Event>) {
+        // What the watcher has not delivered yet is made current first: a save finished just
+        // before the check is part of it.
+        self.files.catch_up();
         let batch = self.inbox.queued_files(events);
         if !batch.is_empty() {
             self.on_files(batch, events);

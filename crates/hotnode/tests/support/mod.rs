@@ -424,25 +424,34 @@ pub fn process_alive(pid: i32) -> bool {
 }
 
 /// `examples/node_modules`, installed with `npm ci` from `examples/package-lock.json` the first
-/// time a test needs it: the frameworks the examples use come from the npm registry. A stamp
-/// holding the lockfile it was installed from saves the install on later runs.
+/// time a test needs it: the frameworks the examples use come from the npm registry.
 pub fn examples_node_modules() -> PathBuf {
-    static INSTALLED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    INSTALLED
-        .get_or_init(|| {
-            let examples = repo_root().join("examples");
-            let lockfile = std::fs::read(examples.join("package-lock.json")).expect("examples/package-lock.json");
-            let stamp = examples.join("node_modules/.hotnode-installed-from");
-            if std::fs::read(&stamp).ok().as_deref() != Some(&lockfile[..]) {
-                let status = Command::new("npm")
-                    .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-                    .current_dir(&examples)
-                    .status()
-                    .expect("npm runs (it comes with node)");
-                assert!(status.success(), "npm ci in examples/ failed ({status})");
-                std::fs::write(&stamp, &lockfile).unwrap();
-            }
-            examples.join("node_modules")
-        })
-        .clone()
+    npm_installed("examples")
+}
+
+/// `<folder>/node_modules` of a folder of the repository, installed with `npm ci` from its
+/// lockfile the first time a test needs it. A stamp holding the lockfile it was installed from
+/// saves the install on later runs.
+pub fn npm_installed(folder: &str) -> PathBuf {
+    static INSTALLED: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
+    let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, path)) = installed.iter().find(|(f, _)| f == folder) {
+        return path.clone();
+    }
+    let dir = repo_root().join(folder);
+    let lockfile =
+        std::fs::read(dir.join("package-lock.json")).unwrap_or_else(|_| panic!("{folder}/package-lock.json"));
+    let stamp = dir.join("node_modules/.hotnode-installed-from");
+    if std::fs::read(&stamp).ok().as_deref() != Some(&lockfile[..]) {
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir)
+            .status()
+            .expect("npm runs (it comes with node)");
+        assert!(status.success(), "npm ci in {folder}/ failed ({status})");
+        std::fs::write(&stamp, &lockfile).unwrap();
+    }
+    let path = dir.join("node_modules");
+    installed.push((folder.to_string(), path.clone()));
+    path
 }
