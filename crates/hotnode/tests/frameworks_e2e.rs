@@ -171,3 +171,31 @@ fn nest_dependency_injection_works_and_an_edit_rebootstraps_in_process() {
     eprintln!("nest: edit -> new response: hot re-bootstrap {hot:?}, restart {restarts:?}");
     assert!(hot[1] * 2 < restarts[0], "a hot re-bootstrap ({hot:?}) takes a fraction of a restart ({restarts:?})");
 }
+
+#[test]
+fn a_nest_es_module_app_with_the_documented_recipe_rebootstraps_in_process() {
+    // As the NestJS 12 CLI makes an app (`"type": "module"`, `await bootstrap()`), with NestJS's
+    // recipe (`declare const module: any; if (module.hot) { ... }`), which needs webpack's
+    // `module` in an ES module.
+    let app = TempApp::copy_of_example("nest-esm-server");
+    let (mut run, port) = start(&app, &["src/main.ts"]);
+    run.expect_within("nest listening on", Duration::from_secs(20));
+    let cat = http_get(port, "/cats/2").unwrap();
+    assert!(cat.contains(r#""name":"Felix""#), "{cat}");
+    let (body, _) = poll_until(port, "/", "Hello from nest (ES modules)", Duration::from_secs(5));
+    let pid = pid_in(&body);
+    let service = app.read("src/cats.service.ts");
+    let mut hot = Vec::new();
+    for edit in 1..=3 {
+        let text = format!("Hello v{edit} from nest");
+        let written = Instant::now();
+        app.write("src/cats.service.ts", &service.replace("Hello from nest (ES modules)", &text));
+        let (body, _) = poll_until(port, "/", &text, Duration::from_secs(10));
+        hot.push(written.elapsed());
+        assert_eq!(pid_in(&body), pid, "re-bootstrapped in the same process");
+        let line = run.expect("cats.service.ts changed");
+        assert!(line.contains("accepted by src/main.ts"), "{line}");
+    }
+    assert!(http_get(port, "/cats/1").unwrap().contains("Tom"), "injection still works after updates");
+    eprintln!("nest (ES modules): edit -> new response {hot:?}");
+}

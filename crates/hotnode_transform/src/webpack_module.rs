@@ -12,6 +12,7 @@ use oxc::ast_visit::{Visit, VisitMut, walk, walk_mut};
 use oxc::semantic::Scoping;
 use oxc::str::Ident;
 use oxc::syntax::operator::UnaryOperator;
+use oxc::syntax::symbol::{SymbolFlags, SymbolId};
 
 /// The name the runtime binds the module object to.
 pub const WEBPACK_MODULE: &str = "__hotnode_module__";
@@ -19,7 +20,8 @@ pub const WEBPACK_MODULE: &str = "__hotnode_module__";
 /// Renames the free `module` of an ES module that uses it as webpack's (see above); whether it
 /// did.
 pub fn give_webpack_module(program: &mut Program<'_>, scoping: &Scoping) -> bool {
-    if !scoping.root_unresolved_references().contains_key("module") {
+    let declared = scoping.get_root_binding(Ident::from("module")).is_some_and(|s| is_ambient(scoping, s));
+    if !declared && !scoping.root_unresolved_references().contains_key("module") {
         return false;
     }
     let mut uses = Uses { scoping, all: 0, node_safe: 0 };
@@ -31,9 +33,17 @@ pub fn give_webpack_module(program: &mut Program<'_>, scoping: &Scoping) -> bool
     true
 }
 
+/// A `module` the module does not declare: unresolved, or only declared for the type checker
+/// (`declare const module: any;`, as NestJS's recipe writes it in TypeScript).
 fn is_free_module(scoping: &Scoping, id: &IdentifierReference<'_>) -> bool {
     id.name.as_str() == "module"
-        && id.reference_id.get().is_none_or(|reference| scoping.get_reference(reference).symbol_id().is_none())
+        && id.reference_id.get().is_none_or(|reference| {
+            scoping.get_reference(reference).symbol_id().is_none_or(|symbol| is_ambient(scoping, symbol))
+        })
+}
+
+fn is_ambient(scoping: &Scoping, symbol: SymbolId) -> bool {
+    scoping.symbol_flags(symbol).contains(SymbolFlags::Ambient)
 }
 
 /// The free `module` references, and those of them node runs without throwing (`typeof module`,
@@ -93,7 +103,11 @@ mod tests {
     use crate::pipeline::transform;
 
     fn esm(source: &str) -> String {
-        let options = TransformOptions::new(PathBuf::from("/app/a.js"), "file:///app/a.js", ModuleFormat::Esm);
+        esm_at("/app/a.js", source)
+    }
+
+    fn esm_at(path: &str, source: &str) -> String {
+        let options = TransformOptions::new(PathBuf::from(path), format!("file://{path}"), ModuleFormat::Esm);
         let code = transform(source, &options).unwrap().code;
         code[..code.find("//# sourceURL").unwrap_or(code.len())].to_string()
     }
@@ -108,6 +122,12 @@ mod tests {
             optional.contains("__hotnode_module__?.hot") && optional.contains("typeof __hotnode_module__"),
             "{optional}"
         );
+    }
+
+    #[test]
+    fn a_module_declared_only_for_the_type_checker_is_webpacks() {
+        let code = esm_at("/app/main.ts", "declare const module: any;\nif (module.hot) { module.hot.accept(); }\n");
+        assert!(code.contains("__hotnode_module__.hot.accept()"), "{code}");
     }
 
     #[test]
