@@ -1,4 +1,5 @@
-"""The generated apps the benchmark runs: the same shape in JavaScript and in TypeScript.
+"""The generated apps the benchmark runs: the same shape in JavaScript and in TypeScript (ES
+modules, `import.meta.hot`), and in CommonJS (`.cjs`, `require` and webpack's `module.hot`).
 
 main imports a binary tree of N modules (mods/m0 ... m{N-1}, each exporting its index plus its
 children's values, so every one is evaluated), and four small parts with a job each:
@@ -11,7 +12,9 @@ children's values, so every one is evaluated), and four small parts with a job e
 - epoch is imported by main, which nothing accepts: an edit restarts the app (the "restart").
 
 main prints `READY <tree> <epoch>` once every module has been evaluated: the start is timed
-to that line. Specifiers name `.js` files also in TypeScript, as tsc's users write them.
+to that line. Specifiers name `.js` files also in TypeScript, as tsc's users write them. In
+CommonJS main's accept callback requires probe, hubs and bigprobe again (webpack's way: a
+CommonJS module runs its new code when it is next required).
 """
 import os
 
@@ -30,8 +33,17 @@ def tree_sum(n: int) -> int:
 
 
 def value_module(lang: str, name: str, value: int) -> str:
+    if lang == "cjs":
+        return f"exports.{name} = {value};\n"
     kind = ": number" if lang == "ts" else ""
     return f"export const {name}{kind} = {value};\n"
+
+
+def imports(lang: str, names: list, path: str) -> str:
+    """`import { value as a } from "path"` or its CommonJS form; names: (exported, local) pairs."""
+    if lang == "cjs":
+        return f"const {{ {', '.join(f'{e}: {l}' for e, l in names)} }} = require(\"{path}\");\n"
+    return f"import {{ {', '.join(f'{e} as {l}' for e, l in names)} }} from \"{path}\";\n"
 
 
 def big_module(lang: str, value: int) -> str:
@@ -42,7 +54,8 @@ def big_module(lang: str, value: int) -> str:
         row = f'  "row {len(rows)} of the big table, version {value}: {"x" * 40}",\n'
         rows.append(row)
         size += len(row)
-    return f"export const table{kind} = [\n{''.join(rows)}];\n" + value_module(lang, "value", value)
+    declare = "exports.table =" if lang == "cjs" else f"export const table{kind} ="
+    return f"{declare} [\n{''.join(rows)}];\n" + value_module(lang, "value", value)
 
 
 def fields(lang: str) -> str:
@@ -56,7 +69,9 @@ def tree_module_body(lang: str, i: int, total: str) -> str:
     that parsing and transforming a module costs what it does in an app, not in a stub."""
     t = (lambda annotation: annotation) if lang == "ts" else (lambda annotation: "")
     interface = f"interface Shape{i} {{ index: number; total: number; label: string }}\n" if lang == "ts" else ""
-    return f"""{interface}export class Node{i} {{
+    export = "" if lang == "cjs" else "export "
+    tail = f"exports.Node{i} = Node{i};\nexports.shape = shape;\nexports.value = value;\n" if lang == "cjs" else ""
+    return f"""{interface}{export}class Node{i} {{
   {"private readonly " if lang == "ts" else ""}seen{t(": Map<string, number>")} = new Map();
   {fields(lang)}
   describe(prefix{t(": string")} = "node"){t(": string")} {{
@@ -68,41 +83,59 @@ def tree_module_body(lang: str, i: int, total: str) -> str:
     return count;
   }}
 }}
-export function shape(node{t(f": Node{i}")}){t(f": Shape{i}")} {{
+{export}function shape(node{t(f": Node{i}")}){t(f": Shape{i}")} {{
   const label = node.describe("module").toUpperCase();
   return {{ index: node.index, total: node.total, label }};
 }}
 const node = new Node{i}({i}, {total});
-export const value{t(": number")} = shape(node).total;
-"""
+{export}const value{t(": number")} = shape(node).total;
+{tail}"""
 
 
 def generate(root: str, n: int, lang: str) -> None:
-    """Writes the app into root (lang: "js" or "ts")."""
+    """Writes the app into root (lang: "js", "ts" or "cjs"); files end in `.<lang>`."""
     ext = lang
     typed = lang == "ts"
+    spec = "cjs" if lang == "cjs" else "js"
     for i in range(n):
         kids = [c for c in (2 * i + 1, 2 * i + 2) if c < n]
-        imports = "".join(f'import {{ value as c{c} }} from "./m{c}.js";\n' for c in kids)
+        head = "".join(imports(lang, [("value", f"c{c}")], f"./m{c}.{spec}") for c in kids)
         total = f"{i}{''.join(f' + c{c}' for c in kids)}"
-        write(f"{root}/mods/m{i}.{ext}", imports + tree_module_body(lang, i, total))
+        write(f"{root}/mods/m{i}.{ext}", head + tree_module_body(lang, i, total))
     for u in range(HUB_IMPORTERS):
-        write(f"{root}/users/u{u}.{ext}",
-              f'import {{ value as hub }} from "../hub.js";\nexport const value = hub + {u};\n')
+        export = "exports.value =" if lang == "cjs" else "export const value ="
+        write(f"{root}/users/u{u}.{ext}", imports(lang, [("value", "hub")], f"../hub.{spec}") + f"{export} hub + {u};\n")
     write(f"{root}/hubs.{ext}",
-          "".join(f'import {{ value as u{u} }} from "./users/u{u}.js";\n' for u in range(HUB_IMPORTERS))
+          "".join(imports(lang, [("value", f"u{u}")], f"./users/u{u}.{spec}") for u in range(HUB_IMPORTERS))
           + f"const sum = {' + '.join(f'u{u}' for u in range(HUB_IMPORTERS))};\n"
           + f'console.log("OUT h " + (sum - {sum(range(HUB_IMPORTERS))}) / {HUB_IMPORTERS});\n')
     write(f"{root}/hub.{ext}", value_module(lang, "value", 0))
     write(f"{root}/leaf.{ext}", value_module(lang, "value", 0))
-    write(f"{root}/probe.{ext}", 'import { value } from "./leaf.js";\nconsole.log("OUT v " + value);\n')
+    write(f"{root}/probe.{ext}", imports(lang, [("value", "value")], f"./leaf.{spec}") + 'console.log("OUT v " + value);\n')
     write(f"{root}/big.{ext}", big_module(lang, 0))
-    write(f"{root}/bigprobe.{ext}", 'import { value } from "./big.js";\nconsole.log("OUT b " + value);\n')
+    write(f"{root}/bigprobe.{ext}", imports(lang, [("value", "value")], f"./big.{spec}") + 'console.log("OUT b " + value);\n')
     write(f"{root}/epoch.{ext}", value_module(lang, "epoch", 0))
     write(f"{root}/package.json", '{ "type": "module", "private": true }\n')
     if typed:
         write(f"{root}/tsconfig.json", '{ "compilerOptions": { "target": "es2022", "module": "nodenext", '
                                        '"strict": true, "noEmit": true } }\n')
+    if lang == "cjs":
+        write(f"{root}/main.{ext}", """const http = require("node:http");
+const { value: tree } = require("./mods/m0.cjs");
+const { epoch } = require("./epoch.cjs");
+require("./probe.cjs");
+require("./hubs.cjs");
+require("./bigprobe.cjs");
+const server = http.createServer((req, res) => res.end(String(tree)));
+server.listen(0);
+console.log(`READY ${tree} ${epoch}`);
+module.hot?.accept(["./probe.cjs", "./hubs.cjs", "./bigprobe.cjs"], () => {
+  require("./probe.cjs");
+  require("./hubs.cjs");
+  require("./bigprobe.cjs");
+});
+""")
+        return
     write(f"{root}/main.{ext}", f"""import http from "node:http";
 import {{ value as tree }} from "./mods/m0.js";
 import {{ epoch }} from "./epoch.js";
