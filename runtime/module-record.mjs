@@ -126,6 +126,9 @@ export class ModuleRecord {
     this.module = null;
     /** @type {import("./registry.mjs").WebpackModule | null} an ES module's webpack `module` (see registry's `webpackModule`) */
     this.webpackModule = null;
+    /** @type {import("./registry.mjs").Instance | null} the ES module's last re-evaluation, if it threw
+     * (webpack's error handler gets its module object; see `Update.selfAcceptFailed`) */
+    this.failedInstance = null;
     /** Disposed because nothing imported it any more (webpack's "disposed" module). */
     this.pruned = false;
   }

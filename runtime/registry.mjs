@@ -465,6 +465,7 @@ export class Registry {
     this.running.delete(record);
     const reevaluation = record.order !== -1;
     if (reevaluation) this.host.currentUpdate()?.reevaluated(record);
+    record.failedInstance = reevaluation && !succeeded && !isCommonJs(record) ? instance : null;
     if (succeeded) this.commit(record, instance);
     else if (reevaluation && isCommonJs(record)) {
       this.commit(record, instance);

@@ -251,6 +251,17 @@ export class Update {
       this.depFailures.set(record, err);
       return;
     }
+    // webpack puts a module's new module object in its cache whether or not its code threw, and
+    // hands it to the error handler: what is registered on it (there, or by the new code before
+    // it threw) counts from now on. An ES module keeps its old bindings all the same.
+    const failed = record.failedInstance;
+    record.failedInstance = null;
+    const adopted = webpackSelf && failed?.webpackModule ? failed : null;
+    if (adopted) {
+      if (record.hot && record.hot !== adopted.hot) this.events.removeOwner(record.hot);
+      record.hot = adopted.hot;
+      record.webpackModule = adopted.webpackModule;
+    }
     if (typeof handler === "function") {
       try {
         handler(err, { moduleId: webpackId(record.id), module: record.webpackModule ?? record.module });

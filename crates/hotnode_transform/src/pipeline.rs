@@ -24,7 +24,7 @@ use crate::import_spans::map_import_reads;
 use crate::import_steps::{has_top_level_await, step_imports};
 use crate::options::{ModuleFormat, TransformOptions};
 use crate::standard_decorators::reject_standard_decorators;
-use crate::webpack_module::give_webpack_module;
+use crate::webpack_module::{give_webpack_module, webpack_hot_in_scope};
 
 /// A module ready for the runtime: the function body (with `//# sourceURL` and an inline,
 /// wrapper-shifted source map) and its static facts.
@@ -125,6 +125,7 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
     if format == ModuleFormat::Esm
         && let Some(scoping) = scoping.as_ref()
     {
+        webpack_hot_in_scope(&mut program, &allocator, scoping);
         give_webpack_module(&mut program, scoping);
     }
 

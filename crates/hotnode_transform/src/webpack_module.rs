@@ -7,15 +7,73 @@
 //! way), gets hotnode's: each reference is renamed to [`WEBPACK_MODULE`], a parameter the runtime
 //! passes (`{ id, hot }`). Such a use throws under node, so no code that runs under node changes.
 
-use oxc::ast::ast::{Expression, IdentifierReference, Program, StaticMemberExpression, UnaryExpression};
+use std::cell::Cell;
+
+use oxc::allocator::{Allocator, TakeIn};
+use oxc::ast::ast::{Expression, IdentifierReference, Program, Statement, StaticMemberExpression, UnaryExpression};
 use oxc::ast_visit::{Visit, VisitMut, walk, walk_mut};
 use oxc::semantic::Scoping;
 use oxc::str::Ident;
 use oxc::syntax::operator::UnaryOperator;
+use oxc::syntax::scope::{ScopeFlags, ScopeId};
 use oxc::syntax::symbol::{SymbolFlags, SymbolId};
+
+use crate::snippet;
 
 /// The name the runtime binds the module object to.
 pub const WEBPACK_MODULE: &str = "__hotnode_module__";
+
+/// webpack compiles `import.meta.webpackHot` to the text `module.hot`. Where a function or block
+/// around it declares a `module` of its own (an error handler's `(err, { module, moduleId })`,
+/// webpack's documented signature), that text names the declared one: there it is `module.hot`
+/// here too. (An import named `module` does not count: webpack compiles its reads away.)
+pub fn webpack_hot_in_scope<'a>(program: &mut Program<'a>, allocator: &'a Allocator, scoping: &Scoping) {
+    let mut rewrite = ShadowedHot { allocator, scoping, scopes: Vec::new() };
+    rewrite.visit_program(program);
+}
+
+struct ShadowedHot<'s, 'a> {
+    allocator: &'a Allocator,
+    scoping: &'s Scoping,
+    scopes: Vec<ScopeId>,
+}
+
+impl<'a> VisitMut<'a> for ShadowedHot<'_, 'a> {
+    fn enter_scope(&mut self, _: ScopeFlags, scope_id: &Cell<Option<ScopeId>>) {
+        if let Some(id) = scope_id.get() {
+            self.scopes.push(id);
+        }
+    }
+
+    fn leave_scope(&mut self) {
+        self.scopes.pop();
+    }
+
+    fn visit_expression(&mut self, it: &mut Expression<'a>) {
+        if let Expression::StaticMemberExpression(member) = it
+            && member.property.name.as_str() == "webpackHot"
+            && matches!(&member.object, Expression::ImportMeta(_))
+            && let Some(&scope) = self.scopes.last()
+            && self.scoping.find_binding(scope, Ident::from("module")).is_some_and(|symbol| {
+                !is_ambient(self.scoping, symbol)
+                    && self.scoping.symbol_scope_id(symbol) != self.scoping.root_scope_id()
+            })
+        {
+            let span = member.span;
+            let Statement::ExpressionStatement(mut statement) = snippet::statement(self.allocator, "module.hot;")
+            else {
+                unreachable!("a snippet expression statement")
+            };
+            let mut replacement = statement.expression.take_in(&self.allocator);
+            if let Expression::StaticMemberExpression(hot) = &mut replacement {
+                hot.span = span;
+            }
+            *it = replacement;
+            return;
+        }
+        walk_mut::walk_expression(self, it);
+    }
+}
 
 /// Renames the free `module` of an ES module that uses it as webpack's (see above); whether it
 /// did.
@@ -34,10 +92,11 @@ pub fn give_webpack_module(program: &mut Program<'_>, scoping: &Scoping) -> bool
 }
 
 /// A `module` the module does not declare: unresolved, or only declared for the type checker
-/// (`declare const module: any;`, as NestJS's recipe writes it in TypeScript).
+/// (`declare const module: any;`, as NestJS's recipe writes it in TypeScript). A reference
+/// without an id is one hotnode wrote (`ShadowedHot`), naming a declared `module`.
 fn is_free_module(scoping: &Scoping, id: &IdentifierReference<'_>) -> bool {
     id.name.as_str() == "module"
-        && id.reference_id.get().is_none_or(|reference| {
+        && id.reference_id.get().is_some_and(|reference| {
             scoping.get_reference(reference).symbol_id().is_none_or(|symbol| is_ambient(scoping, symbol))
         })
 }
@@ -122,6 +181,18 @@ mod tests {
             optional.contains("__hotnode_module__?.hot") && optional.contains("typeof __hotnode_module__"),
             "{optional}"
         );
+    }
+
+    #[test]
+    fn import_meta_webpack_hot_names_a_module_declared_around_it_as_webpacks_text_does() {
+        let code = esm(
+            "import.meta.webpackHot.accept(function handler(err, { module }) { import.meta.webpackHot.data.x = 1; module.hot.accept(handler); });\n",
+        );
+        assert!(code.contains("module.hot.data.x = 1"), "{code}");
+        assert!(code.contains("__vite_ssr_import_meta__.webpackHot.accept(function handler"), "{code}");
+        let imported =
+            esm("import module from './m.js';\nfunction f() { import.meta.webpackHot.accept(); }\nf(module);\n");
+        assert!(imported.contains("__vite_ssr_import_meta__.webpackHot.accept()"), "{imported}");
     }
 
     #[test]
