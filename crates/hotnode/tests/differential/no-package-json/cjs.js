@@ -1,0 +1,1 @@
+module.exports = `${typeof module} ${typeof require} ${typeof exports}`;

@@ -1,0 +1,1 @@
+export const esm = `${typeof module} ${typeof require} ${typeof import.meta.url}`;
