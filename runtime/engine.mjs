@@ -11,9 +11,9 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { appLoaders } from "./app-files.mjs";
 import { describeError, loadError } from "./errors.mjs";
-import { checkUpdateLinks, exportsChanged, importerOf } from "./link.mjs";
+import { checkUpdateLinks, importerOf } from "./link.mjs";
 import { webpackId } from "./webpack-ids.mjs";
-import { createBindings, isCommonJs } from "./module-record.mjs";
+import { isCommonJs } from "./module-record.mjs";
 import { liveGraph, planUpdate } from "./planner.mjs";
 import { RESTART_ACK_WAIT_MS, RESTART_DISPOSE_WAIT_MS, toHotnode } from "./protocol.mjs";
 import { Registry } from "./registry.mjs";
@@ -247,6 +247,7 @@ export class Engine {
         changed: changed.map((r) => r.id),
         reevaluated: [...update.done].map((r) => r.id),
         accepted: [...new Set(update.acceptedBy)],
+        ...(update.lazilyReplaced.length ? { nextImport: update.lazilyReplaced } : {}),
         failed: [...update.failed].map(([record, err]) => ({ id: record.id, ...describeError(err) })),
         ms: Math.round(ms * 100) / 100,
       }),
@@ -294,13 +295,7 @@ export class Engine {
       record.data = {};
       // A pruned module leaves the app (webpack disposes it): namespaces handed out keep showing
       // the exports it had; if it is imported again, it is a new module with a new namespace.
-      for (const ns of [record.ns, record.requireNs]) {
-        if (ns) ns.record = /** @type {ModuleRecord} */ (Object.create(record, { bindings: { value: record.bindings } }));
-      }
-      record.bindings = createBindings();
-      record.ns = null;
-      record.requireNs = null;
-      exportsChanged();
+      this.registry.detachNamespaces(record);
       record.reset();
       record.pruned = true;
     }

@@ -11,6 +11,14 @@
 import { toHotnode } from "./protocol.mjs";
 
 /**
+ * hot-hook's `import.meta.hot.boundary`: the options of an `import()` whose module is a
+ * boundary. When it (or a module below it) changes, it is not re-evaluated in place: its next
+ * `import()` evaluates the new code, as hot-hook's loader hands out a new version; the importer
+ * needs no accept code.
+ */
+export const IMPORT_BOUNDARY = Object.freeze({ with: Object.freeze({ hot: "true" }) });
+
+/**
  * @typedef {import("./module-record.mjs").ModuleRecord} ModuleRecord
  * @typedef {import("./events.mjs").EventBus} EventBus
  * @typedef {import("./status.mjs").StatusController} StatusController
@@ -115,6 +123,9 @@ export class HotContext {
       send(event, data) {
         host.send(toHotnode.custom(event, data));
       },
+      /** hot-hook's: `import(specifier, import.meta.hot?.boundary)` makes the module a boundary
+       * (see `IMPORT_BOUNDARY`). */
+      boundary: IMPORT_BOUNDARY,
     };
   }
 

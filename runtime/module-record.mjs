@@ -126,6 +126,9 @@ export class ModuleRecord {
     this.module = null;
     /** @type {import("./registry.mjs").WebpackModule | null} an ES module's webpack `module` (see registry's `webpackModule`) */
     this.webpackModule = null;
+    /** @type {Set<string> | null} modules it imports with hot-hook's boundary marker (`import(x,
+     * import.meta.hot?.boundary)`): a change under one stops there (planner's `importedAsBoundary`) */
+    this.boundaryImports = null;
     /** @type {import("./registry.mjs").Instance | null} the ES module's last re-evaluation, if it threw
      * (webpack's error handler gets its module object; see `Update.selfAcceptFailed`) */
     this.failedInstance = null;

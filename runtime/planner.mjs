@@ -15,8 +15,11 @@
  * @property {(id: string) => boolean} declined
  * @property {(importer: string, dep: string) => boolean} [declinesDep]  webpack's decline(dep)
  * @property {(id: string) => boolean} [isEntry]  without it, any module without importers is an entry
+ * @property {(importer: string, dep: string) => boolean} [importedAsBoundary]  the importer imports
+ *   `dep` with hot-hook's `import(dep, import.meta.hot?.boundary)`
  *
- * @typedef {{ boundary: string, accepted: string }} Boundary
+ * @typedef {{ boundary: string, accepted: string, lazy?: boolean }} Boundary  `lazy`: an `import()`
+ *   boundary (hot-hook's), replaced when it is next imported instead of re-evaluated now
  * @typedef {{ type: "update", reevaluate: string[], boundaries: Boundary[] }} HotPlan
  * @typedef {{ type: "reload", path: string, reason: "declined" | "declined-dependency" | "unaccepted" | "watched",
  *   chain: string[], parent?: string }} ReloadPlan  `parent`: the importer that declined `path`
@@ -51,6 +54,10 @@ export function planUpdate(changed, graph, ignoreSelfAccept = new Set()) {
     let hasImporter = false;
     for (const importer of graph.importers(id)) {
       hasImporter = true;
+      if (graph.importedAsBoundary?.(importer, id)) {
+        if (!boundaries.some((b) => b.boundary === id && b.lazy)) boundaries.push({ boundary: id, accepted: id, lazy: true });
+        continue;
+      }
       if (graph.declinesDep?.(importer, id)) {
         return { type: "reload", path: id, reason: "declined-dependency", chain: [...chainOf(id, cameFrom), importer], parent: importer };
       }
@@ -130,5 +137,6 @@ export function liveGraph(records, entryId) {
     declinesDep: (importer, dep) => live(importer)?.declinedDeps.has(dep) ?? false,
     // Code node runs (a package) importing a module accepts nothing: like the entry, it must accept.
     isEntry: (id) => id === entryId || Boolean(records.get(id)?.servedToNode),
+    importedAsBoundary: (importer, dep) => records.get(importer)?.boundaryImports?.has(dep) ?? false,
   };
 }

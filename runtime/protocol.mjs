@@ -64,7 +64,8 @@
  * @typedef {{ type: "settled", seq: number }} SettledMessage  every update up to `seq` is done with
  * @typedef {{ id: string, message: string, stack: string }} FailedModule
  * @typedef {{ type: "updated", changed: string[], reevaluated: string[], accepted: string[],
- *   failed: FailedModule[], ms: number }} UpdatedMessage  what an update did in this process
+ *   nextImport?: string[], failed: FailedModule[], ms: number }} UpdatedMessage  what an update did in
+ *   this process (`nextImport`: hot-hook's `import()` boundaries, new at their next import)
  * @typedef {"declined" | "declined-dependency" | "unaccepted" | "watched"} RestartReason
  * @typedef {{ type: "restart", rid?: number, path: string, reason: RestartReason, chain: string[] }}
  *   RestartMessage  the update cannot be applied hot; with `rid` the process waits for the ack

@@ -17,7 +17,7 @@ import { nodeCreateRequire } from "./create-require.mjs";
 import { loadError } from "./errors.mjs";
 import { isPath, resolveAsNode } from "./resolve-url.mjs";
 import { ANY, bindingOf, checkLinks, exportedNames, exportsChanged } from "./link.mjs";
-import { ModuleRecord, exportAll, isCommonJs } from "./module-record.mjs";
+import { ModuleRecord, createBindings, exportAll, isCommonJs } from "./module-record.mjs";
 import { Namespace, currentNamespace, moduleOfNamespace } from "./namespace.mjs";
 import { webpackId } from "./webpack-ids.mjs";
 
@@ -124,6 +124,22 @@ export class Registry {
     if (isCommonJs(record)) return record.bindings;
     record.ns = currentNamespace(record.ns, record, this.namesOf);
     return record.ns.proxy;
+  }
+
+  /**
+   * The module leaves the app as it is (pruned, or replaced at its next import): namespaces
+   * handed out keep showing the exports it had, and importers that read its bindings keep the
+   * old ones; imported again, it is a new module with new bindings and a new namespace.
+   * @param {ModuleRecord} record
+   */
+  detachNamespaces(record) {
+    for (const ns of [record.ns, record.requireNs]) {
+      if (ns) ns.record = /** @type {ModuleRecord} */ (Object.create(record, { bindings: { value: record.bindings } }));
+    }
+    record.bindings = createBindings();
+    record.ns = null;
+    record.requireNs = null;
+    exportsChanged();
   }
 
   /**
@@ -684,8 +700,14 @@ export class Registry {
   async dynamicImport(record, specifier, options) {
     const instance = this.running.get(record) ?? null;
     const name = `${specifier}`;
+    const boundary = isBoundaryImport(options);
+    // hot-hook's marker is the HMR tool's to read; node would refuse the attribute.
+    if (boundary) options = withoutHotAttribute(/** @type {{ with: Record<string, unknown> }} */ (options));
     checkImportOptions(options);
-    return this.importFrom(instance, record, name, "namespace", (dep) => checkDynamicAttributes(options, dep));
+    return this.importFrom(instance, record, name, "namespace", (dep) => {
+      checkDynamicAttributes(options, dep);
+      if (boundary) (record.boundaryImports ??= new Set()).add(dep.id);
+    });
   }
 
   /**
@@ -739,6 +761,22 @@ export class Registry {
 /**
  * @typedef {{ readonly id: string, readonly hot: object }} WebpackModule
  */
+
+/**
+ * `import(x, import.meta.hot?.boundary)` or `import(x, { with: { hot: "true" } })`: hot-hook's
+ * boundary (see hot-context's `IMPORT_BOUNDARY`).
+ * @param {unknown} options
+ */
+function isBoundaryImport(options) {
+  const attributes = /** @type {any} */ (options)?.with;
+  return attributes !== null && typeof attributes === "object" && attributes.hot === "true";
+}
+
+/** @param {{ with: Record<string, unknown> }} options */
+function withoutHotAttribute(options) {
+  const { hot: _, ...rest } = options.with;
+  return { ...options, with: rest };
+}
 
 /**
  * The `module` webpack gives an ES module, for one whose code reads `module.hot` (see the

@@ -66,6 +66,8 @@ export class Update {
     /** @type {Array<[ModuleRecord, unknown]>} ES modules whose webpack self-accept failed:
      * reported after the dependency callbacks, where webpack loads self-accepted modules */
     this.selfFailures = [];
+    /** @type {string[]} `import()` boundaries replaced at their next import (`replaceAtNextImport`) */
+    this.lazilyReplaced = [];
     /** @type {Map<ModuleRecord, unknown>} ES modules that failed to re-evaluate, accepted by a
      * webpack `accept(dep)`: the error is that callback's (webpack evaluates the dependency in it) */
     this.depFailures = new Map();
@@ -134,11 +136,30 @@ export class Update {
     await this.onPhase("apply");
     this.boundaries = boundaries;
     for (const record of ordered) if (isCommonJs(record)) this.markOutdated(record);
-    for (const record of ordered) await this.reevaluate(record);
+    const lazy = new Set(boundaries.filter((b) => b.lazy).map((b) => b.boundary));
+    for (const record of ordered) {
+      if (lazy.has(record.id) && !isCommonJs(record)) this.replaceAtNextImport(record);
+      else await this.reevaluate(record);
+    }
     this.phase = "accept";
-    await this.accept(boundaries);
+    await this.accept(boundaries.filter((b) => !b.lazy));
     for (const [record, err] of this.selfFailures.splice(0)) this.selfAcceptFailed(record, err);
     this.requireSelfAccepted(ordered, ignoreSelfAccept);
+  }
+
+  /**
+   * hot-hook's `import()` boundary: the module is not re-evaluated now; its next `import()`
+   * evaluates the new code into a new module (what was imported before keeps the old
+   * namespace), as hot-hook's loader hands out a new version.
+   * @param {ModuleRecord} record
+   */
+  replaceAtNextImport(record) {
+    this.pending.delete(record);
+    if (record.hot) this.events.removeOwner(record.hot);
+    record.hot = null;
+    this.registry.detachNamespaces(record);
+    record.reset();
+    this.lazilyReplaced.push(record.id);
   }
 
   /**

@@ -6,7 +6,8 @@ import { planUpdate } from "../planner.mjs";
 /**
  * A graph from a compact description: imports per module, and hot registrations.
  * @param {Record<string, string[]>} imports
- * @param {{ self?: string[], accepts?: Record<string, string[]>, declined?: string[], declines?: Record<string, string[]>, entry?: string }} [hot]
+ * @param {{ self?: string[], accepts?: Record<string, string[]>, declined?: string[], declines?: Record<string, string[]>, entry?: string,
+ *   boundaryImports?: Record<string, string[]> }} [hot]
  */
 function graph(imports, hot = {}) {
   /** @type {Map<string, string[]>} */
@@ -26,6 +27,7 @@ function graph(imports, hot = {}) {
     declined: (/** @type {string} */ id) => (hot.declined ?? []).includes(id),
     declinesDep: (/** @type {string} */ imp, /** @type {string} */ dep) => (hot.declines?.[imp] ?? []).includes(dep),
     isEntry: hot.entry === undefined ? undefined : (/** @type {string} */ id) => id === hot.entry,
+    importedAsBoundary: (/** @type {string} */ imp, /** @type {string} */ dep) => (hot.boundaryImports?.[imp] ?? []).includes(dep),
   };
 }
 
@@ -115,4 +117,28 @@ test("a module no live module imports is replaced without a boundary; only the e
   const g = graph({ main: [] }, { entry: "main" });
   assert.deepEqual(planUpdate(["orphan"], g), { type: "update", reevaluate: ["orphan"], boundaries: [] });
   assert.equal(planUpdate(["main"], g).type, "reload");
+});
+
+test("a module imported with hot-hook's boundary marker stops the walk: it is replaced at its next import()", () => {
+  // router imports each controller with import(x, import.meta.hot?.boundary); no accept code.
+  const g = graph(
+    { main: ["router"], router: ["users", "posts"], users: ["format"], posts: ["format"] },
+    { entry: "main", boundaryImports: { router: ["users", "posts"] } },
+  );
+  assert.deepEqual(planUpdate(["users"], g), {
+    type: "update",
+    reevaluate: ["users"],
+    boundaries: [{ boundary: "users", accepted: "users", lazy: true }],
+  });
+  // A shared helper below two boundaries: each is replaced once, the helper re-evaluated.
+  assert.deepEqual(planUpdate(["format"], g), {
+    type: "update",
+    reevaluate: ["format", "users", "posts"],
+    boundaries: [
+      { boundary: "users", accepted: "users", lazy: true },
+      { boundary: "posts", accepted: "posts", lazy: true },
+    ],
+  });
+  // The router itself is imported statically by the entry: its edit still needs accept code.
+  assert.equal(planUpdate(["router"], g).type, "reload");
 });

@@ -36,6 +36,7 @@ test("the messages the runtime sends are the golden samples hotnode parses", () 
       failed: [{ id: "/app/src/b.ts", message: "boom", stack: "Error: boom\n    at /app/src/b.ts:1:7" }],
       ms: 1.25,
     }),
+    toHotnode.updated({ changed: ["/app/src/users.ts"], reevaluated: [], accepted: [], nextImport: ["/app/src/users.ts"], failed: [], ms: 0.5 }),
     withRid(toHotnode.restart({ path: "/app/src/a.ts", reason: "unaccepted", chain: ["/app/src/a.ts", "/app/src/main.ts"] }), 5),
     toHotnode.restart({ path: "/app/src/a.ts", reason: "declined", chain: ["/app/src/a.ts"] }),
     toHotnode.restart({ path: "/app/src/a.ts", reason: "declined-dependency", chain: ["/app/src/a.ts", "/app/src/main.ts"] }),

@@ -110,7 +110,7 @@ impl Reporter {
         let ms = finished.started.map_or(total.ms, |t| t.elapsed().as_secs_f64() * 1000.0);
         let processes = attached.max(finished.took);
         let processes = (processes > 1).then_some((finished.took, processes));
-        self.updated(&total.changed, total.reevaluated, &total.accepted, ms, processes);
+        self.updated(total, ms, processes);
     }
 
     /// A file that does not load: its message and frame, and that nothing is lost.
@@ -166,17 +166,15 @@ impl Reporter {
         self.info(&format!("{} is good again", self.path(path)));
     }
 
-    fn updated(
-        &self,
-        changed: &[String],
-        reevaluated: usize,
-        accepted: &[String],
-        ms: f64,
-        processes: Option<(usize, usize)>,
-    ) {
+    fn updated(&self, total: &crate::rounds::Outcome, ms: f64, processes: Option<(usize, usize)>) {
+        let (changed, reevaluated, accepted) = (&total.changed, total.reevaluated, &total.accepted);
         let names = self.some_paths(changed);
-        let by =
+        let mut by =
             if accepted.is_empty() { String::new() } else { format!(", accepted by {}", self.some_paths(accepted)) };
+        // hot-hook's rule: no accept code, the module is an `import()` boundary.
+        if !total.next_import.is_empty() {
+            by.push_str(&format!(", the next import() of {} runs the new code", self.some_paths(&total.next_import)));
+        }
         let noun = if reevaluated == 1 { "module" } else { "modules" };
         let across = match processes {
             Some((took, attached)) => format!(" in {took} of {attached} processes"),

@@ -17,6 +17,8 @@ pub struct Outcome {
     pub changed: Vec<String>,
     pub reevaluated: usize,
     pub accepted: Vec<String>,
+    /// `import()` boundaries that run the new code at their next import.
+    pub next_import: Vec<String>,
     pub failed: Vec<FailedModule>,
     /// The process's own time for the update (the longest, merged).
     pub ms: f64,
@@ -25,7 +27,7 @@ pub struct Outcome {
 impl Outcome {
     /// The process runs new code (a failure that no boundary accepted leaves it on the old).
     fn took(&self) -> bool {
-        self.failed.is_empty() || !self.accepted.is_empty()
+        self.failed.is_empty() || !self.accepted.is_empty() || !self.next_import.is_empty()
     }
 }
 
@@ -52,6 +54,9 @@ impl Finished {
             }
             for path in outcome.accepted {
                 push_once(&mut total.accepted, path);
+            }
+            for path in outcome.next_import {
+                push_once(&mut total.next_import, path);
             }
             for failure in outcome.failed {
                 if !total.failed.iter().any(|f| f.id == failure.id && f.message == failure.message) {
@@ -166,6 +171,7 @@ mod tests {
             changed: vec![changed.into()],
             reevaluated: 2,
             accepted: accepted.iter().map(|a| a.to_string()).collect(),
+            next_import: Vec::new(),
             failed: failed
                 .iter()
                 .map(|f| FailedModule { id: f.to_string(), message: "boom".into(), stack: String::new() })

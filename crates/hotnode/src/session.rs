@@ -254,12 +254,13 @@ impl Session {
                 self.peers.send_prepared(reply);
             }
             RuntimeMessage::Check { rid } => self.pending_checks.push((id, rid)),
-            RuntimeMessage::Updated { changed, reevaluated, accepted, failed, ms } => {
+            RuntimeMessage::Updated { changed, reevaluated, accepted, next_import, failed, ms } => {
                 // In manual mode the app decides what to apply and when: nothing is retried for it.
                 if !self.launch.manual_apply {
-                    self.files.changes.note_outcome(&changed, &reevaluated, &accepted, &failed);
+                    let taken = [accepted.as_slice(), next_import.as_slice()].concat();
+                    self.files.changes.note_outcome(&changed, &reevaluated, &taken, &failed);
                 }
-                let outcome = Outcome { changed, reevaluated: reevaluated.len(), accepted, failed, ms };
+                let outcome = Outcome { changed, reevaluated: reevaluated.len(), accepted, next_import, failed, ms };
                 if let Some(finished) = self.rounds.updated(id, outcome) {
                     self.report_finished(finished);
                 }

@@ -126,6 +126,9 @@ pub enum RuntimeMessage {
         changed: Vec<String>,
         reevaluated: Vec<String>,
         accepted: Vec<String>,
+        /// `import()` boundaries (hot-hook's): replaced when next imported, not re-evaluated now.
+        #[serde(default, rename = "nextImport")]
+        next_import: Vec<String>,
         failed: Vec<FailedModule>,
         ms: f64,
     },

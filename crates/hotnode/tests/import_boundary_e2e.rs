@@ -1,0 +1,60 @@
+//! hot-hook's boundaries: a module the app imports with `import(x, import.meta.hot?.boundary)`
+//! takes an edit with no accept code anywhere: its next `import()` runs the new code, in the same
+//! process, and the update line says so.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::{TempApp, free_port, hotnode_with_env, http_get};
+
+/// GETs `/` until the body contains `text`.
+fn body_with(port: u16, text: &str) -> String {
+    let deadline = Instant::now() + support::patience(Duration::from_secs(10));
+    loop {
+        let body = http_get(port, "/").unwrap_or_default();
+        if body.contains(text) {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "never served {text:?}; last: {body:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_module_imported_as_a_boundary_runs_its_new_code_at_the_next_import() {
+    let app = TempApp::new(
+        "import-boundary",
+        &[
+            ("package.json", r#"{ "type": "module" }"#),
+            (
+                "main.js",
+                "import http from 'node:http';\nconst server = http.createServer(async (req, res) => {\n  const { handle } = await import('./handler.js', import.meta.hot?.boundary);\n  const { extra } = await import('./extra.js', { with: { hot: 'true' } });\n  res.end(`${handle()} ${extra} pid ${process.pid}`);\n});\nserver.listen(Number(process.env.PORT), () => console.log('LISTENING'));\n",
+            ),
+            ("handler.js", "import { word } from './word.js';\nexport function handle() { return `hello ${word}`; }\n"),
+            ("word.js", "export const word = 'world';\n"),
+            ("extra.js", "export const extra = 'x1';\n"),
+        ],
+    );
+    let port = free_port();
+    let mut run = hotnode_with_env(&app, &["main.js"], &[("PORT", &port.to_string())]);
+    run.expect("LISTENING");
+    let first = body_with(port, "hello world x1");
+    let pid = first.split_whitespace().last().unwrap().to_string();
+
+    app.write("handler.js", "import { word } from './word.js';\nexport function handle() { return `hi ${word}`; }\n");
+    let line = run.expect("handler.js changed");
+    assert!(line.contains("the next import() of handler.js runs the new code"), "{line}");
+    assert!(body_with(port, "hi world x1").ends_with(&pid), "the same process");
+
+    // A module below the boundary: re-evaluated, and the boundary imported afresh.
+    app.write("word.js", "export const word = 'there';\n");
+    run.expect("word.js changed");
+    assert!(body_with(port, "hi there x1").ends_with(&pid));
+
+    // The attribute written out, as hot-hook's users may.
+    app.write("extra.js", "export const extra = 'x2';\n");
+    run.expect("extra.js changed");
+    assert!(body_with(port, "hi there x2").ends_with(&pid));
+    assert!(!run.output().contains("starting the app again"), "no restart:\n{}", run.output());
+}
