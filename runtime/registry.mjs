@@ -19,6 +19,7 @@ import { isPath, resolveAsNode } from "./resolve-url.mjs";
 import { ANY, bindingOf, checkLinks, exportedNames, exportsChanged } from "./link.mjs";
 import { ModuleRecord, createBindings, exportAll, isCommonJs } from "./module-record.mjs";
 import { Namespace, currentNamespace, moduleOfNamespace } from "./namespace.mjs";
+import { isConfiguredBoundary } from "./hot-hook.mjs";
 import { webpackId } from "./webpack-ids.mjs";
 
 /**
@@ -706,7 +707,7 @@ export class Registry {
     checkImportOptions(options);
     return this.importFrom(instance, record, name, "namespace", (dep) => {
       checkDynamicAttributes(options, dep);
-      if (boundary) (record.boundaryImports ??= new Set()).add(dep.id);
+      if (boundary || isConfiguredBoundary(dep.id)) (record.boundaryImports ??= new Set()).add(dep.id);
     });
   }
 

@@ -142,3 +142,14 @@ test("a module imported with hot-hook's boundary marker stops the walk: it is re
   // The router itself is imported statically by the entry: its edit still needs accept code.
   assert.equal(planUpdate(["router"], g).type, "reload");
 });
+
+test("hot-hook's boundary globs: * within a folder, ** across folders", async () => {
+  const { globToRegExp } = await import("../hot-hook.mjs");
+  const controllers = globToRegExp("./app/controllers/**/*.ts");
+  assert.ok(controllers.test("app/controllers/users_controller.ts"));
+  assert.ok(controllers.test("app/controllers/admin/users_controller.ts"));
+  assert.ok(!controllers.test("app/models/user.ts"));
+  const middleware = globToRegExp("./app/middleware/*.ts");
+  assert.ok(middleware.test("app/middleware/auth.ts"));
+  assert.ok(!middleware.test("app/middleware/sub/auth.ts"));
+});

@@ -22,6 +22,7 @@ const FILES: &[(&str, &str)] = &[
     ("events.mjs", include_str!("../../../runtime/events.mjs")),
     ("helpers.mjs", include_str!("../../../runtime/helpers.mjs")),
     ("hot-context.mjs", include_str!("../../../runtime/hot-context.mjs")),
+    ("hot-hook.mjs", include_str!("../../../runtime/hot-hook.mjs")),
     ("link.mjs", include_str!("../../../runtime/link.mjs")),
     ("module-record.mjs", include_str!("../../../runtime/module-record.mjs")),
     ("namespace.mjs", include_str!("../../../runtime/namespace.mjs")),

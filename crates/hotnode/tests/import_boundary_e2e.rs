@@ -58,3 +58,28 @@ fn a_module_imported_as_a_boundary_runs_its_new_code_at_the_next_import() {
     assert!(body_with(port, "hi there x2").ends_with(&pid));
     assert!(!run.output().contains("starting the app again"), "no restart:\n{}", run.output());
 }
+
+#[test]
+fn package_json_hot_hook_boundaries_make_a_plain_import_a_boundary() {
+    // As AdonisJS lists its controllers: `"hotHook": { "boundaries": [...] }`; the app's import()
+    // carries no marker.
+    let app = TempApp::new(
+        "hot-hook-config",
+        &[
+            ("package.json", r#"{ "type": "module", "hotHook": { "boundaries": ["./app/controllers/**/*.js"] } }"#),
+            (
+                "main.js",
+                "import http from 'node:http';\nconst server = http.createServer(async (req, res) => {\n  const { default: Users } = await import('./app/controllers/users.js');\n  res.end(`${new Users().index()} pid ${process.pid}`);\n});\nserver.listen(Number(process.env.PORT), () => console.log('LISTENING'));\n",
+            ),
+            ("app/controllers/users.js", "export default class Users { index() { return 'users v1'; } }\n"),
+        ],
+    );
+    let port = free_port();
+    let mut run = hotnode_with_env(&app, &["main.js"], &[("PORT", &port.to_string())]);
+    run.expect("LISTENING");
+    let pid = body_with(port, "users v1").split_whitespace().last().unwrap().to_string();
+    app.write("app/controllers/users.js", "export default class Users { index() { return 'users v2'; } }\n");
+    let line = run.expect("users.js changed");
+    assert!(line.contains("the next import() of app/controllers/users.js runs the new code"), "{line}");
+    assert!(body_with(port, "users v2").ends_with(&pid), "the same process");
+}
