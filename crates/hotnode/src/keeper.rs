@@ -12,8 +12,9 @@
 //! user namespaces are turned off on some distributions), a cgroup (needs a delegated cgroup
 //! and someone alive to kill it).
 //!
-//! It takes requests on fd 3, one JSON line each, and answers on the same socket: see
-//! [`Request`] and [`Reply`].
+//! It takes requests on the socket whose descriptor follows [`KEEPER_ARG`] (inherited as it
+//! is: fd 3 may be node's IPC channel from a parent of hotnode's, which must reach the app), one
+//! JSON line each, and answers on the same socket: see [`Request`] and [`Reply`].
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
@@ -31,9 +32,6 @@ use crate::descendants;
 
 /// The argument that makes hotnode's binary the keeper (never a valid hotnode or node option).
 pub const KEEPER_ARG: &str = "--hotnode-keeper";
-
-/// The descriptor the keeper's socket is given at.
-const KEEPER_FD: i32 = 3;
 
 /// How long the app's processes have after SIGTERM when hotnode is gone.
 const GRACE: Duration = Duration::from_secs(2);
@@ -69,7 +67,8 @@ pub enum Reply {
 }
 
 /// The keeper's program: serves requests until hotnode's end, then ends everything and exits.
-pub fn serve() -> std::process::ExitCode {
+pub fn serve(fd: Option<i32>) -> std::process::ExitCode {
+    let Some(fd) = fd.filter(|fd| *fd > 2) else { return std::process::ExitCode::FAILURE };
     // `ps` would say `exe` (it was started through /proc/self/exe).
     // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes.
     unsafe { libc::prctl(libc::PR_SET_NAME, c"hotnode-keeper".as_ptr()) };
@@ -77,7 +76,7 @@ pub fn serve() -> std::process::ExitCode {
     ignore_stop_signals();
     // SAFETY: hotnode gave the keeper this descriptor (see `client::start`) and nothing else
     // in this process owns it.
-    let socket = unsafe { UnixStream::from_raw_fd(KEEPER_FD) };
+    let socket = unsafe { UnixStream::from_raw_fd(fd) };
     // The app must not inherit it.
     // SAFETY: fcntl on a descriptor this process owns.
     unsafe { libc::fcntl(socket.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) };
@@ -174,7 +173,7 @@ pub mod client {
     use std::sync::mpsc;
     use std::sync::{Arc, Condvar, Mutex};
 
-    use super::{KEEPER_ARG, KEEPER_FD, Reply, Request};
+    use super::{KEEPER_ARG, Reply, Request};
     use crate::app_process::Exit;
 
     type OnExit = Box<dyn FnOnce(Exit) + Send>;
@@ -207,13 +206,17 @@ pub mod client {
             let (ours, theirs) = UnixStream::pair()?;
             let their_fd = theirs.as_raw_fd();
             let mut command = Command::new("/proc/self/exe");
-            command.arg(KEEPER_ARG).stdin(Stdio::inherit()).stdout(Stdio::inherit()).stderr(Stdio::inherit());
-            // SAFETY: dup2 and fcntl are async-signal-safe; `their_fd` is open in the child.
+            command
+                .arg(KEEPER_ARG)
+                .arg(their_fd.to_string())
+                .stdin(Stdio::inherit())
+                .stdout(Stdio::inherit())
+                .stderr(Stdio::inherit());
+            // SAFETY: fcntl is async-signal-safe; `their_fd` is open in the child, where it is
+            // kept open across exec (it is close-on-exec in hotnode).
             unsafe {
                 command.pre_exec(move || {
-                    if their_fd == KEEPER_FD {
-                        libc::fcntl(KEEPER_FD, libc::F_SETFD, 0);
-                    } else if libc::dup2(their_fd, KEEPER_FD) < 0 {
+                    if libc::fcntl(their_fd, libc::F_SETFD, 0) < 0 {
                         return Err(std::io::Error::last_os_error());
                     }
                     Ok(())

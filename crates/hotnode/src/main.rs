@@ -38,7 +38,8 @@ use crate::session::Session;
 
 fn main() -> ExitCode {
     if std::env::args_os().nth(1).is_some_and(|a| a == keeper::KEEPER_ARG) {
-        return keeper::serve();
+        let fd = std::env::args().nth(2).and_then(|fd| fd.parse().ok());
+        return keeper::serve(fd);
     }
     // Lossy, not `args()`: a non-UTF-8 argument must be an odd path, not a panic.
     let args = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();

@@ -206,3 +206,25 @@ fn a_restart_runs_the_apps_own_sigterm_shutdown_after_the_dispose_handlers() {
     assert!(output.find("DISPOSED") < output.find("SHUTDOWN"), "{output}");
     assert!(!output.contains("killing it"), "{output}");
 }
+
+#[test]
+fn an_ipc_channel_from_hotnodes_parent_reaches_the_app() {
+    // A tool that forks its server with an IPC channel (AdonisJS's `ace serve`, a test runner)
+    // and runs it under hotnode: the app's process.send reaches that tool, as without hotnode.
+    let app = TempApp::new(
+        "ipc-parent",
+        &[
+            ("package.json", ESM),
+            ("main.js", "process.send({ hello: 'from the app' });\nsetTimeout(() => process.exit(0), 200);\n"),
+            (
+                "parent.cjs",
+                "const { spawn } = require('node:child_process');\nconst child = spawn(process.env.HOTNODE, ['main.js'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });\nchild.on('message', (m) => console.log('PARENT GOT ' + JSON.stringify(m)));\nchild.on('exit', (code) => console.log('PARENT SAW EXIT ' + code));\n",
+            ),
+        ],
+    );
+    let mut command = std::process::Command::new("node");
+    command.arg("parent.cjs").current_dir(&app.dir).env("HOTNODE", env!("CARGO_BIN_EXE_hotnode"));
+    let mut run = support::run_command(command);
+    run.expect(r#"PARENT GOT {"hello":"from the app"}"#);
+    run.expect("PARENT SAW EXIT 0");
+}
