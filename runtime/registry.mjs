@@ -68,7 +68,7 @@ export class Instance {
     this.imports = new Set();
     /** @type {import("node:module").Module | null} CommonJS `module`, handed out to a `require` cycle */
     this.module = null;
-    /** @type {WebpackModule | null} an ES module's webpack `module`, if its code reads `module.hot` */
+    /** @type {WebpackModule | null} an ES module's webpack `module`, if its code uses one (the transform's `webpack_module.rs`) */
     this.webpackModule = null;
   }
 }
@@ -780,8 +780,8 @@ function withoutHotAttribute(options) {
 }
 
 /**
- * The `module` webpack gives an ES module, for one whose code reads `module.hot` (see the
- * transform's `webpack_module.rs`): its id as webpack names it, and `module.hot`, the same
+ * The `module` webpack gives an ES module, for one whose code uses it (see the transform's
+ * `webpack_module.rs`): its id as webpack names it, and `module.hot`, the same
  * object as its `import.meta.webpackHot`.
  * @param {ModuleRecord} record @param {HotContext} hot
  * @returns {WebpackModule}

@@ -63,11 +63,7 @@ pub fn end_left_behind(spared: &HashSet<i32>) -> Option<std::thread::JoinHandle<
     if orphans.is_empty() {
         return None;
     }
-    let mut doomed = orphans.clone();
-    for i in 0.. {
-        let Some(&parent) = doomed.get(i) else { break };
-        doomed.extend(table.iter().filter(|(_, ppid)| *ppid == parent).map(|(pid, _)| *pid));
-    }
+    let doomed = with_descendants(&table, orphans.clone());
     for &pid in &doomed {
         // SAFETY: kill(2) on a process found just now among this process's descendants.
         unsafe { libc::kill(pid, libc::SIGTERM) };
@@ -132,20 +128,18 @@ fn reap_exited() {
 
 /// The descendants of `root` that have not exited (zombies left out).
 fn living_descendants(root: i32) -> Vec<i32> {
-    let table = process_table();
-    let mut below = vec![root];
-    for i in 0.. {
-        let Some(&parent) = below.get(i) else { break };
-        below.extend(table.iter().filter(|(_, ppid)| *ppid == parent).map(|(pid, _)| *pid));
-    }
-    below.into_iter().skip(1).filter(|&pid| !is_zombie(pid)).collect()
+    let below = with_descendants(&process_table(), vec![root]);
+    below.into_iter().skip(1).filter(|&pid| stat_of(pid).is_some_and(|(state, _)| state != 'Z')).collect()
 }
 
-fn is_zombie(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| Some(stat[stat.rfind(')')? + 1..].split_whitespace().next()? == "Z"))
-        .unwrap_or(true)
+/// `roots` followed by all their descendants in `table`, parents before children.
+fn with_descendants(table: &[(i32, i32)], roots: Vec<i32>) -> Vec<i32> {
+    let mut all = roots;
+    for i in 0.. {
+        let Some(&parent) = all.get(i) else { break };
+        all.extend(table.iter().filter(|(_, ppid)| *ppid == parent).map(|(pid, _)| *pid));
+    }
+    all
 }
 
 /// Every process's pid and parent pid, from /proc.
@@ -158,11 +152,18 @@ fn process_table() -> Vec<(i32, i32)> {
         .collect()
 }
 
-/// The parent pid of `pid` (field 4 of /proc/<pid>/stat, after the parenthesized name).
+/// The parent pid of `pid`.
 fn table_parent(pid: i32) -> Option<i32> {
+    stat_of(pid).map(|(_, ppid)| ppid)
+}
+
+/// The state and parent pid of `pid` (fields 3 and 4 of /proc/<pid>/stat, after the
+/// parenthesized name, which may hold spaces and parentheses).
+fn stat_of(pid: i32) -> Option<(char, i32)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(1)?.parse().ok()
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    Some((state, fields.next()?.parse().ok()?))
 }
 
 #[cfg(test)]

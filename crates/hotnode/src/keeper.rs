@@ -99,7 +99,8 @@ pub fn serve(fd: Option<i32>) -> std::process::ExitCode {
             Err(_) => {}
         }
     }
-    end_everything();
+    // hotnode is gone: the app's processes and all they started get SIGTERM, then SIGKILL.
+    descendants::end_all(GRACE);
     std::process::ExitCode::SUCCESS
 }
 
@@ -147,23 +148,23 @@ fn spawn(program: &[u8], args: &[Vec<u8>], env: &[(String, Vec<u8>)], writer: &A
 }
 
 fn send(writer: &Mutex<UnixStream>, reply: &Reply) {
-    let Ok(mut line) = serde_json::to_vec(reply) else { return };
-    line.push(b'\n');
     if let Ok(mut writer) = writer.lock() {
-        let _ = writer.write_all(&line);
+        let _ = write_line(&mut *writer, reply);
     }
 }
 
-/// hotnode is gone: the app's processes and all they started get SIGTERM, then SIGKILL.
-fn end_everything() {
-    descendants::end_all(GRACE);
+/// One message as one JSON line, both ways of the socket.
+fn write_line(writer: &mut impl Write, message: &impl Serialize) -> std::io::Result<()> {
+    let mut line = serde_json::to_vec(message)?;
+    line.push(b'\n');
+    writer.write_all(&line)
 }
 
 pub mod client {
     //! hotnode's side: starts the keeper, asks it to start processes, and hears their exits.
 
     use std::collections::HashMap;
-    use std::io::{BufRead, BufReader, Write};
+    use std::io::{BufRead, BufReader};
     use std::os::fd::AsRawFd;
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::net::UnixStream;
@@ -173,7 +174,7 @@ pub mod client {
     use std::sync::mpsc;
     use std::sync::{Arc, Condvar, Mutex};
 
-    use super::{KEEPER_ARG, Reply, Request};
+    use super::{KEEPER_ARG, Reply, Request, write_line};
     use crate::app_process::Exit;
 
     type OnExit = Box<dyn FnOnce(Exit) + Send>;
@@ -328,9 +329,7 @@ pub mod client {
         }
 
         fn send(&self, request: &Request) -> std::io::Result<()> {
-            let mut line = serde_json::to_vec(request)?;
-            line.push(b'\n');
-            self.writer.lock().map_err(|_| lost())?.write_all(&line)
+            write_line(&mut *self.writer.lock().map_err(|_| lost())?, request)
         }
     }
 

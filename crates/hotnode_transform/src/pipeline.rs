@@ -125,7 +125,10 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
     if format == ModuleFormat::Esm
         && let Some(scoping) = scoping.as_ref()
     {
-        webpack_hot_in_scope(&mut program, &allocator, scoping);
+        // A walk of the whole module, for what few modules write: only where the text is there.
+        if source.contains("webpackHot") {
+            webpack_hot_in_scope(&mut program, &allocator, scoping);
+        }
         give_webpack_module(&mut program, scoping);
     }
 
