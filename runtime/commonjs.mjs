@@ -113,11 +113,12 @@ export class CommonJsLoader {
           (/** @type {string} */ specifier) => interopNamespace(require(specifier)),
           (/** @type {unknown} */ specifier, /** @type {unknown} */ options) => this.registry.dynamicImport(record, specifier, options),
           (/** @type {any} */ from) => exportAll(from, exports),
+          instance.makeSlots,
         );
       } else {
         const dynamicImport = (/** @type {unknown} */ specifier, /** @type {unknown} */ options) =>
           this.registry.dynamicImport(record, specifier, options);
-        fn.call(module.exports, module.exports, require, module, filename, dirname, dynamicImport);
+        fn.call(module.exports, module.exports, require, module, filename, dirname, dynamicImport, instance.makeSlots);
       }
       module.loaded = true;
     } finally {

@@ -15,6 +15,7 @@ import { checkUpdateLinks, importerOf } from "./link.mjs";
 import { webpackId } from "./webpack-ids.mjs";
 import { isCommonJs } from "./module-record.mjs";
 import { liveGraph, planUpdate } from "./planner.mjs";
+import { endBoot, refreshBlocker } from "./refresh.mjs";
 import { RESTART_ACK_WAIT_MS, RESTART_DISPOSE_WAIT_MS, toHotnode } from "./protocol.mjs";
 import { Registry } from "./registry.mjs";
 import { Update, runDispose } from "./update.mjs";
@@ -120,9 +121,11 @@ export class Engine {
    * @param {Set<ModuleRecord>} ignoreSelfAccept invalidated modules
    * @param {ApplyOptions} options
    * @param {PhaseListener} onPhase
+   * @param {{ refresh?: boolean }} [how] `refresh`: a change nothing accepts may apply by
+   *   refreshing function bodies (auto mode; see `refresh.mjs`)
    * @returns {Promise<Outcome>}
    */
-  async applyUpdate(changed, ignoreSelfAccept, options, onPhase) {
+  async applyUpdate(changed, ignoreSelfAccept, options, onPhase, how = {}) {
     const triggeredBy = changed[0]?.id ?? "";
     if (this.reloading) return { type: "aborted", error: new Error("the process is restarting"), plan: null, triggeredBy };
     const started = performance.now();
@@ -134,9 +137,20 @@ export class Engine {
       /** @type {object | null} */
       let payload = null;
       for (let i = 0; round.length && i < MAX_INVALIDATION_ROUNDS; i++) {
-        const analysis = this.analyse(round, ignore, options);
+        const analysis = this.analyse(round, ignore, options, i === 0 && Boolean(how.refresh));
         if ("abort" in analysis) return { type: "aborted", error: analysis.abort, plan: analysis.plan, triggeredBy };
         const plan = analysis.update;
+        for (const record of analysis.refresh) {
+          const refreshPlan = /** @type {import("./refresh.mjs").RefreshPayload} */ (record.refreshPlan);
+          try {
+            update.refreshed += this.registry.refresh(record, refreshPlan);
+            update.refreshedModules.push(record);
+          } catch (err) {
+            const why = `its new bodies did not compile in the running module (${describeError(err).message})`;
+            const reload = /** @type {ReloadPlan} */ ({ type: "reload", path: record.id, reason: "unaccepted", chain: [record.id], why });
+            return { type: "aborted", error: /** @type {Error} */ (err), plan: reload, triggeredBy };
+          }
+        }
         const records = plan.reevaluate.map((id) => /** @type {ModuleRecord} */ (this.registry.records.get(id)));
         if (!payload) {
           // Linked as node links a graph: a name an importer asks for that the new code does
@@ -165,6 +179,8 @@ export class Engine {
       return { type: "applied", outdated: [...update.outdatedIds], error: update.error };
     } finally {
       this.currentUpdate = null;
+      // The app's start is over by its first update, if no connection ended it before.
+      endBoot();
     }
   }
 
@@ -192,20 +208,34 @@ export class Engine {
    * The effect of each changed module, as webpack reports them to `apply()`'s options; the
    * accepted ones merged into one plan. A declined or unaccepted change aborts the update unless
    * the options say to ignore it (then that change is left out).
+   * A change nothing accepts is refreshed instead where it can be (`refresh`): its module's
+   * running functions take the new bodies (see `refresh.mjs`); where it cannot be, the restart
+   * says why.
    * @param {ModuleRecord[]} changed
    * @param {Set<ModuleRecord>} ignore
    * @param {ApplyOptions} options
-   * @returns {{ update: HotPlan } | { abort: Error, plan: ReloadPlan }}
+   * @param {boolean} refresh
+   * @returns {{ update: HotPlan, refresh: ModuleRecord[] } | { abort: Error, plan: ReloadPlan }}
    */
-  analyse(changed, ignore, options) {
+  analyse(changed, ignore, options, refresh) {
     const graph = liveGraph(this.registry.records, this.entry?.id);
     const ignoreIds = new Set([...ignore].map((r) => r.id));
     /** @type {Set<string>} */
     const reevaluate = new Set();
     /** @type {Boundary[]} */
     const boundaries = [];
+    /** @type {ModuleRecord[]} */
+    const refreshed = [];
     for (const record of changed) {
       const plan = planUpdate([record.id], graph, ignoreIds);
+      if (plan.type === "reload" && plan.reason === "unaccepted" && refresh && !ignore.has(record)) {
+        const why = refreshBlocker(record, record.refreshPlan);
+        if (!why) {
+          refreshed.push(record);
+          continue;
+        }
+        plan.why = why;
+      }
       if (plan.type === "reload") {
         const { effect, error } = abortEffect(plan, record.id);
         const declined = plan.reason !== "unaccepted";
@@ -233,6 +263,7 @@ export class Engine {
         reevaluate: [...reevaluate],
         boundaries: boundaries.filter((b) => b.boundary === b.accepted || !reevaluate.has(b.boundary)),
       },
+      refresh: refreshed,
     };
   }
 
@@ -248,6 +279,7 @@ export class Engine {
         reevaluated: [...update.done].map((r) => r.id),
         accepted: [...new Set(update.acceptedBy)],
         ...(update.lazilyReplaced.length ? { nextImport: update.lazilyReplaced } : {}),
+        ...(update.refreshedModules.length ? { refreshed: update.refreshedModules.map((r) => r.id), refreshedFunctions: update.refreshed } : {}),
         failed: [...update.failed].map(([record, err]) => ({ id: record.id, ...describeError(err) })),
         ms: Math.round(ms * 100) / 100,
       }),

@@ -74,7 +74,7 @@ const { engine, status, events, registry } = assemble(Object.assign(channel, { r
   exit: thread ? () => {} : undefined,
   signalOnRestart: !thread,
 });
-installStackTraces((url) => registry.byUrl.get(url), RUNTIME_DIR);
+installStackTraces((url) => registry.stackView(url), RUNTIME_DIR);
 // Only a terminal shows a prompt (and loading readline costs a start a millisecond).
 if (isatty(0) && isatty(1)) followPrompts((open) => channel.send(toHotnode.prompt(open)));
 serveCreateRequire(registry);

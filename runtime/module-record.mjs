@@ -21,6 +21,8 @@ const CJS_PARAMS = ["exports", "require", "module", "__filename", "__dirname"];
 /** `import()` in a CommonJS module, rewritten by the transform (a native one would resolve from
  * the runtime's folder): the function that resolves it from the module. */
 const CJS_DYNAMIC_IMPORT = "__hotnode_dynamic_import__";
+/** Makes the module's refresh slots (the transform's `refresh_slots.rs`, runtime's `refresh.mjs`). */
+const REFRESH = "__hotnode_refresh__";
 
 /**
  * Whether the module is CommonJS (also when written with `import`/`export`). CommonJS modules
@@ -82,6 +84,8 @@ export class ModuleRecord {
     /** @type {Record<string, string[]>} the names it imports from each specifier */ this.names;
     /** @type {import("./protocol.mjs").ModuleExports | null} what an ES module exports */ this.exports;
     /** @type {boolean} its imports were checked against what they import from (see link.mjs) */ this.linked;
+    /** @type {string} names the code (see `refresh.mjs`: which version a refresh plan was made from) */ this.codeHash;
+    /** @type {import("./refresh.mjs").RefreshPayload | undefined} how to refresh the running instance to this code */ this.refreshPlan;
     /** Code node loaded (a package) imports or requires it: an update of it must be accepted. */
     this.servedToNode = false;
     /** @type {Set<() => void> | null} bridges node's loader made of it, told of each new version (`node-loaders.mjs`) */
@@ -134,6 +138,8 @@ export class ModuleRecord {
     this.failedInstance = null;
     /** Disposed because nothing imported it any more (webpack's "disposed" module). */
     this.pruned = false;
+    /** @type {import("./refresh.mjs").Slots | null} the live instance's refresh slots */
+    this.refresh = null;
   }
 
   /**
@@ -144,12 +150,12 @@ export class ModuleRecord {
     if (!this.compiled) {
       this.compiled =
         this.format === "cjs-interop"
-          ? new Function(...CJS_PARAMS, ...ESM_PARAMS, this.code)
+          ? new Function(...CJS_PARAMS, ...ESM_PARAMS, REFRESH, this.code)
           : this.format === "cjs"
-            ? new Function(...CJS_PARAMS, CJS_DYNAMIC_IMPORT, this.code)
+            ? new Function(...CJS_PARAMS, CJS_DYNAMIC_IMPORT, REFRESH, this.code)
             : this.async
-              ? new AsyncFunction(...ESM_PARAMS, ...STEP_PARAMS, this.code)
-              : new GeneratorFunction(...ESM_PARAMS, ...STEP_PARAMS, this.code);
+              ? new AsyncFunction(...ESM_PARAMS, ...STEP_PARAMS, REFRESH, this.code)
+              : new GeneratorFunction(...ESM_PARAMS, ...STEP_PARAMS, REFRESH, this.code);
     }
     return this.compiled;
   }
@@ -180,6 +186,8 @@ export class ModuleRecord {
     this.url = payload.url;
     this.format = payload.format;
     this.code = payload.code;
+    this.codeHash = payload.codeHash ?? "";
+    this.refreshPlan = payload.refresh;
     this.deps = payload.deps;
     this.computed = null;
     this.names = payload.names ?? {};
@@ -197,7 +205,7 @@ export class ModuleRecord {
    * @returns {ModulePayload}
    */
   payload(code = this.code) {
-    return { id: this.id, url: this.url, format: this.format, code, deps: this.deps, names: this.names, exports: this.exports ?? undefined, async: this.async, attributes: this.attributes, typelessPackage: this.typelessPackage, sourcePhase: this.sourcePhase ?? undefined };
+    return { id: this.id, url: this.url, format: this.format, code, codeHash: code === this.code ? this.codeHash : undefined, deps: this.deps, names: this.names, exports: this.exports ?? undefined, async: this.async, attributes: this.attributes, typelessPackage: this.typelessPackage, sourcePhase: this.sourcePhase ?? undefined };
   }
 
   /** The app modules the current code names by a string specifier. */

@@ -22,7 +22,8 @@
  *   boundary (hot-hook's), replaced when it is next imported instead of re-evaluated now
  * @typedef {{ type: "update", reevaluate: string[], boundaries: Boundary[] }} HotPlan
  * @typedef {{ type: "reload", path: string, reason: "declined" | "declined-dependency" | "unaccepted" | "watched",
- *   chain: string[], parent?: string }} ReloadPlan  `parent`: the importer that declined `path`
+ *   chain: string[], parent?: string, why?: string }} ReloadPlan  `parent`: the importer that declined
+ *   `path`; `why`: why an unaccepted change could not be refreshed either (`refresh.mjs`)
  */
 
 /**

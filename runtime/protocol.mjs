@@ -23,11 +23,14 @@
  * @typedef {{ id: string, url: string, format: Format, code: string,
  *   deps: Record<string, Target>, names?: Record<string, string[]>, exports?: ModuleExports,
  *   async?: boolean, attributes?: Record<string, ImportAttributes[]>, typelessPackage?: string,
- *   sourcePhase?: { unsupported: string, imports: string[] } }} ModulePayload
+ *   sourcePhase?: { unsupported: string, imports: string[] }, codeHash?: string,
+ *   refresh?: import("./refresh.mjs").RefreshPayload }} ModulePayload
  *   one module's code, with how each of its string specifiers resolves, the names it imports
  *   from each (and the attributes of each declaration, where any has some), what it exports,
  *   whether it awaits at its top level, and the package.json without "type" of a `.js` file
- *   that is an ES module by its syntax, and the source phase it uses (V8's words where it is
+ *   that is an ES module by its syntax, the hash of its code and, for a new version that changes
+ *   only function bodies, how to put them in the running instance (`refresh.mjs`), and the
+ *   source phase it uses (V8's words where it is
  *   not parsed, the specifiers of `import source`)
  * @typedef {{ message: string, stack?: string, id?: string, frame?: string,
  *   loc?: { file: string, line: number, column: number } | null }} ErrorPayload  Vite's
@@ -64,11 +67,14 @@
  * @typedef {{ type: "settled", seq: number }} SettledMessage  every update up to `seq` is done with
  * @typedef {{ id: string, message: string, stack: string }} FailedModule
  * @typedef {{ type: "updated", changed: string[], reevaluated: string[], accepted: string[],
- *   nextImport?: string[], failed: FailedModule[], ms: number }} UpdatedMessage  what an update did in
- *   this process (`nextImport`: hot-hook's `import()` boundaries, new at their next import)
+ *   nextImport?: string[], refreshed?: string[], refreshedFunctions?: number, failed: FailedModule[],
+ *   ms: number }} UpdatedMessage  what an update did in this process (`nextImport`: hot-hook's
+ *   `import()` boundaries, new at their next import; `refreshed`: modules whose running functions
+ *   took new bodies, `refreshedFunctions` of them, see `refresh.mjs`)
  * @typedef {"declined" | "declined-dependency" | "unaccepted" | "watched"} RestartReason
- * @typedef {{ type: "restart", rid?: number, path: string, reason: RestartReason, chain: string[] }}
- *   RestartMessage  the update cannot be applied hot; with `rid` the process waits for the ack
+ * @typedef {{ type: "restart", rid?: number, path: string, reason: RestartReason, chain: string[],
+ *   why?: string }} RestartMessage  the update cannot be applied hot (`why`: nor refreshed, and
+ *   why not); with `rid` the process waits for the ack
  * @typedef {{ type: "invalidate", path: string, message: string | null }} InvalidateMessage
  * @typedef {{ type: "loaded", path: string, how: string }} LoadedMessage  node loaded an app file
  *   itself, around hotnode (not hot: hotnode watches it and restarts the app when it changes)
@@ -154,8 +160,8 @@ export const toHotnode = {
   settled: (seq) => ({ type: "settled", seq }),
   /** @param {Omit<UpdatedMessage, "type">} outcome @returns {UpdatedMessage} */
   updated: (outcome) => ({ type: "updated", ...outcome }),
-  /** @param {{ path: string, reason: RestartReason, chain: string[] }} why @returns {Omit<RestartMessage, "rid">} */
-  restart: ({ path, reason, chain }) => ({ type: "restart", path, reason, chain }),
+  /** @param {{ path: string, reason: RestartReason, chain: string[], why?: string }} plan @returns {Omit<RestartMessage, "rid">} */
+  restart: ({ path, reason, chain, why }) => ({ type: "restart", path, reason, chain, ...(why ? { why } : {}) }),
   /** @param {string} path @param {string | undefined} message @returns {InvalidateMessage} */
   invalidate: (path, message) => ({ type: "invalidate", path, message: message ?? null }),
   /** @param {string} path @param {string} how @returns {LoadedMessage} */

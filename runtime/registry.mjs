@@ -20,6 +20,7 @@ import { ANY, bindingOf, checkLinks, exportedNames, exportsChanged } from "./lin
 import { ModuleRecord, createBindings, exportAll, isCommonJs } from "./module-record.mjs";
 import { Namespace, currentNamespace, moduleOfNamespace } from "./namespace.mjs";
 import { isConfiguredBoundary } from "./hot-hook.mjs";
+import { Slots, applyRefresh, setEvaluating } from "./refresh.mjs";
 import { webpackId } from "./webpack-ids.mjs";
 
 /**
@@ -70,6 +71,11 @@ export class Instance {
     this.module = null;
     /** @type {WebpackModule | null} an ES module's webpack `module`, if its code uses one (the transform's `webpack_module.rs`) */
     this.webpackModule = null;
+    /** @type {Slots | null} its functions' refresh slots, if its code has some */
+    this.refresh = null;
+    /** The module's code asks for its refresh slots (see `refresh.mjs`). */
+    this.makeSlots = (/** @type {number} */ count, /** @type {(code: string) => unknown} */ evaluate) =>
+      (this.refresh = Slots.make(count, evaluate, record));
   }
 }
 
@@ -99,6 +105,40 @@ export class Registry {
     this.notedByNode = new Set();
     /** @param {ModuleRecord} record */
     this.namesOf = (record) => exportedNames(record, this.records);
+    /** @type {Map<string, ModuleRecord>} what a stack frame's URL maps by, where a refresh made
+     * it other than the record: the first code of a refreshed instance, and each refresh's code */
+    this.stackViews = new Map();
+    /** @type {WeakMap<ModuleRecord, string>} the URL of each module's last refresh */
+    this.refreshUrls = new WeakMap();
+    this.refreshes = 0;
+    setEvaluating(() => this.running.size > 0);
+  }
+
+  /**
+   * The module a stack frame's script URL names, with the code that script ran.
+   * @param {string} url
+   */
+  stackView(url) {
+    return this.stackViews.get(url) ?? this.byUrl.get(url);
+  }
+
+  /**
+   * Puts a new version's function bodies in the running instance (see `refresh.mjs`): the
+   * record takes the new code, its running script keeps mapping its frames by the code it ran.
+   * @param {ModuleRecord} record
+   * @param {import("./refresh.mjs").RefreshPayload} plan
+   */
+  refresh(record, plan) {
+    const view = (/** @type {string} */ code) => /** @type {ModuleRecord} */ (Object.create(record, { code: { value: code } }));
+    const running = /** @type {Slots} */ (record.refresh).code;
+    if (!this.stackViews.has(record.url)) this.stackViews.set(record.url, view(running));
+    const sourceUrl = `${record.url}#hotnode-refresh-${++this.refreshes}`;
+    const count = applyRefresh(record, plan, record.codeHash, sourceUrl);
+    const previous = this.refreshUrls.get(record);
+    if (previous) this.stackViews.delete(previous);
+    this.refreshUrls.set(record, sourceUrl);
+    this.stackViews.set(sourceUrl, view(record.code));
+    return count;
   }
 
   /**
@@ -523,6 +563,9 @@ export class Registry {
     record.hot = instance.hot;
     record.module = instance.module;
     record.webpackModule = instance.webpackModule;
+    record.refresh = instance.refresh;
+    // The script a refresh patched is gone with its instance.
+    this.stackViews.delete(record.url);
     record.stale = false;
     record.pruned = false;
     if (record.order === -1) record.order = this.evaluatedCount++;
@@ -570,6 +613,7 @@ export class Registry {
       depsReady,
       wait,
       instance.webpackModule,
+      instance.makeSlots,
     );
     if (record.async) return started;
     const steps = /** @type {Generator<undefined, void, unknown>} */ (started);

@@ -137,7 +137,8 @@ export class StatusController {
     }
     // Code an app's own check() prepared stays part of it.
     if (takeStaged) this.prepared = new Map([...(this.prepared ?? []), ...this.takeStaged()]);
-    const outcome = await this.applyPrepared({});
+    // Refresh only here: in manual mode the app decides what applies, as with webpack.
+    const outcome = await this.applyPrepared({}, { refresh: !this.manual });
     if (outcome.type === "aborted" && outcome.plan) await this.engine.reload(outcome.plan, outcome.triggeredBy);
   }
 
@@ -210,8 +211,9 @@ export class StatusController {
   /**
    * Puts the prepared code in place and applies it with the invalidated modules.
    * @param {ApplyOptions} options
+   * @param {{ refresh?: boolean }} [how] see `Engine.applyUpdate`
    */
-  async applyPrepared(options) {
+  async applyPrepared(options, how) {
     const prepared = this.prepared ?? new Map();
     this.prepared = null;
     /** @type {ModuleRecord[]} */
@@ -230,7 +232,7 @@ export class StatusController {
     /** @type {Outcome} */
     let outcome;
     try {
-      outcome = await this.engine.applyUpdate([...changed, ...invalidated], invalidated, options, this.onPhase);
+      outcome = await this.engine.applyUpdate([...changed, ...invalidated], invalidated, options, this.onPhase, how);
     } catch (err) {
       // An apply() option callback threw, or the engine did: the update failed, the app runs on.
       await this.set("fail");

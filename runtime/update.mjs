@@ -68,6 +68,10 @@ export class Update {
     this.selfFailures = [];
     /** @type {string[]} `import()` boundaries replaced at their next import (`replaceAtNextImport`) */
     this.lazilyReplaced = [];
+    /** @type {ModuleRecord[]} modules whose running functions took new bodies (`refresh.mjs`) */
+    this.refreshedModules = [];
+    /** how many functions took a new body */
+    this.refreshed = 0;
     /** @type {Map<ModuleRecord, unknown>} ES modules that failed to re-evaluate, accepted by a
      * webpack `accept(dep)`: the error is that callback's (webpack evaluates the dependency in it) */
     this.depFailures = new Map();

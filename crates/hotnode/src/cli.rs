@@ -96,6 +96,9 @@ pub struct Options {
     /// (in `$HOTNODE_CACHE_DIR`, else `$XDG_CACHE_HOME/hotnode` or `~/.cache/hotnode`)
     #[arg(long)]
     pub no_cache: bool,
+    /// Apply no edit by refreshing function bodies: an edit nothing accepts restarts the app
+    #[arg(long)]
+    pub no_refresh: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

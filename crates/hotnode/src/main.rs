@@ -80,7 +80,8 @@ fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
         Some(root) => std::fs::canonicalize(root).with_context(|| format!("cannot use --root {}", root.display()))?,
         None => project_root::find(&entry),
     };
-    let store = ModuleStore::with_cache(Resolver::new(&invocation.conditions()).with_root(root), cache);
+    let mut store = ModuleStore::with_cache(Resolver::new(&invocation.conditions()).with_root(root), cache);
+    store.set_refresh(!invocation.options.no_refresh);
     let launch = Launch {
         node: invocation.options.node.clone(),
         node_args: invocation.node_args.clone(),

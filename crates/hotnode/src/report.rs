@@ -180,11 +180,14 @@ impl Reporter {
             Some((took, attached)) => format!(" in {took} of {attached} processes"),
             None => String::new(),
         };
-        self.info(&format!(
-            "{} changed: re-evaluated {reevaluated} {noun}{across}{by} in {}",
-            names,
-            self.paint("32", &format!("{ms:.1} ms"))
-        ));
+        let functions = total.refreshed_functions;
+        let refreshed = format!("refreshed {functions} {}", if functions == 1 { "function" } else { "functions" });
+        let what = match (reevaluated, total.refreshed.is_empty()) {
+            (0, false) => refreshed,
+            (_, false) => format!("{refreshed}, re-evaluated {reevaluated} {noun}"),
+            _ => format!("re-evaluated {reevaluated} {noun}"),
+        };
+        self.info(&format!("{} changed: {what}{across}{by} in {}", names, self.paint("32", &format!("{ms:.1} ms"))));
     }
 }
 

@@ -19,6 +19,9 @@ pub struct Outcome {
     pub accepted: Vec<String>,
     /// `import()` boundaries that run the new code at their next import.
     pub next_import: Vec<String>,
+    /// Modules whose running functions took new bodies, and how many functions.
+    pub refreshed: Vec<String>,
+    pub refreshed_functions: usize,
     pub failed: Vec<FailedModule>,
     /// The process's own time for the update (the longest, merged).
     pub ms: f64,
@@ -27,7 +30,10 @@ pub struct Outcome {
 impl Outcome {
     /// The process runs new code (a failure that no boundary accepted leaves it on the old).
     fn took(&self) -> bool {
-        self.failed.is_empty() || !self.accepted.is_empty() || !self.next_import.is_empty()
+        self.failed.is_empty()
+            || !self.accepted.is_empty()
+            || !self.next_import.is_empty()
+            || !self.refreshed.is_empty()
     }
 }
 
@@ -58,6 +64,11 @@ impl Finished {
             for path in outcome.next_import {
                 push_once(&mut total.next_import, path);
             }
+            for path in outcome.refreshed {
+                push_once(&mut total.refreshed, path);
+            }
+            // Each process refreshes the same functions: counted once.
+            total.refreshed_functions = total.refreshed_functions.max(outcome.refreshed_functions);
             for failure in outcome.failed {
                 if !total.failed.iter().any(|f| f.id == failure.id && f.message == failure.message) {
                     total.failed.push(failure);
@@ -172,6 +183,8 @@ mod tests {
             reevaluated: 2,
             accepted: accepted.iter().map(|a| a.to_string()).collect(),
             next_import: Vec::new(),
+            refreshed: Vec::new(),
+            refreshed_functions: 0,
             failed: failed
                 .iter()
                 .map(|f| FailedModule { id: f.to_string(), message: "boom".into(), stack: String::new() })

@@ -32,6 +32,7 @@ const FILES: &[(&str, &str)] = &[
     ("planner.mjs", include_str!("../../../runtime/planner.mjs")),
     ("processes.mjs", include_str!("../../../runtime/processes.mjs")),
     ("prompt.mjs", include_str!("../../../runtime/prompt.mjs")),
+    ("refresh.mjs", include_str!("../../../runtime/refresh.mjs")),
     ("protocol.mjs", include_str!("../../../runtime/protocol.mjs")),
     ("registry.mjs", include_str!("../../../runtime/registry.mjs")),
     ("resolve-url.mjs", include_str!("../../../runtime/resolve-url.mjs")),

@@ -254,13 +254,31 @@ impl Session {
                 self.peers.send_prepared(reply);
             }
             RuntimeMessage::Check { rid } => self.pending_checks.push((id, rid)),
-            RuntimeMessage::Updated { changed, reevaluated, accepted, next_import, failed, ms } => {
+            RuntimeMessage::Updated {
+                changed,
+                reevaluated,
+                accepted,
+                next_import,
+                refreshed,
+                refreshed_functions,
+                failed,
+                ms,
+            } => {
                 // In manual mode the app decides what to apply and when: nothing is retried for it.
                 if !self.launch.manual_apply {
-                    let taken = [accepted.as_slice(), next_import.as_slice()].concat();
+                    let taken = [accepted.as_slice(), next_import.as_slice(), refreshed.as_slice()].concat();
                     self.files.changes.note_outcome(&changed, &reevaluated, &taken, &failed);
                 }
-                let outcome = Outcome { changed, reevaluated: reevaluated.len(), accepted, next_import, failed, ms };
+                let outcome = Outcome {
+                    changed,
+                    reevaluated: reevaluated.len(),
+                    accepted,
+                    next_import,
+                    refreshed,
+                    refreshed_functions,
+                    failed,
+                    ms,
+                };
                 if let Some(finished) = self.rounds.updated(id, outcome) {
                     self.report_finished(finished);
                 }
@@ -270,7 +288,7 @@ impl Session {
                     self.report_finished(finished);
                 }
             }
-            RuntimeMessage::Restart { rid, path, reason, chain } => {
+            RuntimeMessage::Restart { rid, path, reason, chain, why: not_refreshed } => {
                 if let AppState::Restarting { .. } | AppState::Stopping { .. } = self.supervisor.state() {
                     // Already on its way: the other processes were told to go too.
                     if let Some(rid) = rid {
@@ -289,6 +307,10 @@ impl Session {
                 };
                 let why = match &process.role {
                     Some(role) => format!("{why} in {role} {}", process.pid),
+                    None => why,
+                };
+                let why = match not_refreshed {
+                    Some(not_refreshed) => format!("{why}; not refreshed: {not_refreshed}"),
                     None => why,
                 };
                 if !self.launch.restart {

@@ -54,6 +54,20 @@ pub struct ModulePayload<'a> {
     /// The source phase the module uses, which only some nodes parse.
     #[serde(rename = "sourcePhase", skip_serializing_if = "Option::is_none")]
     pub source_phase: Option<&'a SourcePhase>,
+    /// Names this version's code (a refresh plan names the one it was made from).
+    #[serde(rename = "codeHash")]
+    pub code_hash: &'a str,
+    /// The new version changes only the bodies of functions with refresh slots: how to put them
+    /// in the running instance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<&'a RefreshPayload>,
+}
+
+/// A refresh plan (`hotnode_transform::RefreshPlan`) and the version it was made from.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefreshPayload {
+    pub from: String,
+    pub chunks: Vec<hotnode_transform::RefreshChunk>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -129,6 +143,11 @@ pub enum RuntimeMessage {
         /// `import()` boundaries (hot-hook's): replaced when next imported, not re-evaluated now.
         #[serde(default, rename = "nextImport")]
         next_import: Vec<String>,
+        /// Modules whose running functions took new bodies (no accept code, see `refresh.mjs`).
+        #[serde(default)]
+        refreshed: Vec<String>,
+        #[serde(default, rename = "refreshedFunctions")]
+        refreshed_functions: usize,
         failed: Vec<FailedModule>,
         ms: f64,
     },
@@ -139,6 +158,9 @@ pub enum RuntimeMessage {
         path: String,
         reason: RestartReason,
         chain: Vec<String>,
+        /// Why a change nothing accepts could not be refreshed either.
+        #[serde(default)]
+        why: Option<String>,
     },
     Invalidate {
         path: String,
@@ -343,6 +365,15 @@ mod tests {
                 )]),
                 typeless_package: Some("/app/package.json".into()),
                 source_phase: None,
+                code_hash: "00000000000000ab",
+                refresh: Some(&RefreshPayload {
+                    from: "00000000000000aa".into(),
+                    chunks: vec![hotnode_transform::RefreshChunk {
+                        slots: vec![0],
+                        names: vec!["function handler".into()],
+                        code: "[\n\n(function handler() {}),\n]".into(),
+                    }],
+                }),
             })
             .unwrap(),
         );

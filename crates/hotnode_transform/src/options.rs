@@ -47,6 +47,9 @@ pub struct TransformOptions {
     /// Lines the runtime's function wrapper puts before the body (`new AsyncFunction(...)`
     /// adds two): the source map is shifted by as many lines so positions stay exact.
     pub wrapper_header_lines: u32,
+    /// Give the module's functions refresh slots (`refresh_slots.rs`), so that an edit of their
+    /// bodies alone applies in the running app (`--no-refresh` turns it off).
+    pub refresh: bool,
 }
 
 impl TransformOptions {
@@ -60,6 +63,7 @@ impl TransformOptions {
             decorator_metadata: false,
             detect_module: false,
             wrapper_header_lines: 2,
+            refresh: false,
         }
     }
 }

@@ -23,6 +23,7 @@ use crate::import_phase::{check_import_phases, lower_source_phase};
 use crate::import_spans::map_import_reads;
 use crate::import_steps::{has_top_level_await, step_imports};
 use crate::options::{ModuleFormat, TransformOptions};
+use crate::refresh_slots::add_refresh_slots;
 use crate::standard_decorators::reject_standard_decorators;
 use crate::webpack_module::{give_webpack_module, webpack_hot_in_scope};
 
@@ -160,6 +161,11 @@ pub fn transform(source: &str, options: &TransformOptions) -> Result<Transformed
         "__vite_ssr_dynamic_import__"
     };
     route_direct_evals(&mut program, &allocator, import_function);
+    // Last: the guards go into the bodies as they will run, and no pass after rewrites the
+    // evaluator's direct `eval` (new bodies are already in module form).
+    if options.refresh {
+        add_refresh_slots(&mut program, &allocator);
+    }
     // A `#!` line is allowed only at the very start of a file; the code becomes a function
     // body (after a `"use strict"` line for ES modules), where it is a syntax error.
     program.hashbang = None;

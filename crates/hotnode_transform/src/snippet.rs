@@ -4,7 +4,7 @@
 //! (printing the module's comments inside it, mapping it to the wrong lines).
 
 use oxc::allocator::{Allocator, Vec as ArenaVec};
-use oxc::ast::ast::{Argument, Expression, Statement};
+use oxc::ast::ast::{Argument, Expression, FunctionBody, Statement};
 use oxc::ast::builder::AstBuilder;
 use oxc::ast_visit::VisitMut;
 use oxc::parser::Parser;
@@ -40,4 +40,28 @@ pub fn runtime_call<'a>(
     let arguments = ArenaVec::from_iter_in([Argument::from(argument), Argument::from(text)], &allocator);
     let callee = Expression::new_identifier(span, allocator.alloc_str(callee), &ast);
     Expression::new_call_expression(span, callee, None, arguments, false, &ast)
+}
+
+/// The body of `function () { text }`: for code that is valid only inside a function (`return`,
+/// `this`, `arguments`, `new.target`).
+pub fn function_body<'a>(allocator: &'a Allocator, text: &str) -> oxc::allocator::Box<'a, FunctionBody<'a>> {
+    let text = allocator.alloc_str(&format!("(function () {{ {text}\n}});"));
+    let mut program = Parser::new(allocator, text, SourceType::mjs()).parse().program;
+    let Some(Statement::ExpressionStatement(statement)) = program.body.pop() else {
+        unreachable!("a function body snippet parses as one statement")
+    };
+    let Expression::ParenthesizedExpression(parenthesized) = statement.unbox().expression else {
+        unreachable!("a parenthesized function")
+    };
+    let Expression::FunctionExpression(function) = parenthesized.unbox().expression else {
+        unreachable!("a function expression")
+    };
+    let mut body = function.unbox().body.expect("a function with a body");
+    NoSpans.visit_function_body(&mut body);
+    body
+}
+
+/// The one statement of `text`, valid inside a function.
+pub fn statement_in_function<'a>(allocator: &'a Allocator, text: &str) -> Statement<'a> {
+    function_body(allocator, text).statements.pop().expect("a snippet is one statement")
 }

@@ -1,6 +1,6 @@
 //! Fixture snapshots: each file in `fixtures/` is transformed with options chosen by its name
 //! (`.cjs` is CommonJS, `.json` JSON, names containing `decorators` enable legacy decorators
-//! with metadata) and the output code and facts are snapshotted. The inline source map is
+//! with metadata, names containing `refresh` get refresh slots) and the output code and facts are snapshotted. The inline source map is
 //! checked separately (it is base64 and would make the snapshots unreadable).
 
 use std::path::Path;
@@ -19,6 +19,7 @@ fn options_for(path: &Path) -> TransformOptions {
         options.legacy_decorators = true;
         options.decorator_metadata = true;
     }
+    options.refresh = name.contains("refresh");
     options
 }
 

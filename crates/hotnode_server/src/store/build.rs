@@ -6,17 +6,25 @@ use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::Arc;
 
-use hotnode_transform::{JsxSettings, ModuleFormat, TransformOptions, transform};
+use hotnode_transform::{JsxSettings, ModuleFormat, TransformOptions, plan_refresh, transform};
 
 use super::{Caching, LoadError, ModuleStore, StoredModule};
-use crate::protocol::{FailureKind, ModulePayload, TargetJson};
+use crate::protocol::{FailureKind, ModulePayload, RefreshPayload, TargetJson};
 use crate::resolve::{ImportKind, Target, file_url};
 use crate::transform_cache::CacheKey;
 
 impl ModuleStore {
-    pub(super) fn build(&self, path: &Path, source: &str, caching: Caching) -> Result<StoredModule, LoadError> {
+    /// `previous`: the version the app runs, when this is a save of it (for a refresh plan).
+    pub(super) fn build(
+        &self,
+        path: &Path,
+        source: &str,
+        caching: Caching,
+        previous: Option<&Previous>,
+    ) -> Result<StoredModule, LoadError> {
         let url = file_url(path);
         let mut options = TransformOptions::new(path, url.clone(), self.format_of(path));
+        options.refresh = self.refresh;
         let detects =
             if options.format == ModuleFormat::Cjs && matches!(path.extension().and_then(|e| e.to_str()), Some("js")) {
                 self.resolver.detects_format(path)
@@ -86,8 +94,16 @@ impl ModuleStore {
                 attributes.insert(import.specifier.clone(), import.attributes.clone());
             }
         }
+        let code_hash = code_hash(&out.code);
+        // Only the edited module's two versions are compared: the cost of a save, not of the app.
+        let refresh = previous.filter(|p| p.format == out.format).and_then(|previous| {
+            let plan = plan_refresh(&previous.code, &out.code, out.format)?;
+            Some(RefreshPayload { from: previous.code_hash.clone(), chunks: plan.chunks })
+        });
         let id = path.to_string_lossy();
         let payload = ModulePayload {
+            code_hash: &code_hash,
+            refresh: refresh.as_ref(),
             id: &id,
             url: &url,
             format: out.format,
@@ -154,4 +170,30 @@ pub(super) fn content_hash(source: &str) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     source.hash(&mut hasher);
     hasher.finish()
+}
+
+/// The hash a refresh plan names the version it was made from by (see `runtime/refresh.mjs`).
+fn code_hash(code: &str) -> String {
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(code.as_bytes()))
+}
+
+/// The stored version of a module, as the runtime has it.
+pub(super) struct Previous {
+    code: String,
+    code_hash: String,
+    format: ModuleFormat,
+}
+
+impl Previous {
+    pub(super) fn of(stored: &StoredModule) -> Option<Previous> {
+        #[derive(serde::Deserialize)]
+        struct Code {
+            code: String,
+            #[serde(rename = "codeHash")]
+            code_hash: String,
+            format: ModuleFormat,
+        }
+        let Code { code, code_hash, format } = serde_json::from_str(&stored.json).ok()?;
+        Some(Previous { code, code_hash, format })
+    }
 }

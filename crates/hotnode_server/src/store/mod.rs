@@ -15,7 +15,7 @@ mod build;
 mod load_error;
 mod walk;
 
-use build::content_hash;
+use build::{Previous, content_hash};
 pub use load_error::{LoadError, read_source};
 use walk::Walk;
 
@@ -55,6 +55,9 @@ pub struct ModuleStore {
     /// The modules with an import that did not resolve.
     unresolved: HashSet<PathBuf>,
     cache: TransformCache,
+    /// Modules get refresh slots, and a new version that changes only function bodies carries
+    /// how to put them in the running instance (`hotnode_transform::plan_refresh`).
+    refresh: bool,
 }
 
 /// Whether a build may use the disk cache.
@@ -70,7 +73,12 @@ impl ModuleStore {
     }
 
     pub fn with_cache(resolver: Resolver, cache: TransformCache) -> Self {
-        Self { resolver, modules: HashMap::new(), unresolved: HashSet::new(), cache }
+        Self { resolver, modules: HashMap::new(), unresolved: HashSet::new(), cache, refresh: true }
+    }
+
+    /// `--no-refresh`: no slots, no refresh plans (before the first module is built).
+    pub fn set_refresh(&mut self, refresh: bool) {
+        self.refresh = refresh;
     }
 
     /// The app has started: the disk cache may write now.
@@ -129,7 +137,8 @@ impl ModuleStore {
         if content_hash(&source) == stored.hash {
             return Refresh::Unchanged;
         }
-        match self.build(path, &source, Caching::Skip) {
+        let previous = Previous::of(stored);
+        match self.build(path, &source, Caching::Skip, previous.as_ref()) {
             Ok(module) => {
                 self.put(path.to_path_buf(), module);
                 Refresh::Changed
@@ -230,7 +239,7 @@ impl ModuleStore {
         let mut changed = Vec::new();
         for path in candidates {
             let Ok(source) = read_source(&path) else { continue };
-            let Ok(module) = self.build(&path, &source, Caching::Skip) else { continue };
+            let Ok(module) = self.build(&path, &source, Caching::Skip, None) else { continue };
             if self.modules.get(&path).is_some_and(|old| old.json != module.json) {
                 self.put(path.clone(), module);
                 changed.push(path);
@@ -291,7 +300,7 @@ impl ModuleStore {
 
     fn read_and_build(&self, path: &Path) -> Result<StoredModule, LoadError> {
         let source = read_source(path)?;
-        self.build(path, &source, Caching::Use)
+        self.build(path, &source, Caching::Use, None)
     }
 }
 
