@@ -53,3 +53,27 @@ export function missingAppFile(err, specifier, parentURL, isAppFile) {
 export function wantsBridge(url, conditions, isAppFile) {
   return url.startsWith("file:") && !conditions?.includes("require") && isAppFile(fileURLToPath(url));
 }
+
+/** How a package asks whether it runs under hot-hook's loader (AdonisJS's container re-imports
+ * a controller on each call then, so that an edit of it is served). */
+const HOT_PRESENCE = ['"hot" in import.meta', "'hot' in import.meta"];
+
+/**
+ * What hot-hook's loader gives every module, packages too: an `import.meta.hot`. A package ES
+ * module that asks for it gets one, without HMR of its own (a package is never replaced), put
+ * on its first line so that its other lines keep their numbers. Any other module loads as node
+ * loads it.
+ * @param {string} url
+ * @param {{ format?: string | null, source?: unknown }} loaded what node's own `load` gave
+ */
+export function withPackageHot(url, loaded) {
+  const source = loaded.source;
+  if (loaded.format !== "module" || !url.startsWith("file:") || !inNodeModules(url) || source == null) return loaded;
+  const bytes = /** @type {string | Uint8Array} */ (source);
+  const text = typeof bytes === "string" ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (!HOT_PRESENCE.some((pattern) => text.includes(pattern))) return loaded;
+  const code = text.toString();
+  const hot = 'import.meta.hot = { boundary: { with: { hot: "true" } }, data: {}, accept() {}, dispose() {}, decline() {}, invalidate() {}, on() {}, off() {}, send() {} };';
+  const shebang = code.startsWith("#!") ? code.indexOf("\n") + 1 : 0;
+  return { ...loaded, source: shebang && shebang > 0 ? `${code.slice(0, shebang)}${hot}${code.slice(shebang)}` : `${hot}${code}` };
+}

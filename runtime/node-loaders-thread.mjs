@@ -4,7 +4,7 @@
  * (`module.register`, Node 20): it asks the app's main thread, which holds the modules, for the
  * bridge of an app file.
  */
-import { appFiles, missingAppFile, wantsBridge } from "./app-files.mjs";
+import { appFiles, missingAppFile, wantsBridge, withPackageHot } from "./app-files.mjs";
 
 
 /** @type {import("node:worker_threads").MessagePort} */
@@ -32,7 +32,7 @@ export function initialize(data) {
  * @param {(url: string, context?: object) => Promise<object>} nextLoad
  */
 export async function load(url, context, nextLoad) {
-  if (!wantsBridge(url, context.conditions, isAppFile)) return nextLoad(url, context);
+  if (!wantsBridge(url, context.conditions, isAppFile)) return withPackageHot(url, await nextLoad(url, context));
   const answer = await ask({ url, attributes: context.importAttributes });
   if (answer.error) throw nodeError(answer.error);
   if (answer.source == null) return nextLoad(url, context);

@@ -22,7 +22,7 @@ import module, { Module, isBuiltin, syncBuiltinESMExports } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel } from "node:worker_threads";
-import { appFiles, appLoaders, inNodeModules, missingAppFile, wantsBridge } from "./app-files.mjs";
+import { appFiles, appLoaders, inNodeModules, missingAppFile, wantsBridge, withPackageHot } from "./app-files.mjs";
 import { checkDynamicAttributes } from "./attributes.mjs";
 import { isCommonJs } from "./module-record.mjs";
 
@@ -62,7 +62,7 @@ export function serveNodeLoaders(registry, runtimeDir) {
       },
       /** @param {string} url @param {{ conditions?: string[], importAttributes?: object }} context @param {(url: string, context: object) => object} nextLoad */
       load(url, context, nextLoad) {
-        if (!wantsBridge(url, context.conditions, isAppFile)) return nextLoad(url, context);
+        if (!wantsBridge(url, context.conditions, isAppFile)) return withPackageHot(url, nextLoad(url, context));
         const source = bridgeSource(registry, registry.fetchSync(fileURLToPath(url), null), context.importAttributes);
         return source === null ? nextLoad(url, context) : { format: "module", source, shortCircuit: true };
       },

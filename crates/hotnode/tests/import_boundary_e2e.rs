@@ -83,3 +83,38 @@ fn package_json_hot_hook_boundaries_make_a_plain_import_a_boundary() {
     assert!(line.contains("the next import() of app/controllers/users.js runs the new code"), "{line}");
     assert!(body_with(port, "users v2").ends_with(&pid), "the same process");
 }
+
+#[test]
+fn a_package_that_asks_for_import_meta_hot_gets_one_and_re_imports_as_under_hot_hook() {
+    // AdonisJS's container (@adonisjs/fold) keeps a controller it imported unless `"hot" in
+    // import.meta` in its own module, as under hot-hook's loader, which gives packages one too.
+    let app = TempApp::new(
+        "package-hot",
+        &[
+            ("package.json", r#"{ "type": "module", "hotHook": { "boundaries": ["./controllers/*.js"] } }"#),
+            ("node_modules/container/package.json", r#"{ "name": "container", "type": "module", "main": "index.js" }"#),
+            (
+                "node_modules/container/index.js",
+                "export function lazy(importFn) {\n  let cached = null;\n  return async () => {\n    if (!cached || \"hot\" in import.meta) cached = (await importFn()).default;\n    return cached;\n  };\n}\nexport const sees = typeof import.meta.hot?.boundary;\n",
+            ),
+            ("node_modules/plain/package.json", r#"{ "name": "plain", "type": "module", "main": "index.js" }"#),
+            ("node_modules/plain/index.js", "export const hot = typeof import.meta.hot;\n"),
+            (
+                "main.js",
+                "import http from 'node:http';\nimport { lazy, sees } from 'container';\nimport { hot } from 'plain';\nconst users = lazy(() => import('./controllers/users.js'));\nconst server = http.createServer(async (req, res) => {\n  const Users = await users();\n  res.end(`${new Users().index()} ${sees} ${hot} pid ${process.pid}`);\n});\nserver.listen(Number(process.env.PORT), () => console.log('LISTENING'));\n",
+            ),
+            ("controllers/users.js", "export default class Users { index() { return 'users v1'; } }\n"),
+        ],
+    );
+    let port = free_port();
+    let mut run = hotnode_with_env(&app, &["main.js"], &[("PORT", &port.to_string())]);
+    run.expect("LISTENING");
+    // Only a package that asks whether it has one has one.
+    let pid = body_with(port, "users v1 object undefined").split_whitespace().last().unwrap().to_string();
+    app.write(
+        "controllers/users.js",
+        "import { hot } from 'plain';\nexport default class Users { index() { return `users v2 ${hot}`; } }\n",
+    );
+    run.expect("users.js changed");
+    assert!(body_with(port, "users v2 undefined").ends_with(&pid), "the same process");
+}
