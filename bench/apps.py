@@ -9,7 +9,10 @@ children's values, so every one is evaluated), and four small parts with a job e
 - hubs imports 100 users, each importing hub, and prints `OUT h <hub>`: main accepts
   "./hubs.js", so an edit of hub re-evaluates hub, its 100 importers and hubs (the "hub edit");
 - big is a 64 KB module printed by bigprobe as `OUT b <value>` (the memory run edits it);
-- epoch is imported by main, which nothing accepts: an edit restarts the app (the "restart").
+- epoch is imported by main, which nothing accepts: an edit restarts the app (the "restart");
+- handler exports the function main's server answers `/h` with, and nothing accepts it either:
+  an edit of its body alone is the "handler edit" of an app without accept code (hotnode
+  refreshes it in place, docs/REFRESH.md); main prints the server's port as `PORT <n>`.
 
 main prints `READY <tree> <epoch>` once every module has been evaluated: the start is timed
 to that line. Specifiers name `.js` files also in TypeScript, as tsc's users write them. In
@@ -56,6 +59,15 @@ def big_module(lang: str, value: int) -> str:
         size += len(row)
     declare = "exports.table =" if lang == "cjs" else f"export const table{kind} ="
     return f"{declare} [\n{''.join(rows)}];\n" + value_module(lang, "value", value)
+
+
+def handler_module(lang: str, value: int) -> str:
+    """A request handler as an app without HMR code writes one; the edit changes its body only."""
+    req = "req: { url?: string }" if lang == "ts" else "req"
+    body = f'  const greeting = "H";\n  return `${{greeting}} {value} ${{req.url}}`;\n'
+    if lang == "cjs":
+        return f"exports.handle = function handle({req}) {{\n{body}}};\n"
+    return f"export function handle({req}){': string' if lang == 'ts' else ''} {{\n{body}}}\n"
 
 
 def fields(lang: str) -> str:
@@ -115,6 +127,7 @@ def generate(root: str, n: int, lang: str) -> None:
     write(f"{root}/big.{ext}", big_module(lang, 0))
     write(f"{root}/bigprobe.{ext}", imports(lang, [("value", "value")], f"./big.{spec}") + 'console.log("OUT b " + value);\n')
     write(f"{root}/epoch.{ext}", value_module(lang, "epoch", 0))
+    write(f"{root}/handler.{ext}", handler_module(lang, 0))
     write(f"{root}/package.json", '{ "type": "module", "private": true }\n')
     if typed:
         write(f"{root}/tsconfig.json", '{ "compilerOptions": { "target": "es2022", "module": "nodenext", '
@@ -123,11 +136,12 @@ def generate(root: str, n: int, lang: str) -> None:
         write(f"{root}/main.{ext}", """const http = require("node:http");
 const { value: tree } = require("./mods/m0.cjs");
 const { epoch } = require("./epoch.cjs");
+const { handle } = require("./handler.cjs");
 require("./probe.cjs");
 require("./hubs.cjs");
 require("./bigprobe.cjs");
-const server = http.createServer((req, res) => res.end(String(tree)));
-server.listen(0);
+const server = http.createServer((req, res) => res.end(req.url === "/h" ? handle(req) : String(tree)));
+server.listen(0, () => console.log(`PORT ${server.address().port}`));
 console.log(`READY ${tree} ${epoch}`);
 module.hot?.accept(["./probe.cjs", "./hubs.cjs", "./bigprobe.cjs"], () => {
   require("./probe.cjs");
@@ -139,11 +153,12 @@ module.hot?.accept(["./probe.cjs", "./hubs.cjs", "./bigprobe.cjs"], () => {
     write(f"{root}/main.{ext}", f"""import http from "node:http";
 import {{ value as tree }} from "./mods/m0.js";
 import {{ epoch }} from "./epoch.js";
+import {{ handle }} from "./handler.js";
 import "./probe.js";
 import "./hubs.js";
 import "./bigprobe.js";
-const server = http.createServer((req, res) => res.end(String(tree)));
-server.listen(0);
+const server = http.createServer((req, res) => res.end(req.url === "/h" ? handle(req) : String(tree)));
+server.listen(0, () => console.log(`PORT ${{server.address().port}}`));
 console.log(`READY ${{tree}} ${{epoch}}`);
 import.meta.hot?.accept(["./probe.js", "./hubs.js", "./bigprobe.js"], () => {{}});
 """)

@@ -5,6 +5,7 @@ line on a thread, and stamps each line with the monotonic clock when it arrived.
 timed from the write() that made them to the line that shows the new value.
 """
 import math
+import http.client
 import os
 import signal
 import statistics
@@ -57,6 +58,10 @@ class Run:
                     why = "its output ended" if self.ended else f"nothing in {timeout:g} s"
                     raise Timeout(f"no line {wanted!r} ({why}; last lines: {tail})")
                 self.cond.wait(left)
+
+    def last_line_starting(self, prefix: str):
+        with self.cond:
+            return next((text for _, text in reversed(self.lines) if text.startswith(prefix)), None)
 
     def stop(self) -> None:
         try:
@@ -113,3 +118,22 @@ def summary(values: list) -> dict:
     s = sorted(values)
     return {"n": len(s), "median": statistics.median(s), "p95": s[max(0, math.ceil(0.95 * len(s)) - 1)],
             "min": s[0], "max": s[-1]}
+
+
+def poll_body(port: int, path: str, wanted: str, timeout: float) -> float:
+    """When GET `path` first answers `wanted` (polled every millisecond, as a user's reload)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            conn.request("GET", path)
+            last = conn.getresponse().read().decode("utf-8", "replace")
+            if last == wanted:
+                return time.monotonic()
+        except OSError as e:
+            last = f"({e})"
+        finally:
+            conn.close()
+        time.sleep(0.001)
+    raise Timeout(f"no answer {wanted!r} from {path} within {timeout:g} s (last: {last!r})")

@@ -72,16 +72,27 @@ export class Slots extends Array {
   }
 
   /**
-   * The guard's slow path: the function's first run, or a call of a replaced one.
+   * The guard's slow path: the function's first run (false), or a call of a replaced one (true:
+   * the guard then passes the call on with `call`).
    * @param {number} n
-   * @returns {Function | undefined}
    */
   enter(n) {
-    const value = this[n];
-    if (typeof value === "function") return value;
+    if (typeof this[n] === "function") return true;
     if (booting || evaluating()) this.boot.add(n);
     this[n] = RAN;
-    return undefined;
+    return false;
+  }
+
+  /**
+   * Runs the new function of slot `n` as the old one was called.
+   * @param {number} n
+   * @param {unknown} self `this` (null from an arrow function, whose new one has the module's)
+   * @param {ArrayLike<unknown>} args
+   * @param {Function} [newTarget]
+   */
+  call(n, self, args, newTarget) {
+    const fn = /** @type {Function} */ (this[n]);
+    return newTarget ? Reflect.construct(fn, args, newTarget) : Reflect.apply(fn, self, args);
   }
 }
 

@@ -2,10 +2,12 @@
 //! modules that throw, deleted and restored files, imports added and removed (cycles among
 //! them; an import of a deleted file is one written before its file), the folder `lib/` (two
 //! of the modules) deleted and made again, edits of package.json and tsconfig.json (a
-//! restart), and a symbolic link switched between two files (`ln -sf`, a restart) or its
-//! targets edited. After each edit, once hotnode and the app are quiet: hotnode is alive, has
+//! restart), a symbolic link switched between two files (`ln -sf`, a restart) or its
+//! targets edited, and edits of a module nothing accepts (`h.js`): of a function's body only (a
+//! refresh, docs/REFRESH.md), of a function that ran at the start, or of its top level (both
+//! restarts). After each edit, once hotnode and the app are quiet: hotnode is alive, has
 //! not panicked, and has named the file of every error the edit made. At the end every file is
-//! made good again, and the app must run exactly what is on disk.
+//! made good again, and the app must run exactly what is on disk (also the refreshed body).
 //!
 //! `cargo test` runs a fixed seed and a few cases. More, with a fresh seed each run:
 //! `HOTNODE_FUZZ_CASES=200 HOTNODE_FUZZ_SEED=random cargo test --release --test fuzz_e2e -- --nocapture`
@@ -21,7 +23,16 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRu
 use support::{Running, TempApp, hotnode};
 
 const MODULES: usize = 5;
-const MAIN: &str = "import \"./m0.js\";\nimport \"./m1.js\";\nimport \"./cfg.js\";\nimport.meta.hot.accept();\nsetInterval(() => {}, 1 << 30);\n";
+/// main.js accepts what it imports but h.js: an edit of h.js is refreshed or restarts.
+const MAIN: &str = "import \"./m0.js\";\nimport \"./m1.js\";\nimport \"./cfg.js\";\nimport \"./h.js\";\nimport.meta.hot.accept([\"./m0.js\", \"./m1.js\", \"./cfg.js\"]);\nprocess.on(\"SIGUSR2\", () => console.log(\"BODY \" + globalThis.body()));\nconsole.log(\"PID \" + process.pid);\nsetInterval(() => {}, 1 << 30);\n";
+
+/// h.js: `body` runs only when asked (SIGUSR2), `setup` at the start.
+fn h_text(versions: [usize; 3]) -> String {
+    let [body, setup, top] = versions;
+    format!(
+        "export function body() {{ return \"h b{body}\"; }}\nexport function setup() {{ return \"s{setup}\"; }}\nconsole.log(\"RAN h \" + setup() + \" t{top}\");\nglobalThis.body = body;\n"
+    )
+}
 const PACKAGE: &str = r#"{ "type": "module" }"#;
 const TSCONFIG: &str = r#"{ "compilerOptions": { "target": "es2022" } }"#;
 
@@ -65,6 +76,11 @@ enum Op {
     /// A new version of one of cfg.js's targets (hot if it is the one linked).
     EditLinkTarget {
         which: usize,
+    },
+    /// h.js: a new body of `body` (refreshed), of `setup` (ran at the start: a restart), or a
+    /// new top level (a restart).
+    EditH {
+        part: usize,
     },
 }
 
@@ -130,6 +146,8 @@ struct Model {
     /// Which of `LINK_TARGETS` cfg.js points at, and each one's version.
     linked: usize,
     link_versions: [usize; 2],
+    /// h.js's `body`, `setup` and top-level versions.
+    h: [usize; 3],
 }
 
 impl Model {
@@ -143,6 +161,7 @@ impl Model {
             crashed: false,
             linked: 0,
             link_versions: [0, 0],
+            h: [0, 0, 0],
         }
     }
 
@@ -198,6 +217,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::EditTsconfig),
         1 => Just(Op::SwitchLink),
         1 => (0..2usize).prop_map(|which| Op::EditLinkTarget { which }),
+        2 => (0..3usize).prop_map(|part| Op::EditH { part }),
     ]
 }
 
@@ -231,6 +251,7 @@ fn check_sequence(ops: &[Op], case: usize) -> Result<(), TestCaseError> {
         ("main.js".into(), MAIN.into()),
         ("cfg.a.js".into(), link_target_text(0, 0)),
         ("cfg.b.js".into(), link_target_text(1, 0)),
+        ("h.js".into(), h_text([0, 0, 0])),
     ];
     for (m, content) in model.files.iter().enumerate() {
         files.push((file_of(m), content.as_ref().unwrap().render(m)));
@@ -239,7 +260,7 @@ fn check_sequence(ops: &[Op], case: usize) -> Result<(), TestCaseError> {
     let app = TempApp::new(&format!("fuzz-{case}"), &file_refs);
     std::os::unix::fs::symlink("cfg.a.js", app.dir.join("cfg.js")).unwrap();
     let mut run = hotnode(&app, &["main.js"]);
-    run.expect_each(&["RAN m0 v0", "RAN m1 v0", "RAN cfg a v0"]);
+    run.expect_each(&["RAN m0 v0", "RAN m1 v0", "RAN cfg a v0", "RAN h s0 t0", "PID "]);
     model.known.extend(model.reachable());
     let idle = Duration::from_millis(150);
 
@@ -312,8 +333,12 @@ fn check_sequence(ops: &[Op], case: usize) -> Result<(), TestCaseError> {
                 model.link_versions[which] = version;
                 app.write(&format!("cfg.{}.js", LINK_TARGETS[which]), &link_target_text(which, version));
             }
+            Op::EditH { part } => {
+                model.h[part] = model.version();
+                app.write("h.js", &h_text(model.h));
+            }
         }
-        let restarts = matches!(op, Op::EditConfig | Op::EditTsconfig | Op::SwitchLink);
+        let restarts = matches!(op, Op::EditConfig | Op::EditTsconfig | Op::SwitchLink | Op::EditH { part: 1 | 2 });
         for (m, before) in before.iter().enumerate() {
             let after = model.files[m].as_ref().map(|c| c.render(m));
             if after != *before {
@@ -331,6 +356,12 @@ fn check_sequence(ops: &[Op], case: usize) -> Result<(), TestCaseError> {
         let lines = quiet(&run, from, idle, min);
         prop_assert!(run.child.try_wait().unwrap().is_none(), "hotnode ended after {op:?}:\n{}", run.output());
         prop_assert!(!lines.iter().any(|l| l.contains("panicked")), "hotnode panicked after {op:?}:\n{}", run.output());
+        if let (Op::EditH { part }, false) = (op, model.crashed) {
+            let expected =
+                ["h.js changed: refreshed 1 function", "ran while the app started", "more than function bodies"];
+            let said = lines.iter().any(|l| l.contains(expected[*part]));
+            prop_assert!(said, "no {:?} after {op:?}:\n{}", expected[*part], run.output());
+        }
         if let Some((m, how)) = made_bad {
             let changed = model.files[m].as_ref().map(|c| c.render(m)) != before[m];
             let must_say = match how {
@@ -346,7 +377,9 @@ fn check_sequence(ops: &[Op], case: usize) -> Result<(), TestCaseError> {
             .iter()
             .enumerate()
             .any(|(m, b)| model.files[m].as_ref().map(|c| c.render(m)) != *b && model.files[m].is_some());
-        let wrote = wrote || matches!(op, Op::EditLinkTarget { which } if *which == model.linked);
+        let wrote = wrote
+            || matches!(op, Op::EditLinkTarget { which } if *which == model.linked)
+            || matches!(op, Op::EditH { .. });
         if restarts || (model.crashed && wrote) {
             model.known.clear();
             model.crashed = model.start_fails();
@@ -378,6 +411,18 @@ fn check_sequence(ops: &[Op], case: usize) -> Result<(), TestCaseError> {
     let last = output.lines().rfind(|l| l.starts_with("RAN cfg "));
     let expected = format!("RAN cfg {} v{}", LINK_TARGETS[model.linked], model.link_versions[model.linked]);
     prop_assert_eq!(last, Some(expected.as_str()), "cfg.js after {:?}:\n{}", ops, output);
+    let last = output.lines().rfind(|l| l.starts_with("RAN h "));
+    let expected = format!("RAN h s{} t{}", model.h[1], model.h[2]);
+    prop_assert_eq!(last, Some(expected.as_str()), "h.js after {:?}:\n{}", ops, output);
+    // The body the app registered at its start runs the one on disk.
+    let pid: i32 =
+        output.lines().rfind(|l| l.starts_with("PID ")).and_then(|l| l[4..].trim().parse().ok()).expect("a PID line");
+    let from = output.lines().count();
+    // SAFETY: kill(2) of the app's process, which this test started (through hotnode).
+    unsafe { libc::kill(pid, libc::SIGUSR2) };
+    let lines = quiet(&run, from, Duration::from_millis(150), Duration::from_millis(150));
+    let expected = format!("BODY h b{}", model.h[0]);
+    prop_assert!(lines.iter().any(|l| l == &expected), "no {expected:?} after {ops:?}:\n{}", run.output());
     Ok(())
 }
 

@@ -218,10 +218,11 @@ impl Finder<'_> {
     }
 }
 
-/// `N` of a guard `if (__hotnode_r__[N] !== 2) ...`.
+/// `N` of a guard `if (__hotnode_r__[N] !== 2 && ...) ...`.
 fn guard_slot(statement: &Statement) -> Option<u32> {
     let Statement::IfStatement(guard) = statement else { return None };
-    let Expression::BinaryExpression(test) = &guard.test else { return None };
+    let Expression::LogicalExpression(both) = &guard.test else { return None };
+    let Expression::BinaryExpression(test) = &both.left else { return None };
     let BinaryExpression { left: Expression::ComputedMemberExpression(member), .. } = &**test else { return None };
     let Expression::Identifier(object) = &member.object else { return None };
     let Expression::NumericLiteral(n) = &member.expression else { return None };

@@ -7,12 +7,14 @@
 //! slot `N` and, as the first statement of its body, a guard:
 //!
 //! ```js
-//! if (__hotnode_r__[N] !== 2) { const __hotnode_f__ = __hotnode_r__.enter(N); if (__hotnode_f__) return __hotnode_f__.apply(this, arguments); }
+//! if (__hotnode_r__[N] !== 2 && __hotnode_r__.enter(N)) return __hotnode_r__.call(N, this, arguments, new.target);
 //! ```
 //!
-//! Slot `N` reads 2 once the function has run (the runtime notes whether that was while the app
-//! started), and holds the new function once an edit replaced the body: the old function, the
-//! one a framework registered, then runs the new code. The module's first statement makes the
+//! Slot `N` reads 2 once the function has run (`enter` notes whether that was while the app
+//! started), and holds the new function once an edit replaced the body (`enter` is true then):
+//! the old function, the one a framework registered, then runs the new code. The guard is
+//! short on purpose: every function of every module carries it, and its text is sent, parsed
+//! and compiled at each start. The module's first statement makes the
 //! slots and an evaluator of code in the module's scope (a direct `eval`, where the new bodies
 //! are compiled):
 //!
@@ -70,13 +72,13 @@ struct Slots<'a> {
     declared_as: Option<Ident<'a>>,
 }
 
-/// How a guarded function passes its call on.
+/// How a guarded function passes its call on (the runtime's `Slots.call`).
 enum Pass {
-    /// `f.apply(this, arguments)`, or `Reflect.construct` under `new`: plain functions.
+    /// `this`, `arguments` and `new.target`: plain functions.
     Construct,
-    /// `f.apply(this, arguments)`: methods and async functions (never called with `new`).
+    /// `this` and `arguments`: methods and async functions (never called with `new`).
     Apply,
-    /// `f(a, b, ...c)`: an arrow function's parameters, by name.
+    /// An arrow function's parameters, by name (`[a, b, ...c]`; its `this` is the module's).
     Names(String),
 }
 
@@ -84,17 +86,12 @@ impl<'a> Slots<'a> {
     fn guard(&mut self, body: &mut FunctionBody<'a>, pass: Pass) {
         let n = self.count;
         self.count += 1;
-        let call = match pass {
-            Pass::Construct => {
-                "new.target ? Reflect.construct(__hotnode_f__, arguments, new.target) : __hotnode_f__.apply(this, arguments)"
-                    .to_string()
-            }
-            Pass::Apply => "__hotnode_f__.apply(this, arguments)".to_string(),
-            Pass::Names(names) => format!("__hotnode_f__({names})"),
+        let passed = match pass {
+            Pass::Construct => "this, arguments, new.target".to_string(),
+            Pass::Apply => "this, arguments".to_string(),
+            Pass::Names(names) => format!("null, [{names}]"),
         };
-        let text = format!(
-            "if ({SLOTS}[{n}] !== 2) {{ const __hotnode_f__ = {SLOTS}.enter({n}); if (__hotnode_f__) return {call}; }}"
-        );
+        let text = format!("if ({SLOTS}[{n}] !== 2 && {SLOTS}.enter({n})) return {SLOTS}.call({n}, {passed});");
         body.statements.insert(0, snippet::statement_in_function(self.allocator, &text));
     }
 
