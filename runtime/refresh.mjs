@@ -103,7 +103,7 @@ export class Slots extends Array {
  * @returns {string | null}
  */
 export function refreshBlocker(record, plan) {
-  if (!plan) return "the edit changes more than function bodies";
+  if (!plan) return "the edit changes code outside the functions hotnode can refresh (docs/REFRESH.md)";
   const slots = record.refresh;
   if (!slots || record.state !== "evaluated") return "the module is not running its functions";
   if (slots.codeHash !== plan.from) return "the running code is not the version the edit was made to";

@@ -358,7 +358,7 @@ fn check_sequence(ops: &[Op], case: usize) -> Result<(), TestCaseError> {
         prop_assert!(!lines.iter().any(|l| l.contains("panicked")), "hotnode panicked after {op:?}:\n{}", run.output());
         if let (Op::EditH { part }, false) = (op, model.crashed) {
             let expected =
-                ["h.js changed: refreshed 1 function", "ran while the app started", "more than function bodies"];
+                ["h.js changed: refreshed 1 function", "ran while the app started", "code outside the functions"];
             let said = lines.iter().any(|l| l.contains(expected[*part]));
             prop_assert!(said, "no {:?} after {op:?}:\n{}", expected[*part], run.output());
         }

@@ -102,7 +102,7 @@ fn an_edit_of_what_ran_at_start_or_outside_bodies_restarts_and_says_why() {
     // A constant outside any function.
     app.write("users.js", &app.read("users.js").replace("['ann']", "['bob']"));
     let line = run.expect("restarting");
-    assert!(line.contains("the edit changes more than function bodies"), "{line}");
+    assert!(line.contains("the edit changes code outside the functions hotnode can refresh"), "{line}");
     run.expect("LISTENING");
     assert_ne!(pid_of(&body_with(port, "/people", "bob #1")), second);
 }
@@ -146,4 +146,32 @@ fn a_refreshed_function_throws_with_its_own_file_and_line() {
     let body = body_with(port, "/boom", "Error: boom at 1");
     let at = app.dir.join("answer.ts");
     assert!(body.contains(&format!("at answer ({}:4:", at.display())), "{body}");
+}
+
+#[test]
+fn a_default_exported_class_and_a_commonjs_object_of_handlers_are_refreshed() {
+    let app = TempApp::new(
+        "refresh-shapes",
+        &[
+            (
+                "main.ts",
+                "import http from 'node:http';\nimport Greeter from './greeter';\nconst handlers = require('./handlers.cjs');\nconst greeter = new Greeter('ann');\nconst server = http.createServer((req, res) => {\n  res.end(`${greeter.greet()} ${handlers.status(req)} pid ${process.pid}`);\n});\nserver.listen(Number(process.env.PORT), () => console.log('LISTENING'));\n",
+            ),
+            (
+                "greeter.ts",
+                "export default class {\n  constructor(private readonly name: string) {}\n  greet(): string {\n    return `hello ${this.name}`;\n  }\n}\n",
+            ),
+            ("handlers.cjs", "module.exports = {\n  status(req) {\n    return 'ok';\n  },\n};\n"),
+        ],
+    );
+    let port = free_port();
+    let mut run = hotnode_with_env(&app, &["main.ts"], &[("PORT", &port.to_string())]);
+    run.expect("LISTENING");
+    let pid = pid_of(&body_with(port, "/", "hello ann ok"));
+    app.write("greeter.ts", &app.read("greeter.ts").replace("`hello ${this.name}`", "`hi ${this.name}`"));
+    run.expect("greeter.ts changed: refreshed 1 function");
+    assert_eq!(pid_of(&body_with(port, "/", "hi ann ok")), pid);
+    app.write("handlers.cjs", &app.read("handlers.cjs").replace("return 'ok';", "return 'fine ' + req.method;"));
+    run.expect("handlers.cjs changed: refreshed 1 function");
+    assert_eq!(pid_of(&body_with(port, "/", "hi ann fine GET")), pid);
 }
