@@ -26,6 +26,10 @@ import { SyncChannel } from "./sync-channel.mjs";
 process.setSourceMapsEnabled(true);
 installHelpers(globalThis);
 const session = takeSession();
+// A standby process (the next start's, made ready while the app runs): it loads the app's code
+// and waits for hotnode's `go` before it runs any of it. What the app forks is never one.
+const standby = session[ENV.standby] === "1" && isMainThread;
+delete session[ENV.standby];
 joinForks(fileURLToPath(import.meta.url), session);
 joinWorkers(fileURLToPath(import.meta.url), session);
 
@@ -57,10 +61,19 @@ const hello = toHotnode.hello({
   node: process.versions.node,
   thread,
   requireModule: Boolean(process.features.require_module),
+  ...(standby ? { standby: true } : {}),
 });
+/** @type {(() => void) | null} resolves the wait of a standby process */
+let go = null;
+const told = standby ? new Promise((resolve) => (go = () => resolve(undefined))) : null;
+// Until it runs the app, a standby takes no terminal signal (Ctrl-C is the app's, or
+// hotnode's); hotnode ends it, and it ends with hotnode's connection.
+const ignore = () => {};
+if (standby) for (const signal of ["SIGINT", "SIGHUP"]) process.on(signal, ignore);
 const channel = await Channel.connect(socketPath, hello);
-const syncChannel = new SyncChannel(socketPath, hello);
-if (!parent) tellSignals(channel);
+const syncChannel = new SyncChannel(socketPath, { ...hello, standby: undefined });
+if (standby) channel.onClose = () => process.exit(0);
+if (!parent && !standby) tellSignals(channel);
 if (parent && !thread) {
   // hotnode ends the process it started when it exits; a forked process ends with the session
   // too, through its own SIGTERM handling, so none outlives hotnode holding a port.
@@ -80,7 +93,17 @@ if (isatty(0) && isatty(1)) followPrompts((open) => channel.send(toHotnode.promp
 serveCreateRequire(registry);
 serveNodeLoaders(registry, RUNTIME_DIR);
 channel.onMessage = (/** @type {import("./protocol.mjs").HotnodeMessage} */ message) => {
+  if (go && message.type === "update") {
+    // Nothing runs yet: the new code simply replaces what was loaded.
+    for (const payload of message.modules) registry.receive(payload);
+    return;
+  }
+  if (go && message.type !== "go") return;
   switch (message.type) {
+    case "go":
+      go?.();
+      go = null;
+      break;
     case "update":
       void status.receive(message.modules, message.seq);
       break;
@@ -106,6 +129,19 @@ channel.onMessage = (/** @type {import("./protocol.mjs").HotnodeMessage} */ mess
       unknownMessage(message);
   }
 };
+/** When the app's start began: the process's start, or a standby's `go`. */
+let startedAt = 0;
+if (told) {
+  // The connection does not keep a process alive (the app's own handles do): the wait does.
+  const waiting = setInterval(() => {}, 1 << 30);
+  await prepare(entry);
+  await told;
+  clearInterval(waiting);
+  startedAt = performance.now();
+  for (const signal of ["SIGINT", "SIGHUP"]) process.removeListener(signal, ignore);
+  channel.onClose = () => {};
+  tellSignals(channel);
+}
 try {
   await engine.boot(entry);
 } catch (err) {
@@ -119,7 +155,23 @@ try {
   throw err;
 }
 // performance.now() counts from the process's start: what the user waited for.
-channel.send(toHotnode.started(registry.evaluatedCount, Math.round(performance.now())));
+channel.send(toHotnode.started(registry.evaluatedCount, Math.round(performance.now() - startedAt)));
+
+/**
+ * A standby's preparation: the app's modules fetched and compiled, none evaluated. A failure
+ * is left for the real start to meet (and report) as it would without a standby.
+ * @param {string} entry
+ */
+async function prepare(entry) {
+  try {
+    await registry.fetch(entry, null);
+    for (const record of registry.records.values()) {
+      if (record.format !== "json") record.compile();
+    }
+  } catch {
+    // The start after `go` fetches and compiles again, and says what went wrong.
+  }
+}
 
 /**
  * hotnode sends a signal it got on to the app, unless the app got it too: a signal sent to the

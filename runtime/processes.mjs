@@ -21,7 +21,7 @@ import { inNodeModules } from "./app-files.mjs";
 import { ENV } from "./protocol.mjs";
 
 /** The variables that carry the session to a process (the others say who it is). */
-export const SESSION_VARIABLES = [ENV.socket, ENV.token, ENV.restart, ENV.apply, ENV.generation];
+export const SESSION_VARIABLES = [ENV.socket, ENV.token, ENV.restart, ENV.apply, ENV.generation, ENV.standby];
 
 /** A worker thread gets the session in its first two arguments, this and the JSON of it. */
 const SESSION_ARG = "--hotnode-session";

@@ -49,16 +49,18 @@
  * @typedef {{ type: "custom", event: string, data: unknown }} CustomMessage  `hot.send` of another process
  * @typedef {{ type: "print", text: string }} PrintMessage  hotnode's lines, sent while this process
  *   shows a prompt on the terminal: to be written above it
+ * @typedef {{ type: "go" }} GoMessage  to a standby process: run the app now
  * @typedef {ModulesMessage | AckMessage | ReloadMessage | UpdateMessage | ErrorMessage | CustomMessage
- *   | PrintMessage} HotnodeMessage
+ *   | PrintMessage | GoMessage} HotnodeMessage
  */
 
 /**
  * runtime -> hotnode.
  * @typedef {{ type: "hello", token: string, pid: number, parent: number | null, role: string | null,
  *   generation: number, entry: string, node: string, sidecar?: boolean,
- *   thread?: number | null, requireModule?: boolean }} HelloMessage  the first line: the session's
- *   token, and who this process is
+ *   thread?: number | null, requireModule?: boolean, standby?: boolean }} HelloMessage  the first
+ *   line: the session's token, and who this process is (`standby`: the next start's process,
+ *   waiting for `go`)
  * @typedef {{ type: "started", modules: number, ms: number }} StartedMessage  the entry and its
  *   static imports have evaluated
  * @typedef {{ type: "fetch", rid: number, specifier: string, importer: string | null }} FetchMessage
@@ -99,6 +101,7 @@ export const ENV = Object.freeze({
   generation: "HOTNODE_GENERATION",
   parent: "HOTNODE_PARENT",
   role: "HOTNODE_ROLE",
+  standby: "HOTNODE_STANDBY",
 });
 
 /** How long a restarting process waits for hotnode's ack before it goes on. */
@@ -127,6 +130,7 @@ const HOTNODE_SHAPES = /** @type {Record<HotnodeMessage["type"], (m: any) => boo
   error: (m) => isObject(m.err),
   custom: (m) => isString(m.event),
   print: (m) => isString(m.text),
+  go: () => true,
 });
 
 /**

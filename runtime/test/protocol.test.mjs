@@ -15,7 +15,7 @@ const samples = new URL("./protocol-samples/", import.meta.url);
 test("every message hotnode sends parses, and every kind is among the samples", () => {
   const lines = readFileSync(new URL("to-runtime.jsonl", samples), "utf8").split("\n").filter(Boolean);
   const kinds = new Set(lines.map((line) => readHotnodeMessage(line).type));
-  assert.deepEqual([...kinds].sort(), ["ack", "custom", "error", "modules", "print", "reload", "update"]);
+  assert.deepEqual([...kinds].sort(), ["ack", "custom", "error", "go", "modules", "print", "reload", "update"]);
 });
 
 test("the messages the runtime sends are the golden samples hotnode parses", () => {
@@ -24,6 +24,7 @@ test("the messages the runtime sends are the golden samples hotnode parses", () 
   const messages = [
     toHotnode.hello({ token: "0123abcd", pid: 42, parent: null, role: null, generation: 1, entry: "/app/src/main.ts", node: "22.12.0" }),
     toHotnode.hello({ token: "0123abcd", pid: 43, parent: 42, role: "cluster worker", generation: 1, entry: "/app/src/main.ts", node: "22.12.0" }),
+    toHotnode.hello({ token: "0123abcd", pid: 44, parent: null, role: null, generation: 2, entry: "/app/src/main.ts", node: "22.12.0", standby: true }),
     toHotnode.started(12, 38),
     withRid(toHotnode.fetch("./routes.js", "/app/src/main.ts"), 1),
     withRid(toHotnode.fetch("/app/src/main.ts", null), 2),

@@ -25,6 +25,8 @@ pub struct Launch {
     pub manual_apply: bool,
     /// `--watch-path` paths (absolute): a change under one restarts the app.
     pub watch: Vec<PathBuf>,
+    /// Restarts take a standby process made ready while the app runs (see `Supervisor`).
+    pub standby: bool,
 }
 
 impl Launch {
@@ -74,9 +76,21 @@ pub struct NodeLauncher {
 impl Launcher for NodeLauncher {
     fn spawn(&mut self, generation: u64) -> Result<i32, String> {
         let on_exit = Arc::clone(&self.on_exit);
-        AppProcess::spawn(&self.keeper, &self.launch, generation, move |exit| on_exit(generation, exit))
+        AppProcess::spawn(&self.keeper, &self.launch, generation, false, move |exit| on_exit(generation, exit))
             .map(|app| app.pid)
             .map_err(|err| node_version::cannot_run(&self.launch.node, &err))
+    }
+
+    fn spawn_standby(&mut self, generation: u64) -> Option<i32> {
+        if !self.launch.standby {
+            return None;
+        }
+        let on_exit = Arc::clone(&self.on_exit);
+        AppProcess::spawn(&self.keeper, &self.launch, generation, true, move |exit| {
+            on_exit(generation | crate::supervisor::STANDBY_EXIT, exit)
+        })
+        .ok()
+        .map(|app| app.pid)
     }
 
     fn signal(&self, pid: i32, signal: i32) {
@@ -99,6 +113,7 @@ impl AppProcess {
         keeper: &Keeper,
         launch: &Launch,
         generation: u64,
+        standby: bool,
         on_exit: impl FnOnce(Exit) + Send + 'static,
     ) -> std::io::Result<Self> {
         let generation = generation.to_string();
@@ -113,6 +128,10 @@ impl AppProcess {
             (env::APPLY, OsStr::new(if launch.manual_apply { "manual" } else { "auto" })),
             (env::GENERATION, OsStr::new(&generation)),
         ];
+        let mut env = env;
+        if standby {
+            env.push((env::STANDBY, OsStr::new("1")));
+        }
         let pid = keeper.spawn(Spawn { program: OsStr::new(&launch.node), args, env }, on_exit)?;
         Ok(Self { pid })
     }

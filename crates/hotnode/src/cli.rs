@@ -99,6 +99,10 @@ pub struct Options {
     /// Apply no edit by refreshing function bodies: an edit nothing accepts restarts the app
     #[arg(long)]
     pub no_refresh: bool,
+    /// Start each restart's node process afresh, not from a standby process made ready while
+    /// the app runs (one node process fewer; restarts take longer)
+    #[arg(long)]
+    pub no_standby: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -98,6 +98,11 @@ fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
             .iter()
             .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
             .collect(),
+        // A debugger's port cannot be open in two processes at once; `--no-restart` never
+        // restarts.
+        standby: !invocation.options.no_standby
+            && !invocation.options.no_restart
+            && !invocation.node_args.iter().any(|a| a.starts_with("--inspect")),
     };
     let (session, events) = Session::new(launch, store, reporter, std::sync::Arc::clone(&keeper))?;
     let tx = std::sync::Mutex::new(session.sender());

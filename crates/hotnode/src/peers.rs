@@ -46,13 +46,15 @@ pub struct Delivered {
 /// save right after the app ran a new module (and printed its first output) is seen.
 pub struct Prepared {
     messages: Vec<(u64, String)>,
+    /// Recipients that do not run the app (a standby): they take the code and answer nothing.
+    silent: HashSet<u64>,
     pub delivered: Delivered,
 }
 
 impl Prepared {
-    /// The processes the messages go to.
+    /// The processes the messages go to that answer them.
     pub fn recipients(&self) -> impl Iterator<Item = u64> + '_ {
-        self.messages.iter().map(|(id, _)| *id)
+        self.messages.iter().map(|(id, _)| *id).filter(|id| !self.silent.contains(id))
     }
 }
 
@@ -92,9 +94,18 @@ impl Peers {
         self.peers.insert(id, Peer { process, sent: HashSet::new(), owner, writes });
     }
 
-    /// The attached runtimes (processes and their worker threads), without sidecars.
+    /// The attached runtimes running the app (processes and their worker threads), without
+    /// sidecars and without a standby (which holds code but runs none of it yet).
     fn processes(&self) -> impl Iterator<Item = (&u64, &Peer)> {
-        self.peers.iter().filter(|(_, p)| !p.process.sidecar)
+        self.peers.iter().filter(|(_, p)| !p.process.sidecar && !p.process.standby)
+    }
+
+    /// The standby whose connection is `id` becomes the app's process (with its sidecar).
+    pub fn promote(&mut self, id: u64) {
+        let Some(pid) = self.peers.get(&id).map(|p| p.process.pid) else { return };
+        for peer in self.peers.values_mut().filter(|p| p.process.pid == pid) {
+            peer.process.standby = false;
+        }
     }
 
     pub fn detach(&mut self, id: u64) -> Option<Peer> {
@@ -152,9 +163,9 @@ impl Peers {
         }
     }
 
-    /// Whether some attached process holds the module at `path`.
+    /// Whether some attached process running the app holds the module at `path`.
     pub fn holds(&self, path: &Path) -> bool {
-        self.peers.values().any(|p| p.sent.contains(path))
+        self.processes().any(|(_, p)| p.sent.contains(path))
     }
 
     /// The pids of the attached processes.
@@ -179,7 +190,7 @@ impl Peers {
         let target = store.resolve(importer, specifier);
         let holder = self.peers.get(&id).map(|peer| peer.owner.unwrap_or(id));
         let Some(peer) = holder.and_then(|holder| self.peers.get_mut(&holder)) else {
-            return Prepared { messages: Vec::new(), delivered: Delivered::default() };
+            return Prepared { messages: Vec::new(), silent: HashSet::new(), delivered: Delivered::default() };
         };
         let (target, closure) = match target {
             Target::App(path) => {
@@ -195,16 +206,33 @@ impl Peers {
         };
         let Closure { paths, payloads, failures } = closure;
         let reply = HotnodeMessage::Modules { rid, target: &target, modules: &payloads }.line();
-        Prepared { messages: vec![(id, reply)], delivered: Delivered { sent: paths, failures } }
+        Prepared { messages: vec![(id, reply)], silent: HashSet::new(), delivered: Delivered { sent: paths, failures } }
     }
 
     /// The update of `changed` for each process: the new code of the modules it holds, with
     /// the new static dependencies they bring (CommonJS needs them before its synchronous
     /// `require`). Processes that hold none of them get nothing.
     pub fn prepare_update(&mut self, store: &mut ModuleStore, seq: u64, changed: &[PathBuf]) -> Prepared {
+        self.prepare_update_for(store, seq, changed, false)
+    }
+
+    /// `prepare_update` for a standby alone: while no process runs the app (a restart under
+    /// way, a crash), the one that will still takes every change.
+    pub fn prepare_standby_update(&mut self, store: &mut ModuleStore, seq: u64, changed: &[PathBuf]) -> Prepared {
+        self.prepare_update_for(store, seq, changed, true)
+    }
+
+    fn prepare_update_for(
+        &mut self,
+        store: &mut ModuleStore,
+        seq: u64,
+        changed: &[PathBuf],
+        standby_only: bool,
+    ) -> Prepared {
         let mut delivered = Delivered::default();
         let mut messages = Vec::new();
-        for (&id, peer) in &mut self.peers {
+        let mut silent = HashSet::new();
+        for (&id, peer) in self.peers.iter_mut().filter(|(_, p)| !standby_only || p.process.standby) {
             let mut payloads: Vec<Arc<str>> = Vec::new();
             for path in changed {
                 if !peer.sent.contains(path) {
@@ -225,9 +253,12 @@ impl Peers {
             }
             if !payloads.is_empty() {
                 messages.push((id, HotnodeMessage::Update { seq, modules: &payloads }.line()));
+                if peer.process.standby {
+                    silent.insert(id);
+                }
             }
         }
-        Prepared { messages, delivered }
+        Prepared { messages, silent, delivered }
     }
 
     pub fn send_prepared(&self, messages: Prepared) {

@@ -146,6 +146,15 @@ impl Session {
             if let Some(code) = exit {
                 return code;
             }
+            // A start took the standby: it runs the app now, with what a start resolves afresh.
+            if let Some(id) = self.supervisor.take_go() {
+                let retried = self.files.store.retry_unresolved();
+                if !retried.is_empty() {
+                    self.send_standby_update(&retried);
+                }
+                self.peers.promote(id);
+                self.peers.send(id, &HotnodeMessage::Go);
+            }
         }
     }
 
@@ -205,10 +214,19 @@ impl Session {
     fn on_connection(&mut self, event: ConnectionEvent) {
         match event {
             ConnectionEvent::Connected { id, writer, process } => {
-                if self.supervisor.attached(&process, &self.reporter, &self.launch.node) == Attached::Stale {
-                    self.reporter.verbose(&format!("process {} belongs to an earlier start; stopping it", process.pid));
-                    signal_process(process.pid, libc::SIGTERM);
-                    return;
+                match self.supervisor.attached(&process, id, &self.reporter, &self.launch.node) {
+                    Attached::Stale => {
+                        self.reporter
+                            .verbose(&format!("process {} belongs to an earlier start; stopping it", process.pid));
+                        signal_process(process.pid, libc::SIGTERM);
+                        return;
+                    }
+                    Attached::Standby => {
+                        self.reporter.verbose(&format!("standby process {} attached", process.pid));
+                        self.peers.attach(id, process, writer);
+                        return;
+                    }
+                    Attached::Welcome => {}
                 }
                 self.reporter.verbose(&format!("process {} attached", process.pid));
                 if process.parent.is_none() && !process.sidecar {
@@ -245,6 +263,9 @@ impl Session {
             RuntimeMessage::Started { modules, ms } => {
                 self.files.store.app_started();
                 self.reporter.started(&process, &self.launch.entry, modules, ms);
+                if process.parent.is_none() && process.thread.is_none() {
+                    self.supervisor.app_started();
+                }
             }
             RuntimeMessage::Fetch { rid, specifier, importer } => {
                 let importer = importer.map(PathBuf::from);
@@ -374,8 +395,10 @@ impl Session {
         if let Some((watched, _)) = batch.iter().find(|(p, _)| restarts(p)) {
             let watched = watched.clone();
             if self.files.is_config(&watched) || is_switched_link(&watched, &self.files.store) {
-                // Resolution and transforms follow the new config from the next start on.
+                // Resolution and transforms follow the new config from the next start on (a
+                // standby loaded them by the old one, and read the old environment).
                 self.files.forget_all();
+                self.supervisor.discard_standby();
             }
             // The running app restarts through the runtime, so `vite:beforeFullReload` and
             // dispose handlers run; a crashed one starts.
@@ -414,9 +437,16 @@ impl Session {
             self.rounds.abandon();
             self.stall_reported = None;
             self.peers.broadcast(&HotnodeMessage::Reload { path: &changed[0] }, None);
+            // The standby that takes the restart runs this change too.
+            self.send_standby_update(&changed);
             return;
         }
         let names: Vec<String> = changed.iter().map(|p| self.reporter.path(p)).collect();
+        if self.supervisor.state() != AppState::Running {
+            // No process runs the app (a restart under way, a crash): the standby that will
+            // takes the change.
+            self.send_standby_update(&changed);
+        }
         if self.supervisor.start_after_crash(&self.reporter, &format!("{} changed", names.join(", "))) {
             return;
         }
@@ -424,6 +454,13 @@ impl Session {
             let changed = self.files.changes.with_retries(changed, &self.files.store);
             self.send_update(&changed);
         }
+    }
+
+    fn send_standby_update(&mut self, changed: &[PathBuf]) {
+        let seq = self.rounds.next_seq();
+        let mut prepared = self.peers.prepare_standby_update(&mut self.files.store, seq, changed);
+        self.track(std::mem::take(&mut prepared.delivered));
+        self.peers.send_prepared(prepared);
     }
 
     fn send_update(&mut self, changed: &[PathBuf]) {

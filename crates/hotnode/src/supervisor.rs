@@ -26,6 +26,11 @@ pub trait Launcher {
     /// Starts the app's process for start number `generation`; its exit is reported later to
     /// [`Supervisor::app_exited`]. The pid, or why it could not start.
     fn spawn(&mut self, generation: u64) -> Result<i32, String>;
+    /// Starts a standby process for start `generation` (see [`Standby`]); `None` when this
+    /// session uses none.
+    fn spawn_standby(&mut self, _generation: u64) -> Option<i32> {
+        None
+    }
     fn signal(&self, pid: i32, signal: i32);
     /// Why the node binary cannot run hotnode's runtime, if it cannot (asked only when the app
     /// ended before its runtime said hello).
@@ -53,10 +58,29 @@ pub enum AppState {
     },
 }
 
+/// The next start's process, started while the app runs: node and the runtime are up and the
+/// app's modules loaded and compiled (updates keep them current), none of them evaluated. A
+/// restart then tells it `go` instead of starting node: the new process is as fresh as a
+/// started one (nothing of the old app was ever in it), and ready sooner.
+#[derive(Debug, Clone, Copy)]
+struct Standby {
+    pid: i32,
+    generation: u64,
+    /// Its connection, once it said hello.
+    connection: Option<u64>,
+}
+
+/// Set in the generation a standby process's exit is reported with (see
+/// [`Supervisor::app_exited`]): a standby stopped unused may share its generation with the
+/// process started in its place.
+pub const STANDBY_EXIT: u64 = 1 << 63;
+
 /// What a process that attached is to the session.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Attached {
     Welcome,
+    /// The standby process.
+    Standby,
     /// Forked by an app process of an earlier start: it is stopped.
     Stale,
 }
@@ -80,6 +104,11 @@ pub struct Supervisor<L: Launcher> {
     /// not answering, or the signal came during a restart (whose exit is the runtime's, not a
     /// choice of the app's).
     signal_code: bool,
+    standby: Option<Standby>,
+    /// The standby's connection, told to run the app by the session (see [`Self::take_go`]).
+    go: Option<u64>,
+    /// The process of the current start was the standby.
+    promoted: bool,
 }
 
 impl<L: Launcher> Supervisor<L> {
@@ -94,6 +123,9 @@ impl<L: Launcher> Supervisor<L> {
             heard_at: None,
             answer_by: None,
             signal_code: false,
+            standby: None,
+            go: None,
+            promoted: false,
         }
     }
 
@@ -110,6 +142,22 @@ impl<L: Launcher> Supervisor<L> {
     pub fn start(&mut self, reporter: &Reporter) -> Result<(), i32> {
         self.generation += 1;
         self.root_attached = false;
+        match self.standby.take() {
+            // Still loading, or not even connected: it has a head start either way (it is told
+            // `go` when it says hello; it runs the app once its code is loaded).
+            Some(Standby { pid, generation, connection }) if generation == self.generation => {
+                self.app = Some(pid);
+                self.root_attached = connection.is_some();
+                self.state = AppState::Running;
+                self.go = connection;
+                self.promoted = true;
+                return Ok(());
+            }
+            // Of another start: a process starts as without one.
+            Some(standby) => self.launcher.signal(standby.pid, libc::SIGKILL),
+            None => {}
+        }
+        self.promoted = false;
         match self.launcher.spawn(self.generation) {
             Ok(pid) => {
                 self.app = Some(pid);
@@ -123,8 +171,51 @@ impl<L: Launcher> Supervisor<L> {
         }
     }
 
-    /// A process said hello.
-    pub fn attached(&mut self, process: &ProcessInfo, reporter: &Reporter, node: &str) -> Attached {
+    /// The app has started: the next start's standby is made ready now (off the path of any
+    /// update: it loads while the app serves).
+    pub fn app_started(&mut self) {
+        if self.standby.is_none() && self.state == AppState::Running {
+            self.standby = self.launcher.spawn_standby(self.generation + 1).map(|pid| Standby {
+                pid,
+                generation: self.generation + 1,
+                connection: None,
+            });
+        }
+    }
+
+    /// The standby no longer fits (what decides how modules resolve changed): it is stopped.
+    pub fn discard_standby(&mut self) {
+        if let Some(standby) = self.standby.take() {
+            self.launcher.signal(standby.pid, libc::SIGKILL);
+        }
+    }
+
+    /// The standby a start took, to be told `go`.
+    pub fn take_go(&mut self) -> Option<u64> {
+        self.go.take()
+    }
+
+    /// A process said hello (`connection`: its connection's id).
+    pub fn attached(&mut self, process: &ProcessInfo, connection: u64, reporter: &Reporter, node: &str) -> Attached {
+        if process.standby {
+            if self.promoted && self.app == Some(process.pid as i32) && process.generation == self.generation {
+                // Taken by a start before it said hello.
+                if !process.sidecar && process.thread.is_none() {
+                    self.root_attached = true;
+                    self.go = Some(connection);
+                }
+                return Attached::Standby;
+            }
+            return match &mut self.standby {
+                Some(standby) if standby.pid as u32 == process.pid && standby.generation == process.generation => {
+                    if !process.sidecar && process.thread.is_none() {
+                        standby.connection = Some(connection);
+                    }
+                    Attached::Standby
+                }
+                _ => Attached::Stale,
+            };
+        }
         if process.generation != self.generation || self.app.is_none() {
             return Attached::Stale;
         }
@@ -141,6 +232,17 @@ impl<L: Launcher> Supervisor<L> {
 
     /// The process of start `generation` exited. `Some(code)` ends hotnode.
     pub fn app_exited(&mut self, generation: u64, exit: Exit, peers: &mut Peers, reporter: &Reporter) -> Option<i32> {
+        if generation & STANDBY_EXIT != 0 {
+            let generation = generation & !STANDBY_EXIT;
+            if !(self.promoted && generation == self.generation) {
+                // A standby ended unused (stopped, or its node failed): the next start starts node.
+                if self.standby.is_some_and(|s| s.generation == generation) {
+                    self.standby = None;
+                }
+                return None;
+            }
+        }
+        let generation = generation & !STANDBY_EXIT;
         if generation != self.generation {
             return None;
         }
@@ -358,7 +460,7 @@ mod tests {
         let reporter = Reporter::new(true, false);
         let mut supervisor = Supervisor::new(launcher);
         supervisor.start(&reporter).unwrap();
-        assert_eq!(supervisor.attached(&root(1), &reporter, "node"), Attached::Welcome);
+        assert_eq!(supervisor.attached(&root(1), 1, &reporter, "node"), Attached::Welcome);
         (supervisor, log, reporter)
     }
 
@@ -377,7 +479,7 @@ mod tests {
         assert_eq!(*log.borrow(), ["spawn 1", "spawn 2"]);
         // A process forked by the first start that attaches late is stale.
         let late = ProcessInfo { parent: Some(101), ..root(1) };
-        assert_eq!(supervisor.attached(&late, &reporter, "node"), Attached::Stale);
+        assert_eq!(supervisor.attached(&late, 2, &reporter, "node"), Attached::Stale);
     }
 
     #[test]
@@ -388,7 +490,7 @@ mod tests {
         assert_eq!(supervisor.state(), AppState::Crashed);
         assert!(supervisor.start_after_crash(&reporter, "main.js changed"));
         assert!(!supervisor.start_after_crash(&reporter, "main.js changed"), "running: no second start");
-        supervisor.attached(&root(2), &reporter, "node");
+        supervisor.attached(&root(2), 3, &reporter, "node");
         // An exit of an earlier generation is old news.
         assert_eq!(supervisor.app_exited(1, CLEAN, &mut peers, &reporter), None);
         assert_eq!(supervisor.app_exited(2, CLEAN, &mut peers, &reporter), Some(0));
@@ -429,7 +531,7 @@ mod tests {
 
         let (mut supervisor, log, reporter) = started();
         let old = ProcessInfo { node: Some("18.19.0".into()), ..root(1) };
-        supervisor.attached(&old, &reporter, "node");
+        supervisor.attached(&old, 4, &reporter, "node");
         assert!(matches!(supervisor.state(), AppState::Stopping { .. }));
         assert_eq!(supervisor.app_exited(1, CLEAN, &mut Peers::default(), &reporter), Some(1));
         assert_eq!(*log.borrow(), ["spawn 1"]);

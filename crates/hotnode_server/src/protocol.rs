@@ -107,6 +107,9 @@ pub struct ProcessInfo {
     /// `process.versions.node`.
     #[serde(default)]
     pub node: Option<String>,
+    /// A standby process: the next start's, ready before it is needed (see `Supervisor`).
+    #[serde(default)]
+    pub standby: bool,
 }
 
 /// Runtime -> hotnode.
@@ -207,6 +210,8 @@ pub enum HotnodeMessage<'a> {
     Custom { event: &'a str, data: &'a serde_json::Value },
     /// hotnode's lines, while the process shows a prompt: written above it.
     Print { text: &'a str },
+    /// To a standby process (see `Supervisor`'s standby): run the app now.
+    Go,
 }
 
 impl HotnodeMessage<'_> {
@@ -229,6 +234,7 @@ impl HotnodeMessage<'_> {
                 serde_json::json!({ "type": "custom", "event": event, "data": data }).to_string()
             }
             HotnodeMessage::Print { text } => serde_json::json!({ "type": "print", "text": text }).to_string(),
+            HotnodeMessage::Go => serde_json::json!({ "type": "go" }).to_string(),
         };
         line.push('\n');
         line
@@ -277,7 +283,9 @@ pub mod env {
     pub const PARENT: &str = "HOTNODE_PARENT";
     /// Set by the runtime for a process the app forked: "cluster worker" or "forked process".
     pub const ROLE: &str = "HOTNODE_ROLE";
-    pub const ALL: [&str; 7] = [SOCKET, TOKEN, RESTART, APPLY, GENERATION, PARENT, ROLE];
+    /// `1` for a standby process: it loads the app's code and waits for `go` to run it.
+    pub const STANDBY: &str = "HOTNODE_STANDBY";
+    pub const ALL: [&str; 8] = [SOCKET, TOKEN, RESTART, APPLY, GENERATION, PARENT, ROLE, STANDBY];
 }
 
 /// How long a process that asks for a restart waits for hotnode's `ack` before it goes on.
@@ -389,6 +397,7 @@ mod tests {
             HotnodeMessage::Error { err: &err },
             HotnodeMessage::Custom { event: "app:ping", data: &data },
             HotnodeMessage::Print { text: "[hot] updated a.ts\n" },
+            HotnodeMessage::Go,
         ]
         .iter()
         .map(HotnodeMessage::line)
