@@ -23,6 +23,13 @@ export class Channel {
     this.nextId = 1;
     /** @type {(message: HotnodeMessage) => void} */
     this.onMessage = () => {};
+    /**
+     * Sees each reply as it arrives, before its waiter (whose `await` resumes a microtask
+     * later, after the messages read with it): the modules a fetch brought must be in place
+     * before an update of one of them that came in the same read.
+     * @type {(reply: HotnodeMessage) => void}
+     */
+    this.onReply = () => {};
     this.closed = false;
     // A start-up reply carries thousands of modules in one line of megabytes: the pieces of an
     // unfinished line are kept apart and joined once, and only each new chunk is searched, so
@@ -86,6 +93,7 @@ export class Channel {
       const waiter = this.pending.get(message.rid);
       this.pending.delete(message.rid);
       if (this.pending.size === 0) this.socket.unref();
+      this.onReply(message);
       waiter?.resolve(message);
       return;
     }

@@ -88,6 +88,9 @@ const { engine, status, events, registry } = assemble(Object.assign(channel, { r
   signalOnRestart: !thread,
 });
 installStackTraces((url) => registry.stackView(url), RUNTIME_DIR);
+channel.onReply = (/** @type {import("./protocol.mjs").HotnodeMessage} */ reply) => {
+  if (reply.type === "modules") registry.takeModules(reply);
+};
 // Only a terminal shows a prompt (and loading readline costs a start a millisecond).
 if (isatty(0) && isatty(1)) followPrompts((open) => channel.send(toHotnode.prompt(open)));
 serveCreateRequire(registry);

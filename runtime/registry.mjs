@@ -233,8 +233,19 @@ export class Registry {
    */
   async fetch(specifier, importer) {
     const reply = await this.host.request({ type: "fetch", specifier, importer: importer?.id ?? null });
-    for (const payload of reply.modules ?? []) this.receive(payload);
+    this.takeModules(reply);
     return reply.target;
+  }
+
+  /**
+   * The modules of a fetch's reply, taken in once: as the reply arrives (the channel's
+   * `onReply`), so an update read right after it finds them, or by `fetch` itself.
+   * @param {{ modules?: ModulePayload[] }} reply
+   */
+  takeModules(reply) {
+    const modules = reply.modules ?? [];
+    reply.modules = [];
+    for (const payload of modules) this.receive(payload);
   }
 
   /**

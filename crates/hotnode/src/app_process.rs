@@ -48,6 +48,16 @@ impl Launch {
     }
 }
 
+/// Whether node runs code of the app's before the entry (`-r`, `--require`, `--import`, a
+/// loader), in its arguments or in `NODE_OPTIONS`.
+pub fn preloads(node_args: &[String], node_options: Option<&str>) -> bool {
+    let options = node_options.unwrap_or("").split_whitespace();
+    node_args.iter().map(String::as_str).chain(options).any(|arg| {
+        let name = arg.split('=').next().unwrap_or(arg);
+        matches!(name, "-r" | "--require" | "--import" | "--loader" | "--experimental-loader")
+    })
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Exit {
     pub code: Option<i32>,
@@ -146,5 +156,19 @@ pub fn signal_process(pid: u32, signal: i32) {
         unsafe {
             libc::kill(pid, signal);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::preloads;
+
+    #[test]
+    fn code_run_before_the_entry_is_found_in_arguments_and_node_options() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(preloads(&args(&["-r", "dotenv/config"]), None));
+        assert!(preloads(&args(&["--import=./otel.js"]), None));
+        assert!(preloads(&[], Some("--max-old-space-size=4096 --require ./preload.cjs")));
+        assert!(!preloads(&args(&["--env-file=.env", "--conditions", "dev"]), Some("--max-old-space-size=4096")));
     }
 }

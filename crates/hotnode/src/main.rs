@@ -99,10 +99,12 @@ fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
             .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
             .collect(),
         // A debugger's port cannot be open in two processes at once; `--no-restart` never
-        // restarts.
+        // restarts; code node runs before the entry (`--require`, `--import`) would run in the
+        // standby before its start.
         standby: !invocation.options.no_standby
             && !invocation.options.no_restart
-            && !invocation.node_args.iter().any(|a| a.starts_with("--inspect")),
+            && !invocation.node_args.iter().any(|a| a.starts_with("--inspect"))
+            && !app_process::preloads(&invocation.node_args, std::env::var("NODE_OPTIONS").ok().as_deref()),
     };
     let (session, events) = Session::new(launch, store, reporter, std::sync::Arc::clone(&keeper))?;
     let tx = std::sync::Mutex::new(session.sender());
