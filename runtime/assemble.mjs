@@ -17,7 +17,8 @@ import { StatusController } from "./status.mjs";
 
 /**
  * @param {ChannelLike} channel
- * @param {{ restart?: boolean, manual?: boolean, exit?: (code: number) => void, signalOnRestart?: boolean }} [options]
+ * @param {{ restart?: boolean, manual?: boolean, exit?: (code: number) => void, signalOnRestart?: boolean,
+ *   tellParent?: ReturnType<typeof import("./hot-hook.mjs").hotHookParent> }} [options]
  */
 export function assemble(channel, options = {}) {
   const events = new EventBus();
@@ -26,6 +27,7 @@ export function assemble(channel, options = {}) {
     restart: options.restart,
     exit: options.exit,
     signalOnRestart: options.signalOnRestart,
+    tellParent: options.tellParent,
     // Called only when a module evaluates, after `host` below exists.
     createHot: (record) => new HotContext(record, host),
   });

@@ -50,7 +50,8 @@ export class Engine {
   /**
    * @param {ChannelLike} channel
    * @param {{ events: EventBus, createHot: (record: ModuleRecord) => HotContext, restart?: boolean,
-   *   exit?: (code: number) => void, signalOnRestart?: boolean }} options
+   *   exit?: (code: number) => void, signalOnRestart?: boolean,
+   *   tellParent?: ReturnType<typeof import("./hot-hook.mjs").hotHookParent> }} options
    */
   constructor(channel, options) {
     this.channel = channel;
@@ -58,6 +59,8 @@ export class Engine {
     this.restartEnabled = options.restart ?? true;
     this.exit = options.exit ?? ((code) => process.exit(code));
     this.signalOnRestart = options.signalOnRestart ?? false;
+    /** hot-hook's messages to a parent listening over IPC (see `hotHookParent`) */
+    this.tellParent = options.tellParent ?? null;
     /** @type {Update | null} */
     this.currentUpdate = null;
     this.registry = new Registry({
@@ -273,6 +276,8 @@ export class Engine {
    * @param {number} ms
    */
   report(changed, update, ms) {
+    const replaced = new Set([...update.done].map((r) => r.id).concat(update.lazilyReplaced, update.refreshedModules.map((r) => r.id)));
+    if (replaced.size) this.tellParent?.({ type: "hot-hook:invalidated", paths: [...replaced] });
     this.channel.send(
       toHotnode.updated({
         changed: changed.map((r) => r.id),
@@ -360,6 +365,8 @@ export class Engine {
     }
     // Set before the first wait: a restart hotnode asks for may start twice (see `reloadSoon`).
     this.reloading = true;
+    // hot-hook names the file that changed (the walk's end is `plan.path`).
+    this.tellParent?.({ type: "hot-hook:full-reload", path: triggeredBy || plan.path, shouldBeReloadable: false });
     // Wait until hotnode knows this exit is a restart (its exit must not read as the app's own
     // clean exit), but never hang on it.
     await Promise.race([this.channel.request(message).catch(() => {}), delay(RESTART_ACK_WAIT_MS)]);

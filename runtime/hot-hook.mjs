@@ -59,3 +59,17 @@ export function globToRegExp(glob) {
   }
   return new RegExp(`^${out}$`);
 }
+
+/**
+ * hot-hook's messages to a parent process that listens over IPC (its runner, AdonisJS's dev
+ * server): `hot-hook:invalidated` with the files an update replaced, and `hot-hook:full-reload`
+ * with the file that made the app restart (hotnode restarts it itself; the parent is told as
+ * hot-hook tells it). Null without an IPC channel from hotnode's parent.
+ * @returns {((message: { type: "hot-hook:invalidated", paths: string[] } | { type: "hot-hook:full-reload", path: string, shouldBeReloadable: boolean }) => void) | null}
+ */
+export function hotHookParent() {
+  if (typeof process.send !== "function") return null;
+  return (message) => {
+    if (process.connected) process.send?.(message);
+  };
+}

@@ -20,6 +20,7 @@ import { isMainThread, threadId } from "node:worker_threads";
 import { joinForks, joinWorkers, takeSession } from "./processes.mjs";
 import { ENV, toHotnode } from "./protocol.mjs";
 import { followPrompts, printAbovePrompt } from "./prompt.mjs";
+import { hotHookParent } from "./hot-hook.mjs";
 import { installStackTraces } from "./stack.mjs";
 import { SyncChannel } from "./sync-channel.mjs";
 
@@ -86,6 +87,8 @@ const { engine, status, events, registry } = assemble(Object.assign(channel, { r
   // read to the app as the worker's end, before its process is told to go).
   exit: thread ? () => {} : undefined,
   signalOnRestart: !thread,
+  // Only the process hotnode started speaks for the app to hotnode's parent.
+  tellParent: parent ? null : hotHookParent(),
 });
 installStackTraces((url) => registry.stackView(url), RUNTIME_DIR);
 channel.onReply = (/** @type {import("./protocol.mjs").HotnodeMessage} */ reply) => {

@@ -27,6 +27,8 @@ pub struct Launch {
     pub watch: Vec<PathBuf>,
     /// Restarts take a standby process made ready while the app runs (see `Supervisor`).
     pub standby: bool,
+    /// hot-hook's `restart` files: a change of one restarts the app.
+    pub hot_hook_restart: crate::hot_hook::RestartFiles,
 }
 
 impl Launch {

@@ -44,6 +44,11 @@ impl AppFiles {
         for path in &launch.watch {
             watcher.watch_path(path)?;
         }
+        for (folder, recursive) in launch.hot_hook_restart.watch_roots() {
+            // A folder that is not there is no error: hot-hook's default names `.env`, which an
+            // app may not have.
+            let _ = if recursive { watcher.watch_path(&folder) } else { watcher.watch_folder_of(&folder.join("-")) };
+        }
         let mut configs = HashSet::new();
         for file in launch.env_files() {
             watcher.watch_folder_of(&file)?;

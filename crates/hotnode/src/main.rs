@@ -5,6 +5,7 @@ mod changes;
 mod cli;
 mod descendants;
 mod files;
+mod hot_hook;
 mod inbox;
 mod keeper;
 mod node_version;
@@ -104,7 +105,10 @@ fn run(invocation: cli::Invocation) -> anyhow::Result<i32> {
         standby: !invocation.options.no_standby
             && !invocation.options.no_restart
             && !invocation.node_args.iter().any(|a| a.starts_with("--inspect"))
-            && !app_process::preloads(&invocation.node_args, std::env::var("NODE_OPTIONS").ok().as_deref()),
+            && !app_process::preloads(&invocation.node_args, std::env::var("NODE_OPTIONS").ok().as_deref())
+            // An IPC channel from hotnode's parent is the app's: two processes must not read it.
+            && std::env::var_os("NODE_CHANNEL_FD").is_none(),
+        hot_hook_restart: hot_hook::RestartFiles::read(&std::env::current_dir().unwrap_or_default()),
     };
     let (session, events) = Session::new(launch, store, reporter, std::sync::Arc::clone(&keeper))?;
     let tx = std::sync::Mutex::new(session.sender());

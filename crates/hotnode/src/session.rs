@@ -388,6 +388,7 @@ impl Session {
     fn on_files(&mut self, batch: Batch, events: &mpsc::Receiver<Event>) {
         let restarts = |p: &PathBuf| {
             self.launch.watch.iter().any(|w| p.starts_with(w))
+                || self.launch.hot_hook_restart.matches(p)
                 || self.unserved.contains(p)
                 || self.files.is_config(p)
                 || is_switched_link(p, &self.files.store)

@@ -118,3 +118,63 @@ fn a_package_that_asks_for_import_meta_hot_gets_one_and_re_imports_as_under_hot_
     run.expect("users.js changed");
     assert!(body_with(port, "users v2 undefined").ends_with(&pid), "the same process");
 }
+
+#[test]
+fn a_parent_listening_over_ipc_hears_hot_hooks_messages() {
+    // hot-hook's runner (and AdonisJS's dev server) fork the app with an IPC channel and listen
+    // for `hot-hook:invalidated` and `hot-hook:full-reload`; run under hotnode, the app still
+    // tells them.
+    let app = TempApp::new(
+        "hot-hook-ipc",
+        &[
+            ("package.json", r#"{ "type": "module" }"#),
+            (
+                "main.js",
+                "import './handler.js';\nimport { top } from './other.js';\nconsole.log('APP ' + top);\nsetInterval(() => {}, 1 << 30);\n",
+            ),
+            ("handler.js", "console.log('HANDLER h1');\nimport.meta.hot.accept();\n"),
+            ("other.js", "export const top = 1;\n"),
+            (
+                "parent.cjs",
+                "const { spawn } = require('node:child_process');\nconst child = spawn(process.env.HOTNODE, ['main.js'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });\nchild.on('message', (m) => console.log('PARENT GOT ' + m.type + ' ' + JSON.stringify(m.paths ?? [m.path]).replaceAll(process.cwd(), '.')));\n",
+            ),
+        ],
+    );
+    let mut command = std::process::Command::new("node");
+    command.arg("parent.cjs").current_dir(&app.dir).env("HOTNODE", env!("CARGO_BIN_EXE_hotnode"));
+    let mut run = support::run_command(command);
+    run.expect("APP 1");
+    // A hot update: the parent hears which file was replaced.
+    app.write("handler.js", "console.log('HANDLER h2');\nimport.meta.hot.accept();\n");
+    run.expect("HANDLER h2");
+    run.expect(r#"PARENT GOT hot-hook:invalidated ["./handler.js"]"#);
+    // An edit nothing takes: the app restarts, and the parent hears why.
+    app.write("other.js", "export const top = 2;\n");
+    run.expect(r#"PARENT GOT hot-hook:full-reload ["./other.js"]"#);
+    run.expect("APP 2");
+}
+
+#[test]
+fn hot_hooks_restart_files_restart_the_app_when_they_change() {
+    // Files the app reads, not imports: a change of one restarts it (`.env` when `hotHook` does
+    // not say, as in hot-hook).
+    let app = TempApp::new(
+        "hot-hook-restart",
+        &[
+            ("package.json", r#"{ "type": "module", "hotHook": { "restart": ["config/*.json", ".env"] } }"#),
+            (
+                "main.js",
+                "import fs from 'node:fs';\nconst config = JSON.parse(fs.readFileSync('config/app.json', 'utf8'));\nconst env = fs.readFileSync('.env', 'utf8').trim();\nconsole.log(`APP ${config.name} ${env}`);\nsetInterval(() => {}, 1 << 30);\n",
+            ),
+            ("config/app.json", r#"{ "name": "first" }"#),
+            (".env", "MODE=a\n"),
+        ],
+    );
+    let mut run = support::hotnode(&app, &["main.js"]);
+    run.expect("APP first MODE=a");
+    app.write("config/app.json", r#"{ "name": "second" }"#);
+    run.expect("restarting: config/app.json changed");
+    run.expect("APP second MODE=a");
+    app.write(".env", "MODE=b\n");
+    run.expect("APP second MODE=b");
+}
