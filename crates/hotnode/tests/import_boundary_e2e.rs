@@ -1,25 +1,11 @@
-//! hot-hook's boundaries: a module the app imports with `import(x, import.meta.hot?.boundary)`
-//! takes an edit with no accept code anywhere: its next `import()` runs the new code, in the same
-//! process, and the update line says so.
+//! hot-hook's API: a module the app imports with `import(x, import.meta.hot?.boundary)` takes an
+//! edit with no accept code anywhere (its next `import()` runs the new code, in the same process,
+//! and the update line says so); package.json's `hotHook` boundaries and restart files; a package
+//! that asks for `import.meta.hot`; the messages to a parent listening over IPC.
 
 mod support;
 
-use std::time::{Duration, Instant};
-
-use support::{TempApp, free_port, hotnode_with_env, http_get};
-
-/// GETs `/` until the body contains `text`.
-fn body_with(port: u16, text: &str) -> String {
-    let deadline = Instant::now() + support::patience(Duration::from_secs(10));
-    loop {
-        let body = http_get(port, "/").unwrap_or_default();
-        if body.contains(text) {
-            return body;
-        }
-        assert!(Instant::now() < deadline, "never served {text:?}; last: {body:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use support::{TempApp, body_with, free_port, hotnode_with_env};
 
 #[test]
 fn a_module_imported_as_a_boundary_runs_its_new_code_at_the_next_import() {
@@ -39,23 +25,23 @@ fn a_module_imported_as_a_boundary_runs_its_new_code_at_the_next_import() {
     let port = free_port();
     let mut run = hotnode_with_env(&app, &["main.js"], &[("PORT", &port.to_string())]);
     run.expect("LISTENING");
-    let first = body_with(port, "hello world x1");
+    let first = body_with(port, "/", "hello world x1");
     let pid = first.split_whitespace().last().unwrap().to_string();
 
     app.write("handler.js", "import { word } from './word.js';\nexport function handle() { return `hi ${word}`; }\n");
     let line = run.expect("handler.js changed");
     assert!(line.contains("the next import() of handler.js runs the new code"), "{line}");
-    assert!(body_with(port, "hi world x1").ends_with(&pid), "the same process");
+    assert!(body_with(port, "/", "hi world x1").ends_with(&pid), "the same process");
 
     // A module below the boundary: re-evaluated, and the boundary imported afresh.
     app.write("word.js", "export const word = 'there';\n");
     run.expect("word.js changed");
-    assert!(body_with(port, "hi there x1").ends_with(&pid));
+    assert!(body_with(port, "/", "hi there x1").ends_with(&pid));
 
     // The attribute written out, as hot-hook's users may.
     app.write("extra.js", "export const extra = 'x2';\n");
     run.expect("extra.js changed");
-    assert!(body_with(port, "hi there x2").ends_with(&pid));
+    assert!(body_with(port, "/", "hi there x2").ends_with(&pid));
     assert!(!run.output().contains("starting the app again"), "no restart:\n{}", run.output());
 }
 
@@ -77,11 +63,11 @@ fn package_json_hot_hook_boundaries_make_a_plain_import_a_boundary() {
     let port = free_port();
     let mut run = hotnode_with_env(&app, &["main.js"], &[("PORT", &port.to_string())]);
     run.expect("LISTENING");
-    let pid = body_with(port, "users v1").split_whitespace().last().unwrap().to_string();
+    let pid = body_with(port, "/", "users v1").split_whitespace().last().unwrap().to_string();
     app.write("app/controllers/users.js", "export default class Users { index() { return 'users v2'; } }\n");
     let line = run.expect("users.js changed");
     assert!(line.contains("the next import() of app/controllers/users.js runs the new code"), "{line}");
-    assert!(body_with(port, "users v2").ends_with(&pid), "the same process");
+    assert!(body_with(port, "/", "users v2").ends_with(&pid), "the same process");
 }
 
 #[test]
@@ -110,13 +96,13 @@ fn a_package_that_asks_for_import_meta_hot_gets_one_and_re_imports_as_under_hot_
     let mut run = hotnode_with_env(&app, &["main.js"], &[("PORT", &port.to_string())]);
     run.expect("LISTENING");
     // Only a package that asks whether it has one has one.
-    let pid = body_with(port, "users v1 object undefined").split_whitespace().last().unwrap().to_string();
+    let pid = body_with(port, "/", "users v1 object undefined").split_whitespace().last().unwrap().to_string();
     app.write(
         "controllers/users.js",
         "import { hot } from 'plain';\nexport default class Users { index() { return `users v2 ${hot}`; } }\n",
     );
     run.expect("users.js changed");
-    assert!(body_with(port, "users v2 undefined").ends_with(&pid), "the same process");
+    assert!(body_with(port, "/", "users v2 undefined").ends_with(&pid), "the same process");
 }
 
 #[test]

@@ -5,22 +5,7 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
-
-use support::{TempApp, free_port, hotnode_with_env, http_get};
-
-/// GETs `path` until the body contains `text`.
-fn body_with(port: u16, path: &str, text: &str) -> String {
-    let deadline = Instant::now() + support::patience(Duration::from_secs(10));
-    loop {
-        let body = http_get(port, path).unwrap_or_default();
-        if body.contains(text) {
-            return body;
-        }
-        assert!(Instant::now() < deadline, "never served {text:?} at {path}; last: {body:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use support::{TempApp, body_with, free_port, hotnode_with_env};
 
 fn pid_of(body: &str) -> String {
     body.split_whitespace().last().unwrap().to_string()

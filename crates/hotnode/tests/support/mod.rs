@@ -323,6 +323,19 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// GETs `path` until the body contains `text` (an update may take a moment to be served).
+pub fn body_with(port: u16, path: &str, text: &str) -> String {
+    let deadline = Instant::now() + patience(Duration::from_secs(10));
+    loop {
+        let body = http_get(port, path).unwrap_or_default();
+        if body.contains(text) {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "never served {text:?} at {path}; last: {body:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// One `GET` on a fresh connection; the body of a 200 response, or what went wrong.
 pub fn http_get(port: u16, path: &str) -> Result<String, String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("connect: {e}"))?;
