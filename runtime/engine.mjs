@@ -276,8 +276,10 @@ export class Engine {
    * @param {number} ms
    */
   report(changed, update, ms) {
-    const replaced = new Set([...update.done].map((r) => r.id).concat(update.lazilyReplaced, update.refreshedModules.map((r) => r.id)));
-    if (replaced.size) this.tellParent?.({ type: "hot-hook:invalidated", paths: [...replaced] });
+    if (this.tellParent) {
+      const replaced = new Set([...update.done].map((r) => r.id).concat(update.lazilyReplaced, update.refreshedModules.map((r) => r.id)));
+      if (replaced.size) this.tellParent({ type: "hot-hook:invalidated", paths: [...replaced] });
+    }
     this.channel.send(
       toHotnode.updated({
         changed: changed.map((r) => r.id),

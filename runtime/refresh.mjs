@@ -119,11 +119,10 @@ export function refreshBlocker(record, plan) {
  * Compiles the new bodies in the module's scope and puts them in place, all or none.
  * @param {ModuleRecord} record
  * @param {RefreshPayload} plan
- * @param {string} codeHash the new version's
  * @param {string} sourceUrl names the new code in stack traces (see registry's `stackViews`)
  * @returns {number} how many functions now run new code
  */
-export function applyRefresh(record, plan, codeHash, sourceUrl) {
+export function applyRefresh(record, plan, sourceUrl) {
   const slots = /** @type {Slots} */ (record.refresh);
   /** @type {[number, Function][]} */
   const replaced = [];
@@ -135,6 +134,7 @@ export function applyRefresh(record, plan, codeHash, sourceUrl) {
     chunk.slots.forEach((n, i) => replaced.push([n, functions[i]]));
   }
   for (const [n, fn] of replaced) slots[n] = fn;
-  slots.codeHash = codeHash;
+  // The running functions now run the record's current version.
+  slots.codeHash = record.codeHash;
   return replaced.length;
 }

@@ -133,7 +133,7 @@ export class Registry {
     const running = /** @type {Slots} */ (record.refresh).code;
     if (!this.stackViews.has(record.url)) this.stackViews.set(record.url, view(running));
     const sourceUrl = `${record.url}#hotnode-refresh-${++this.refreshes}`;
-    const count = applyRefresh(record, plan, record.codeHash, sourceUrl);
+    const count = applyRefresh(record, plan, sourceUrl);
     const previous = this.refreshUrls.get(record);
     if (previous) this.stackViews.delete(previous);
     this.refreshUrls.set(record, sourceUrl);
