@@ -76,7 +76,6 @@ export class CommonJsLoader {
   run(record, instance, parent) {
     const filename = record.id;
     const dirname = path.dirname(filename);
-    const nativeRequire = nodeCreateRequire(filename);
     // Node's own `Module`, as node makes it: `instanceof Module`, `.parent` (the first requirer;
     // null for the entry), `.children`, the entry's id ".".
     const isMain = record.id === this.registry.entryId;
@@ -86,14 +85,14 @@ export class CommonJsLoader {
     const module = new Module(isMain ? "." : filename, isMain ? /** @type {any} */ (null) : previous ? undefined : parent);
     if (previous && !isMain) takePlace(previous, module);
     module.filename = filename;
-    module.paths = nativeRequire.resolve.paths("") ?? [];
-    Object.assign(module, { hot: instance.hot.webpackApi });
+    module.paths = nodeModulePaths(dirname);
+    defineModuleHot(module, /** @type {import("./hot-context.mjs").HotContext} */ (instance.hot));
     if (isMain) {
       this.main = module;
       process.mainModule = module;
     }
     instance.module = module;
-    const require = this.createRequire(instance, nativeRequire);
+    const require = this.createRequire(instance, filename);
     // `module.require(id)` is the module's require, through hotnode for app modules.
     module.require = require;
     try {
@@ -135,19 +134,24 @@ export class CommonJsLoader {
    * (packages, builtins, and app files hotnode could not know in advance: those run, but are
    * not hot-updated).
    * @param {Instance} instance
-   * @param {NodeJS.Require} nativeRequire
+   * @param {string} filename the module's file
    */
-  createRequire(instance, nativeRequire) {
+  createRequire(instance, filename) {
     const loader = this;
     const { record } = instance;
     const records = this.registry.records;
+    // Node's own require of the file, made at first need: most app modules require only app
+    // modules, which never reach it.
+    /** @type {NodeJS.Require | null} */
+    let native = null;
+    const nativeRequire = () => (native ??= nodeCreateRequire(filename));
     /** @param {string} specifier */
     function require(specifier) {
       const target = record.deps[specifier];
       // Code of a version an update replaced, still running (a closure kept somewhere): webpack
       // warns, naming the module required and the requirer.
       if (instance.hot?.disposed) {
-        const dep = target && "id" in target ? records.get(target.id) : typeof specifier === "string" && !isBuiltin(specifier) ? loader.registry.computedDep(record, specifier, nativeRequire) : null;
+        const dep = target && "id" in target ? records.get(target.id) : typeof specifier === "string" && !isBuiltin(specifier) ? loader.registry.computedDep(record, specifier, nativeRequire()) : null;
         const id = dep ? webpackId(dep.id) : specifier;
         console.warn(`[HMR] unexpected require(${id}) from disposed module ${webpackId(record.id)}`);
       }
@@ -156,7 +160,7 @@ export class CommonJsLoader {
         if (dep) return loader.requireRecord(instance, dep);
       }
       if (!target && typeof specifier === "string" && !isBuiltin(specifier)) {
-        const dep = loader.registry.computedDep(record, specifier, nativeRequire);
+        const dep = loader.registry.computedDep(record, specifier, nativeRequire());
         if (dep) {
           // A module disposed because no code named it any more, required by a computed path:
           // webpack warns the same way; hotnode still runs its code (nothing is lost).
@@ -165,11 +169,24 @@ export class CommonJsLoader {
         }
       }
       if (typeof specifier === "string" && !isBuiltin(specifier)) appLoaders.beforePackages();
-      const value = nativeRequire(specifier);
-      if (typeof specifier === "string") loader.registry.noteLoadedByNode(nativeRequire, specifier, "require() with a computed specifier");
+      const value = nativeRequire()(specifier);
+      if (typeof specifier === "string") loader.registry.noteLoadedByNode(nativeRequire(), specifier, "require() with a computed specifier");
       return value;
     }
-    Object.assign(require, { resolve: nativeRequire.resolve, cache: nativeRequire.cache, main: this.main });
+    /** @param {string} request @param {{ paths?: string[] }} [options] */
+    function resolve(request, options) {
+      return nativeRequire().resolve(request, options);
+    }
+    /** @param {string} request */
+    function paths(request) {
+      return nativeRequire().resolve.paths(request);
+    }
+    resolve.paths = paths;
+    // Node's properties, in node's order.
+    require.resolve = resolve;
+    require.main = this.main;
+    require.extensions = /** @type {any} */ (Module)._extensions;
+    require.cache = /** @type {any} */ (Module)._cache;
     return require;
   }
 
@@ -308,6 +325,49 @@ function requireAsyncError(id, from) {
   const major = Number(process.versions.node.split(".")[0]);
   const where = major >= 24 ? `\nRequired module: ${id}\nRequire stack:\n- ${from}` : `\n  From ${from} \n  Requiring ${id} `;
   return Object.assign(new Error(base + where), { code: "ERR_REQUIRE_ASYNC_MODULE" });
+}
+
+/** @type {Map<string, string[]>} `module.paths` by folder; see `nodeModulePaths` */
+const modulePathsByDir = new Map();
+/** @type {Function | null} the `Module._nodeModulePaths` that filled `modulePathsByDir` */
+let modulePathsOf = null;
+
+/**
+ * `module.paths` of a module in `dir`, as node sets it (its `node_modules` folders up to the
+ * root; not the global folders a resolution adds). Each module gets its own array; the work is
+ * done once per folder, again if a tool replaces `Module._nodeModulePaths`.
+ * @param {string} dir
+ */
+function nodeModulePaths(dir) {
+  const compute = /** @type {any} */ (Module)._nodeModulePaths;
+  if (compute !== modulePathsOf) {
+    modulePathsByDir.clear();
+    modulePathsOf = compute;
+  }
+  let paths = modulePathsByDir.get(dir);
+  if (!paths) modulePathsByDir.set(dir, (paths = compute(dir)));
+  return /** @type {string[]} */ (paths).slice();
+}
+
+/**
+ * `module.hot`, webpack's face of the instance's hot context, made when the module first reads
+ * it (most never do). It reads and writes as the own data property webpack gives.
+ * @param {Module} module
+ * @param {import("./hot-context.mjs").HotContext} hot
+ */
+function defineModuleHot(module, hot) {
+  /** @param {unknown} value */
+  const settle = (value) => Object.defineProperty(module, "hot", { value, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(module, "hot", {
+    get() {
+      const api = hot.webpackApi;
+      settle(api);
+      return api;
+    },
+    set: settle,
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 /**

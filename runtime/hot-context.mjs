@@ -58,7 +58,8 @@ export class HotContext {
     /** `module.hot.data` of this instance: what the previous one's dispose filled (webpack
      * hands each instance its own, which a dispose handler can still read). */
     this.webpackData = record.webpackData;
-    this.api = this.createApi();
+    /** @type {ReturnType<HotContext["createApi"]> | null} built on first use, as the webpack face */
+    this.viteFace = null;
     /** @type {object | null} built on first use: most modules never touch the webpack face */
     this.webpackFace = null;
   }
@@ -69,6 +70,11 @@ export class HotContext {
   }
 
   /** `import.meta.hot` */
+  get api() {
+    this.viteFace ??= this.createApi();
+    return this.viteFace;
+  }
+
   createApi() {
     const ctx = this;
     const host = this.host;

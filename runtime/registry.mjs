@@ -558,9 +558,11 @@ export class Registry {
     // Edges the new instance did not take during evaluation (an `import()` made later, in a
     // request handler) survive while its code still names that module; the rest are cut, and
     // the modules they led to may be pruned.
-    const named = record.namedDeps();
+    /** @type {Set<string> | null} made only if an edge was not taken (never at a first evaluation) */
+    let named = null;
     for (const dep of record.imports) {
       if (instance.imports.has(dep)) continue;
+      named ??= record.namedDeps();
       if (named.has(dep.id)) {
         instance.imports.add(dep);
         continue;
