@@ -6,15 +6,19 @@
  * reports it and exits non-zero, exactly as without hotnode.
  */
 import path from "node:path";
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import { isatty } from "node:tty";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { assemble } from "./assemble.mjs";
 import { RUNTIME_LISTENER } from "./engine.mjs";
 import { Channel } from "./channel.mjs";
-import { serveCreateRequire } from "./create-require.mjs";
+import { CodeCache } from "./code-cache.mjs";
+import { nodeCreateRequire, serveCreateRequire } from "./create-require.mjs";
 import { LOAD_FAILURE, RUNTIME_DIR } from "./errors.mjs";
 import { installHelpers } from "./helpers.mjs";
+import { useCodeCache } from "./module-record.mjs";
 import { serveNodeLoaders } from "./node-loaders.mjs";
 import { isMainThread, threadId } from "node:worker_threads";
 import { joinForks, joinWorkers, takeSession } from "./processes.mjs";
@@ -27,6 +31,14 @@ import { SyncChannel } from "./sync-channel.mjs";
 process.setSourceMapsEnabled(true);
 installHelpers(globalThis);
 const session = takeSession();
+/**
+ * Builtins a standby may load before the app runs: those whose loading does nothing the app
+ * could see (no warning, no change to other modules or to the process). Not, for example,
+ * `domain` (it patches EventEmitter), `cluster` (a worker sets itself up), `punycode` or `sys`
+ * (deprecation warnings), `sqlite`, `test` (experimental warnings).
+ */
+const QUIET_BUILTINS = new Set(["assert", "async_hooks", "buffer", "child_process", "crypto", "dgram", "diagnostics_channel", "dns", "events", "fs", "fs/promises", "http", "http2", "https", "net", "os", "path", "perf_hooks", "querystring", "readline", "stream", "stream/promises", "string_decoder", "timers", "timers/promises", "tls", "tty", "url", "util", "v8", "vm", "worker_threads", "zlib"]);
+
 // A standby process (the next start's, made ready while the app runs): it loads the app's code
 // and waits for hotnode's `go` before it runs any of it. What the app forks is never one.
 const standby = session[ENV.standby] === "1" && isMainThread;
@@ -91,6 +103,8 @@ const { engine, status, events, registry } = assemble(Object.assign(channel, { r
   tellParent: parent ? null : hotHookParent(),
 });
 installStackTraces((url) => registry.stackView(url), RUNTIME_DIR);
+const codeCache = new CodeCache(path.join(path.dirname(socketPath), "code-cache"), hello.generation);
+useCodeCache(codeCache);
 channel.onReply = (/** @type {import("./protocol.mjs").HotnodeMessage} */ reply) => {
   if (reply.type === "modules") registry.takeModules(reply);
 };
@@ -161,7 +175,10 @@ try {
   throw err;
 }
 // performance.now() counts from the process's start: what the user waited for.
-channel.send(toHotnode.started(registry.evaluatedCount, Math.round(performance.now() - startedAt)));
+const cached = [...registry.records.values()].filter((r) => r.fromCache && r.state === "evaluated").length;
+channel.send(toHotnode.started(registry.evaluatedCount, Math.round(performance.now() - startedAt), cached));
+// What the start compiled, for the next one (a restart's process compiles from it).
+if (!parent && session[ENV.restart] !== "0") void codeCache.save(() => registry.records.values());
 
 /**
  * A standby's preparation: the app's modules fetched and compiled, none evaluated. A failure
@@ -171,13 +188,40 @@ channel.send(toHotnode.started(registry.evaluatedCount, Math.round(performance.n
 async function prepare(entry) {
   try {
     await registry.fetch(entry, null);
+    // Compiled from the cache the running app saves after its start (its first start may still
+    // be writing it): the functions the start runs then come compiled.
+    await codeCache.previousSave(/** @type {Promise<unknown>} */ (told));
+    /** @type {Set<string>} */
+    const builtins = new Set();
     for (const record of registry.records.values()) {
       if (record.format !== "json") record.compile();
+      for (const target of Object.values(record.deps)) {
+        if ("external" in target && QUIET_BUILTINS.has(target.external.replace(/^node:/, ""))) builtins.add(target.external);
+      }
     }
+    // Loaded now, they cost the start nothing: the app's own require or import finds them
+    // loaded, as it would after any other code had loaded them.
+    const requireBuiltin = nodeCreateRequire(import.meta.url);
+    for (const builtin of builtins) requireBuiltin(builtin);
   } catch {
     // The start after `go` fetches and compiles again, and says what went wrong.
   }
+  collectGarbage();
 }
+
+/**
+ * A full collection, so the app's start begins with an empty young generation: what the
+ * preparation left there would otherwise be scavenged (copied) in the middle of the start.
+ * V8's `gc` is taken as Jest takes it, and the flag unset again, so no context the app makes
+ * has a `gc` of its own.
+ */
+function collectGarbage() {
+  v8.setFlagsFromString("--expose-gc");
+  const gc = /** @type {() => void} */ (runInNewContext("gc"));
+  v8.setFlagsFromString("--no-expose-gc");
+  gc();
+}
+
 
 /**
  * hotnode sends a signal it got on to the app, unless the app got it too: a signal sent to the

@@ -12,8 +12,8 @@
  * @typedef {import("./hot-context.mjs").HotContext} HotContext
  */
 
-const AsyncFunction = /** @type {FunctionConstructor} */ (Object.getPrototypeOf(async () => {}).constructor);
-const GeneratorFunction = /** @type {FunctionConstructor} */ (Object.getPrototypeOf(function* () {}).constructor);
+import { Script, constants as vmConstants } from "node:vm";
+
 const ESM_PARAMS = ["__vite_ssr_exports__", "__vite_ssr_import_meta__", "__vite_ssr_import__", "__vite_ssr_dynamic_import__", "__vite_ssr_exportAll__"];
 /** What an ES module's code asks before its body: are its dependencies evaluated; what to await (see `import_steps.rs`). */
 const STEP_PARAMS = ["__hotnode_deps_ready__", "__hotnode_wait__", "__hotnode_module__"];
@@ -23,6 +23,37 @@ const CJS_PARAMS = ["exports", "require", "module", "__filename", "__dirname"];
 const CJS_DYNAMIC_IMPORT = "__hotnode_dynamic_import__";
 /** Makes the module's refresh slots (the transform's `refresh_slots.rs`, runtime's `refresh.mjs`). */
 const REFRESH = "__hotnode_refresh__";
+/** An `import()` the transform did not rewrite (in code a direct `eval` runs) goes to node's
+ * loader, from the module's file. */
+const DYNAMIC_IMPORT = vmConstants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+
+/** @type {import("./code-cache.mjs").CodeCache | null} where compiled code is read from (and saved to) */
+let codeCache = null;
+
+/** Compiles modules from (and lets them be saved to) `cache`. @param {import("./code-cache.mjs").CodeCache | null} cache */
+export function useCodeCache(cache) {
+  codeCache = cache;
+}
+
+
+/**
+ * With source maps on, node maps code compiled from a string (`eval`, `new Function`) through
+ * the map its comments name, under its `sourceURL`; it does not look at a script compiled with
+ * `vm`. The module's closing comments alone, compiled that way, register its map: node's echo of
+ * the line an uncaught error threw at then shows the file's own line, as it did when modules
+ * were compiled with `new Function`.
+ * @param {string} code
+ */
+function registerSourceMap(code) {
+  const comments = code.lastIndexOf("\n//# sourceURL=");
+  if (comments === -1) return;
+  try {
+    new Function(code.slice(comments + 1));
+  } catch {
+    // Code generation from strings turned off (`--disallow-code-generation-from-strings`): the
+    // echo shows the compiled line; the stack is mapped all the same (`stack.mjs`).
+  }
+}
 
 /**
  * Whether the module is CommonJS (also when written with `import`/`export`). CommonJS modules
@@ -73,6 +104,12 @@ export class ModuleRecord {
     this.id = payload.id;
     /** @type {Function | null} `code` compiled: an importer re-evaluated by an update runs the same code again */
     this.compiled = null;
+    /** @type {import("node:vm").Script | null} the script `compiled` came from */
+    this.script = null;
+    /** Names `code` compiled in the code cache (empty: not cached). */
+    this.cacheKey = "";
+    /** `compiled` came from the code cache. */
+    this.fromCache = false;
     /** @type {string} */ this.url;
     /** @type {import("./protocol.mjs").Format} */ this.format;
     /** @type {string} */ this.code;
@@ -145,19 +182,36 @@ export class ModuleRecord {
   /**
    * The function the current code compiles to, compiled once: re-evaluating the 100 unchanged
    * importers of a changed module then costs no compile (and no source-map parse) each.
+   *
+   * Compiled as a script holding one function expression, the text `new Function` would make
+   * (positions in the code and its source map count the same two lines before the body), so
+   * that V8 can hand out the compiled code for a cache (`code-cache.mjs`); and with the file's
+   * name as node gives it (a path, an ES module's URL), which stack frames report.
    */
   compile() {
     if (!this.compiled) {
-      this.compiled =
+      const params =
         this.format === "cjs-interop"
-          ? new Function(...CJS_PARAMS, ...ESM_PARAMS, REFRESH, this.code)
+          ? [...CJS_PARAMS, ...ESM_PARAMS, REFRESH]
           : this.format === "cjs"
-            ? new Function(...CJS_PARAMS, CJS_DYNAMIC_IMPORT, REFRESH, this.code)
-            : this.async
-              ? new AsyncFunction(...ESM_PARAMS, ...STEP_PARAMS, REFRESH, this.code)
-              : new GeneratorFunction(...ESM_PARAMS, ...STEP_PARAMS, REFRESH, this.code);
+            ? [...CJS_PARAMS, CJS_DYNAMIC_IMPORT, REFRESH]
+            : [...ESM_PARAMS, ...STEP_PARAMS, REFRESH];
+      const kind = isCommonJs(this) ? "function" : this.async ? "async function" : "function*";
+      const source = `(${kind} (${params.join(",")}\n) {\n${this.code}\n})`;
+      this.cacheKey = codeCache ? `${this.codeHash}-${this.code.length}-${this.format}${this.async ? "-async" : ""}` : "";
+      const cachedData = codeCache?.read(this.cacheKey);
+      const script = new Script(source, { filename: this.scriptName(), cachedData, importModuleDynamically: DYNAMIC_IMPORT });
+      this.script = script;
+      this.fromCache = Boolean(cachedData && !script.cachedDataRejected);
+      this.compiled = /** @type {Function} */ (script.runInThisContext());
+      registerSourceMap(this.code);
     }
     return this.compiled;
+  }
+
+  /** The name the module's script has: what node names the file in stack frames. */
+  scriptName() {
+    return isCommonJs(this) ? this.id : this.url;
   }
 
   /**
@@ -177,7 +231,12 @@ export class ModuleRecord {
 
   /** The code of a new version (and on construction, the first). @param {ModulePayload} payload */
   setCode(payload) {
-    if (payload.code !== this.code || payload.format !== this.format || Boolean(payload.async) !== this.async) this.compiled = null;
+    if (payload.code !== this.code || payload.format !== this.format || Boolean(payload.async) !== this.async) {
+      this.compiled = null;
+      this.script = null;
+      this.cacheKey = "";
+      this.fromCache = false;
+    }
     /** @type {boolean | undefined} see `usesImportMeta` */
     this.readsImportMeta = undefined;
     /** @type {boolean | undefined} see `usesWebpackModule` */

@@ -61,8 +61,9 @@
  *   thread?: number | null, requireModule?: boolean, standby?: boolean }} HelloMessage  the first
  *   line: the session's token, and who this process is (`standby`: the next start's process,
  *   waiting for `go`)
- * @typedef {{ type: "started", modules: number, ms: number }} StartedMessage  the entry and its
- *   static imports have evaluated
+ * @typedef {{ type: "started", modules: number, ms: number, cached: number }} StartedMessage  the
+ *   entry and its static imports have evaluated; `cached` of the modules compiled from the code
+ *   cache (`code-cache.mjs`)
  * @typedef {{ type: "fetch", rid: number, specifier: string, importer: string | null }} FetchMessage
  * @typedef {{ type: "check", rid: number }} CheckMessage  `module.hot.check()`: answered once every
  *   change hotnode has seen was sent
@@ -154,8 +155,8 @@ export function readHotnodeMessage(line) {
 export const toHotnode = {
   /** @param {Omit<HelloMessage, "type">} who @returns {HelloMessage} */
   hello: (who) => ({ type: "hello", ...who }),
-  /** @param {number} modules @param {number} ms @returns {StartedMessage} */
-  started: (modules, ms) => ({ type: "started", modules, ms }),
+  /** @param {number} modules @param {number} ms @param {number} cached @returns {StartedMessage} */
+  started: (modules, ms, cached) => ({ type: "started", modules, ms, cached }),
   /** @param {string} specifier @param {string | null} importer @returns {Omit<FetchMessage, "rid">} */
   fetch: (specifier, importer) => ({ type: "fetch", specifier, importer }),
   /** @returns {Omit<CheckMessage, "rid">} */

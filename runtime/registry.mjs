@@ -47,8 +47,8 @@ import { webpackId } from "./webpack-ids.mjs";
  * @property {() => UpdateInProgress | null} currentUpdate
  */
 
-// Every version of a module is compiled with `new Function`, whose source V8's compilation
-// cache keeps alive through ordinary garbage collections: 1,000 updates of a 64 KB module
+// Every version of a module is compiled from its source text (`ModuleRecord.compile`), which
+// V8's compilation cache keeps alive through ordinary garbage collections: 1,000 updates of a 64 KB module
 // grew the app by 200 MB that only a memory-pressure GC would give back. Without the cache
 // each old version goes with its last reference. The cache only ever saves the compile of a
 // source identical to one compiled before, which hot updates never repeat.

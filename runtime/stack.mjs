@@ -1,9 +1,8 @@
 // @ts-check
 /**
  * Stack traces as node prints them for the same program. App modules run as functions the
- * runtime compiles, and V8 describes their frames as eval code: the top level is `eval`, an
- * anonymous callback `Timeout.eval [as _onTimeout]`, positions are in the generated code, and
- * node's source-map support prints ES module files as paths. This formats every stack the way
+ * runtime compiles: positions are in the generated code, and what a refresh evaluated is eval
+ * code (V8 names its anonymous functions `eval`). This formats every stack the way
  * node's default does (V8's frame format), except that a frame in an app module gets the
  * original file, line and column, its ES module file as a `file://` URL, and its names as the
  * language gives them; the runtime's own frames are left out.
@@ -21,7 +20,7 @@ import { pathToFileURL } from "node:url";
  */
 
 const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;
-/** Lines V8 puts before the body of a function made with `new Function`. */
+/** Lines before a module's code in its script (as `new Function` puts them; see `ModuleRecord.compile`). */
 const HEADER_LINES = 2;
 const errorToString = Error.prototype.toString;
 
@@ -79,7 +78,10 @@ function isGeneratorStep(site) {
  */
 function formatFrame(site, moduleByUrl) {
   const url = site.getScriptNameOrSourceURL();
-  const record = url && site.isEval() ? moduleByUrl(url) : undefined;
+  const found = url ? moduleByUrl(url) : undefined;
+  // A module's own script (`ModuleRecord.compile`), or code a refresh evaluated in it; not a
+  // script node compiled from the same file itself.
+  const record = found && (site.isEval() || site.getFileName() === found.scriptName()) ? found : undefined;
   const line = site.getLineNumber();
   const column = site.getColumnNumber();
   if (!record || line === null || column === null) return { text: `${site}`, topLevel: null };

@@ -25,7 +25,7 @@ test("the messages the runtime sends are the golden samples hotnode parses", () 
     toHotnode.hello({ token: "0123abcd", pid: 42, parent: null, role: null, generation: 1, entry: "/app/src/main.ts", node: "22.12.0" }),
     toHotnode.hello({ token: "0123abcd", pid: 43, parent: 42, role: "cluster worker", generation: 1, entry: "/app/src/main.ts", node: "22.12.0" }),
     toHotnode.hello({ token: "0123abcd", pid: 44, parent: null, role: null, generation: 2, entry: "/app/src/main.ts", node: "22.12.0", standby: true }),
-    toHotnode.started(12, 38),
+    toHotnode.started(12, 38, 11),
     withRid(toHotnode.fetch("./routes.js", "/app/src/main.ts"), 1),
     withRid(toHotnode.fetch("/app/src/main.ts", null), 2),
     withRid(toHotnode.check(), 3),

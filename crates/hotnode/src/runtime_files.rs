@@ -14,6 +14,7 @@ const FILES: &[(&str, &str)] = &[
     ("assemble.mjs", include_str!("../../../runtime/assemble.mjs")),
     ("attributes.mjs", include_str!("../../../runtime/attributes.mjs")),
     ("channel.mjs", include_str!("../../../runtime/channel.mjs")),
+    ("code-cache.mjs", include_str!("../../../runtime/code-cache.mjs")),
     ("commonjs.mjs", include_str!("../../../runtime/commonjs.mjs")),
     ("create-require.mjs", include_str!("../../../runtime/create-require.mjs")),
     ("engine.mjs", include_str!("../../../runtime/engine.mjs")),

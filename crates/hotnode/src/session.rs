@@ -260,9 +260,12 @@ impl Session {
         let Some(process) = self.peers.get(id).map(|p| p.process.clone()) else { return };
         match message {
             RuntimeMessage::Hello { .. } => {}
-            RuntimeMessage::Started { modules, ms } => {
+            RuntimeMessage::Started { modules, ms, cached } => {
                 self.files.store.app_started();
                 self.reporter.started(&process, &self.launch.entry, modules, ms);
+                if cached > 0 {
+                    self.reporter.verbose(&format!("{cached} of {modules} modules compiled from the code cache"));
+                }
                 if process.parent.is_none() && process.thread.is_none() {
                     self.supervisor.app_started();
                 }

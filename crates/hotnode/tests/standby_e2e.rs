@@ -63,3 +63,47 @@ fn no_standby_starts_each_restart_afresh() {
     run.expect("RUN v2 o1");
     assert!(!run.output().contains("standby process"), "{}", run.output());
 }
+
+/// Which start's process saved the session's code cache last (hotnode's session folder is
+/// under `tmp`, the TMPDIR the test gives it), once one has.
+fn code_cache_saved_by(tmp: &std::path::Path) -> Option<String> {
+    std::fs::read_dir(tmp)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .find_map(|session| std::fs::read_to_string(session.path().join("code-cache/saved-by")).ok())
+}
+
+/// Waits until a start other than `before`'s has saved the code cache; returns which.
+fn wait_for_save(run: &support::Running, tmp: &std::path::Path, before: Option<&str>) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        match code_cache_saved_by(tmp) {
+            Some(by) if Some(by.as_str()) != before => return by,
+            _ => {}
+        }
+        assert!(std::time::Instant::now() < deadline, "no code cache saved:\n{}", run.output());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_restart_compiles_the_unchanged_modules_from_the_code_cache_the_app_saved() {
+    let app = app("standby-code-cache");
+    let tmp = app.dir.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut run = support::hotnode_with_env(&app, &["--verbose", "main.js"], &[("TMPDIR", tmp.to_str().unwrap())]);
+    run.expect("RUN v1 o1");
+    let first = wait_for_save(&run, &tmp, None);
+    // The first start compiled from source; the restart's process takes the two modules the
+    // edit left as they were from the cache, and compiles the edited one.
+    assert!(!run.output().contains("compiled from the code cache"), "{}", run.output());
+    app.write("main.js", &std::fs::read_to_string(app.dir.join("main.js")).unwrap().replace("RUN", "RAN"));
+    run.expect("RAN v1 o1");
+    run.expect("2 of 3 modules compiled from the code cache");
+    // And the next restart too, from what that process saved again (with its new main.js).
+    wait_for_save(&run, &tmp, Some(&first));
+    app.write("value.js", "export const value = 'v2';\n");
+    run.expect("RAN v2 o1");
+    run.expect("2 of 3 modules compiled from the code cache");
+}

@@ -121,10 +121,13 @@ pub enum RuntimeMessage {
         #[serde(flatten)]
         process: ProcessInfo,
     },
-    /// The entry and its static imports have evaluated.
+    /// The entry and its static imports have evaluated; `cached` of the modules were compiled
+    /// from the code cache a previous process saved.
     Started {
         modules: usize,
         ms: f64,
+        #[serde(default)]
+        cached: usize,
     },
     Fetch {
         rid: u64,

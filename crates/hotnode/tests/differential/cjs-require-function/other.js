@@ -1,0 +1,2 @@
+exports.paths = module.paths;
+exports.keys = Object.keys(require).join(",");
