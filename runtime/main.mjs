@@ -103,7 +103,9 @@ const { engine, status, events, registry } = assemble(Object.assign(channel, { r
   tellParent: parent ? null : hotHookParent(),
 });
 installStackTraces((url) => registry.stackView(url), RUNTIME_DIR);
-const codeCache = new CodeCache(path.join(path.dirname(socketPath), "code-cache"), hello.generation);
+// Code from the cache was compiled without the counters V8's coverage (NODE_V8_COVERAGE, c8)
+// needs: under coverage every module compiles from source.
+const codeCache = process.env.NODE_V8_COVERAGE ? null : new CodeCache(path.join(path.dirname(socketPath), "code-cache"), hello.generation);
 useCodeCache(codeCache);
 channel.onReply = (/** @type {import("./protocol.mjs").HotnodeMessage} */ reply) => {
   if (reply.type === "modules") registry.takeModules(reply);
@@ -178,7 +180,7 @@ try {
 const cached = [...registry.records.values()].filter((r) => r.fromCache && r.state === "evaluated").length;
 channel.send(toHotnode.started(registry.evaluatedCount, Math.round(performance.now() - startedAt), cached));
 // What the start compiled, for the next one (a restart's process compiles from it).
-if (!parent && session[ENV.restart] !== "0") void codeCache.save(() => registry.records.values());
+if (!parent && session[ENV.restart] !== "0") void codeCache?.save(() => registry.records.values());
 
 /**
  * A standby's preparation: the app's modules fetched and compiled, none evaluated. A failure
@@ -190,7 +192,7 @@ async function prepare(entry) {
     await registry.fetch(entry, null);
     // Compiled from the cache the running app saves after its start (its first start may still
     // be writing it): the functions the start runs then come compiled.
-    await codeCache.previousSave(/** @type {Promise<unknown>} */ (told));
+    await codeCache?.previousSave(/** @type {Promise<unknown>} */ (told));
     /** @type {Set<string>} */
     const builtins = new Set();
     for (const record of registry.records.values()) {
@@ -216,12 +218,13 @@ async function prepare(entry) {
  * has a `gc` of its own.
  */
 function collectGarbage() {
+  // Run with node's --expose-gc, the app has its own `gc`, and the flag stays as it is.
+  if (typeof globalThis.gc === "function") return globalThis.gc();
   v8.setFlagsFromString("--expose-gc");
   const gc = /** @type {() => void} */ (runInNewContext("gc"));
   v8.setFlagsFromString("--no-expose-gc");
   gc();
 }
-
 
 /**
  * hotnode sends a signal it got on to the app, unless the app got it too: a signal sent to the
