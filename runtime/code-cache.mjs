@@ -78,7 +78,8 @@ export class CodeCache {
       }
       entries.push([cacheKey, data]);
     }
-    // What was read is in `entries` now or not needed: the process holds it no longer.
+    // What was read is in `entries` now or not needed: the process holds it no longer (a module
+    // compiled after the save, such as one imported later, compiles from source).
     this.entries = new Map();
     const header = Buffer.from(JSON.stringify(entries.map(([key, data]) => [key, data.length])));
     const size = Buffer.alloc(4);
@@ -86,6 +87,7 @@ export class CodeCache {
     const staged = path.join(this.dir, `modules.${process.pid}.part`);
     try {
       await fs.promises.mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await this.removeUnfinished();
       const out = await fs.promises.open(staged, "w", 0o600);
       try {
         await out.writev([size, header, ...entries.map(([, data]) => data)]);
@@ -100,6 +102,19 @@ export class CodeCache {
       // A cache is an optimisation: a full disk, or the folder removed at the session's end,
       // leaves the next start compiling from source.
       await fs.promises.rm(staged, { force: true }).catch(() => {});
+    }
+  }
+
+  /**
+   * Removes what an earlier process left half-written: one that restarted while it was saving.
+   * Only the app's process saves, and it has replaced the one before it, so no other is writing.
+   */
+  async removeUnfinished() {
+    const mine = `modules.${process.pid}.`;
+    for (const name of await fs.promises.readdir(this.dir)) {
+      if (/^modules\.\d+\.part(\.by)?$/.test(name) && !name.startsWith(mine)) {
+        await fs.promises.rm(path.join(this.dir, name), { force: true });
+      }
     }
   }
 

@@ -35,7 +35,6 @@ export function useCodeCache(cache) {
   codeCache = cache;
 }
 
-
 /**
  * With source maps on, node maps code compiled from a string (`eval`, `new Function`) through
  * the map its comments name, under its `sourceURL`; it does not look at a script compiled with
@@ -198,7 +197,9 @@ export class ModuleRecord {
             : [...ESM_PARAMS, ...STEP_PARAMS, REFRESH];
       const kind = isCommonJs(this) ? "function" : this.async ? "async function" : "function*";
       const source = `(${kind} (${params.join(",")}\n) {\n${this.code}\n})`;
-      this.cacheKey = codeCache ? `${this.codeHash}-${this.code.length}-${this.format}${this.async ? "-async" : ""}` : "";
+      // The same key is the same text: a hash of the code and its length (never the length
+      // alone, for code that came without a hash).
+      this.cacheKey = codeCache && this.codeHash ? `${this.codeHash}-${this.code.length}-${this.format}${this.async ? "-async" : ""}` : "";
       const cachedData = codeCache?.read(this.cacheKey);
       const script = new Script(source, { filename: this.scriptName(), cachedData, importModuleDynamically: DYNAMIC_IMPORT });
       this.script = script;

@@ -116,3 +116,13 @@ test("a standby waits for the save of the start before it, not longer than it is
   fs.rmSync(dir, { recursive: true });
   fs.rmSync(other.dir, { recursive: true });
 });
+
+test("a save removes what a process that restarted while saving left half-written", async () => {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, "modules.999999.part"), "half");
+  fs.writeFileSync(path.join(dir, "modules.999999.part.by"), "1");
+  fs.writeFileSync(path.join(dir, "unrelated"), "kept");
+  await held(new CodeCache(dir, 2).save(() => [{ cacheKey: "k", script: ranScript(1) }]));
+  assert.deepEqual(fs.readdirSync(dir).sort(), ["modules.v8", "saved-by", "unrelated"]);
+  fs.rmSync(dir, { recursive: true });
+});
