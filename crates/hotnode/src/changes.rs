@@ -209,7 +209,7 @@ mod tests {
     use hotnode_server::resolve::Resolver;
 
     use super::*;
-    use crate::test_app::temp_app;
+    use crate::test_app::{TempApp, temp_app};
 
     /// Writer events as a test says they happened.
     #[derive(Default)]
@@ -236,7 +236,7 @@ mod tests {
     }
 
     /// The app's files, with the store holding `main.js` and what it loads.
-    fn app(name: &str, files: &[(&str, &str)]) -> (PathBuf, ModuleStore) {
+    fn app(name: &str, files: &[(&str, &str)]) -> (TempApp, ModuleStore) {
         let dir = temp_app(&format!("changes-{name}"), files);
         let mut store = ModuleStore::new(Resolver::new(&[]));
         store.closure(&dir.join("main.js"), &mut Default::default());

@@ -1,10 +1,26 @@
 //! A folder of files for the unit tests of the session's parts (a fresh one per test name and
-//! process).
+//! process), removed when the test is done with it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// Writes `files` (path, text) into a fresh temp folder named after `name`; its real path.
-pub fn temp_app(name: &str, files: &[(&str, &str)]) -> PathBuf {
+/// A test's app folder (its real path); removed on drop.
+pub struct TempApp(PathBuf);
+
+impl std::ops::Deref for TempApp {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Writes `files` (path, text) into a fresh temp folder named after `name`.
+pub fn temp_app(name: &str, files: &[(&str, &str)]) -> TempApp {
     let dir = std::env::temp_dir().join(format!("hotnode-unit-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -13,5 +29,5 @@ pub fn temp_app(name: &str, files: &[(&str, &str)]) -> PathBuf {
         std::fs::create_dir_all(full.parent().unwrap()).unwrap();
         std::fs::write(full, text).unwrap();
     }
-    dir.canonicalize().unwrap()
+    TempApp(dir.canonicalize().unwrap())
 }

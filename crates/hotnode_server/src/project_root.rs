@@ -54,6 +54,7 @@ mod tests {
             &[("package.json", "{}"), ("node_modules/cli/package.json", "{}"), ("node_modules/cli/bin/cli.js", "")],
         );
         assert_eq!(find(&dir.join("node_modules/cli/bin/cli.js")), dir);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
