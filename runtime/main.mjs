@@ -20,6 +20,7 @@ import { LOAD_FAILURE, RUNTIME_DIR } from "./errors.mjs";
 import { installHelpers } from "./helpers.mjs";
 import { useCodeCache } from "./module-record.mjs";
 import { serveNodeLoaders } from "./node-loaders.mjs";
+import { serveSourceMaps } from "./source-maps.mjs";
 import { isMainThread, threadId } from "node:worker_threads";
 import { joinForks, joinWorkers, takeSession } from "./processes.mjs";
 import { ENV, toHotnode } from "./protocol.mjs";
@@ -114,6 +115,7 @@ channel.onReply = (/** @type {import("./protocol.mjs").HotnodeMessage} */ reply)
 if (isatty(0) && isatty(1)) followPrompts((open) => channel.send(toHotnode.prompt(open)));
 serveCreateRequire(registry);
 serveNodeLoaders(registry, RUNTIME_DIR);
+serveSourceMaps(registry);
 channel.onMessage = (/** @type {import("./protocol.mjs").HotnodeMessage} */ message) => {
   if (go && message.type === "update") {
     // Nothing runs yet: the new code simply replaces what was loaded.

@@ -36,25 +36,6 @@ export function useCodeCache(cache) {
 }
 
 /**
- * With source maps on, node maps code compiled from a string (`eval`, `new Function`) through
- * the map its comments name, under its `sourceURL`; it does not look at a script compiled with
- * `vm`. The module's closing comments alone, compiled that way, register its map: node's echo of
- * the line an uncaught error threw at then shows the file's own line, as it did when modules
- * were compiled with `new Function`.
- * @param {string} code
- */
-function registerSourceMap(code) {
-  const comments = code.lastIndexOf("\n//# sourceURL=");
-  if (comments === -1) return;
-  try {
-    new Function(code.slice(comments + 1));
-  } catch {
-    // Code generation from strings turned off (`--disallow-code-generation-from-strings`): the
-    // echo shows the compiled line; the stack is mapped all the same (`stack.mjs`).
-  }
-}
-
-/**
  * Whether the module is CommonJS (also when written with `import`/`export`). CommonJS modules
  * are replaced the way webpack replaces them: an update only marks them outdated, and the next
  * `require` (an accept callback's, or a self-accepted module's own re-require) evaluates the
@@ -205,7 +186,6 @@ export class ModuleRecord {
       this.script = script;
       this.fromCache = Boolean(cachedData && !script.cachedDataRejected);
       this.compiled = /** @type {Function} */ (script.runInThisContext());
-      registerSourceMap(this.code);
     }
     return this.compiled;
   }

@@ -38,6 +38,7 @@ const FILES: &[(&str, &str)] = &[
     ("registry.mjs", include_str!("../../../runtime/registry.mjs")),
     ("resolve-url.mjs", include_str!("../../../runtime/resolve-url.mjs")),
     ("source-phase.mjs", include_str!("../../../runtime/source-phase.mjs")),
+    ("source-maps.mjs", include_str!("../../../runtime/source-maps.mjs")),
     ("sync-channel.mjs", include_str!("../../../runtime/sync-channel.mjs")),
     ("sync-channel-worker.mjs", include_str!("../../../runtime/sync-channel-worker.mjs")),
     ("status.mjs", include_str!("../../../runtime/status.mjs")),

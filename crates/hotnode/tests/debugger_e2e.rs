@@ -95,19 +95,6 @@ fn generated_position(script: &Value, source_line: u32) -> (u32, u32) {
         .unwrap_or_else(|| panic!("no mapping for source line {source_line} in {json}"))
 }
 
-/// The script that runs routes.ts's code: node reads a module's source map from a second,
-/// comment-only script under the same URL (see `registerSourceMap` in the runtime's
-/// `module-record.mjs`), which a debugger also sees.
-fn module_script(inspector: &mut Inspector, is_routes: &dyn Fn(&Value) -> bool) -> Value {
-    loop {
-        let script = inspector.event("Debugger.scriptParsed", |p| is_routes(p));
-        let source = inspector.call("Debugger.getScriptSource", json!({ "scriptId": script["scriptId"] }));
-        if source["scriptSource"].as_str().is_some_and(|s| s.contains("function handle(")) {
-            return script;
-        }
-    }
-}
-
 /// The (0-based) line of `needle` in `source`.
 fn line_of(source: &str, needle: &str) -> u32 {
     source.lines().position(|l| l.contains(needle)).expect("the line is in the source") as u32
@@ -181,7 +168,7 @@ fn a_breakpoint_at_a_typescript_line_pauses_there_before_and_after_a_hot_update(
     inspector.call("Debugger.enable", json!({}));
     let routes_url = format!("/{}", "routes.ts");
     let is_routes = |p: &Value| p["url"].as_str().is_some_and(|u| u.ends_with(&routes_url));
-    let script = module_script(&mut inspector, &is_routes);
+    let script = inspector.event("Debugger.scriptParsed", is_routes);
     let line = line_of(ROUTES, "const reply: Reply");
     assert_eq!(http_get(port, "/x").unwrap(), "hello from /x\n");
     assert_eq!(pause_at(&mut inspector, &script, line, port, "hello"), "hello from /users\n");
@@ -191,7 +178,7 @@ fn a_breakpoint_at_a_typescript_line_pauses_there_before_and_after_a_hot_update(
     let edited = format!("// edited\n// while\n// debugging\n{}", ROUTES.replace("\"hello\"", "\"hi\""));
     app.write("routes.ts", &edited);
     run.expect("routes.ts changed");
-    let new_script = module_script(&mut inspector, &|p: &Value| is_routes(p) && p["scriptId"] != script["scriptId"]);
+    let new_script = inspector.event("Debugger.scriptParsed", |p| is_routes(p) && p["scriptId"] != script["scriptId"]);
     let new_line = line_of(&edited, "const reply: Reply");
     assert_eq!(new_line, line + 3);
     assert_eq!(pause_at(&mut inspector, &new_script, new_line, port, "hi"), "hi from /users\n");
