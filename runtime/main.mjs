@@ -104,9 +104,11 @@ const { engine, status, events, registry } = assemble(Object.assign(channel, { r
   tellParent: parent ? null : hotHookParent(),
 });
 installStackTraces((url) => registry.stackView(url), RUNTIME_DIR);
-// Code from the cache was compiled without the counters V8's coverage (NODE_V8_COVERAGE, c8)
-// needs: under coverage every module compiles from source.
-const codeCache = process.env.NODE_V8_COVERAGE ? null : new CodeCache(path.join(path.dirname(socketPath), "code-cache"), hello.generation);
+// The app's process (not a worker thread or forked process, which would each hold the file's
+// bytes, and restart with it) compiles from the code cache. Code from the cache was compiled
+// without the counters V8's coverage (NODE_V8_COVERAGE, c8) needs: under coverage every module
+// compiles from source.
+const codeCache = parent || process.env.NODE_V8_COVERAGE ? null : new CodeCache(path.join(path.dirname(socketPath), "code-cache"), hello.generation);
 useCodeCache(codeCache);
 channel.onReply = (/** @type {import("./protocol.mjs").HotnodeMessage} */ reply) => {
   if (reply.type === "modules") registry.takeModules(reply);
@@ -182,7 +184,7 @@ try {
 const cached = [...registry.records.values()].filter((r) => r.fromCache && r.state === "evaluated").length;
 channel.send(toHotnode.started(registry.evaluatedCount, Math.round(performance.now() - startedAt), cached));
 // What the start compiled, for the next one (a restart's process compiles from it).
-if (!parent && session[ENV.restart] !== "0") void codeCache?.save(() => registry.records.values());
+if (session[ENV.restart] !== "0") void codeCache?.save(() => registry.records.values());
 
 /**
  * A standby's preparation: the app's modules fetched and compiled, none evaluated. A failure
