@@ -76,6 +76,8 @@ export class Engine {
     /** @type {ModuleRecord | null} */
     this.entry = null;
     this.reloading = false;
+    /** @type {ReturnType<typeof setInterval> | null} keeps a restarting process alive (see `holdOpen`) */
+    this.held = null;
   }
 
   /**
@@ -348,8 +350,23 @@ export class Engine {
    * @param {string} triggeredBy
    */
   reloadSoon(plan, triggeredBy) {
+    this.holdOpen();
     void delay(RELOAD_QUEUE_WAIT_MS).then(() => this.reload(plan, triggeredBy));
     return this.enqueue(() => this.reload(plan, triggeredBy));
+  }
+
+  /**
+   * Keeps the process alive until the restart ends it. Its waits do not, and the app may have
+   * nothing else left (a parent whose forked child, restarting too, has just exited): it would
+   * end before its dispose handlers ran.
+   */
+  holdOpen() {
+    this.held ??= setInterval(() => {}, 1 << 30);
+  }
+
+  release() {
+    if (this.held) clearInterval(this.held);
+    this.held = null;
   }
 
   /**
@@ -363,10 +380,12 @@ export class Engine {
     const message = toHotnode.restart(plan);
     if (!this.restartEnabled) {
       this.channel.send(message);
+      this.release();
       return;
     }
     // Set before the first wait: a restart hotnode asks for may start twice (see `reloadSoon`).
     this.reloading = true;
+    this.holdOpen();
     // hot-hook names the file that changed (the walk's end is `plan.path`).
     this.tellParent?.({ type: "hot-hook:full-reload", path: triggeredBy || plan.path, shouldBeReloadable: false });
     // Wait until hotnode knows this exit is a restart (its exit must not read as the app's own
@@ -383,10 +402,14 @@ export class Engine {
     // As node --watch does: an app with a SIGTERM handler of its own shuts down by it (closes
     // its server, its pool) and exits when it is done; hotnode waits as for a signal.
     if (this.signalOnRestart && process.listeners("SIGTERM").some((listener) => !(RUNTIME_LISTENER in listener))) {
+      // The app's handler shuts down, and the process ends when nothing is left, as without hotnode.
+      this.release();
       process.kill(process.pid, "SIGTERM");
       return;
     }
     this.exit(0);
+    // Where exiting is not this process's (a worker thread stays until its process restarts).
+    this.release();
   }
 }
 
