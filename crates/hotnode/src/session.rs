@@ -44,6 +44,10 @@ pub struct Session {
     unserved: std::collections::BTreeSet<PathBuf>,
     /// The update said to be stuck (see `report_stall`).
     stall_reported: Option<u64>,
+    /// A file whose change restarts the app changed while a start was under way, with the
+    /// generation of the latest start then: that start's process may have read it before the
+    /// change, and restarts once it has started (see `on_files`).
+    reload_after_start: Option<(PathBuf, u64)>,
     /// The process showing a prompt on the terminal, which writes hotnode's lines above it.
     prompt: Option<u64>,
 }
@@ -84,6 +88,7 @@ impl Session {
                 pending_checks,
                 unserved,
                 stall_reported,
+                reload_after_start: None,
                 prompt: None,
             },
             rx,
@@ -266,6 +271,17 @@ impl Session {
                 if cached > 0 {
                     self.reporter.verbose(&format!("{cached} of {modules} modules compiled from the code cache"));
                 }
+                if process.parent.is_none()
+                    && process.thread.is_none()
+                    && let Some((path, generation)) = self.reload_after_start.take()
+                    && process.generation <= generation
+                {
+                    self.reporter.info(&format!(
+                        "{} changed while the app was starting: restarting it",
+                        self.reporter.path(&path)
+                    ));
+                    self.peers.broadcast(&HotnodeMessage::Reload { path: &path }, None);
+                }
                 if process.parent.is_none() && process.thread.is_none() {
                     self.supervisor.app_started();
                 }
@@ -408,8 +424,14 @@ impl Session {
             // dispose handlers run; a crashed one starts.
             if self.supervisor.state() == AppState::Running && !self.peers.is_empty() {
                 self.peers.broadcast(&HotnodeMessage::Reload { path: &watched }, None);
-            } else {
-                self.supervisor.start_after_crash(&self.reporter, &format!("{} changed", self.reporter.path(&watched)));
+            } else if !self
+                .supervisor
+                .start_after_crash(&self.reporter, &format!("{} changed", self.reporter.path(&watched)))
+            {
+                // A start is under way (a restart, a process not yet connected): the change must
+                // not be lost, so that start restarts once it has started, unless a later start
+                // reads the files after this change anyway.
+                self.reload_after_start = Some((watched, self.supervisor.generation()));
             }
             return;
         }

@@ -133,7 +133,7 @@ impl<L: Launcher> Supervisor<L> {
         self.state
     }
 
-    #[cfg(test)]
+    /// The number of the latest start.
     pub fn generation(&self) -> u64 {
         self.generation
     }
