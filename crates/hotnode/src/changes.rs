@@ -25,6 +25,10 @@ pub struct Refreshed {
     pub broken: Vec<LoadError>,
     /// Files that had failed to load and load again.
     pub mended: Vec<PathBuf>,
+    /// Files that restart the app (a config, a switched link, a `--watch-path` file) among those
+    /// that came while the batch was read: not read as modules, the caller restarts for them
+    /// (see [`crate::files::AppFiles::refresh`]).
+    pub restart_for: Batch,
 }
 
 #[derive(Default)]

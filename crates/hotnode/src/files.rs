@@ -59,8 +59,17 @@ impl AppFiles {
 
     /// Re-reads what `batch` names, then what `more` brings (files written while this was read
     /// and transformed: the work is the window), until it brings nothing. `crashed`: the app
-    /// waits for a change (see [`ChangeSet::refresh`]).
-    pub fn refresh(&mut self, mut batch: Batch, crashed: bool, mut more: impl FnMut() -> Batch) -> Refreshed {
+    /// waits for a change (see [`ChangeSet::refresh`]). What `more` brings that `restarts`
+    /// says restarts the app is not read: it comes back in `restart_for` (the second half of
+    /// `ln -sfn`, a link made again, came in this window and was taken for a file that is no
+    /// module: the switch was lost).
+    pub fn refresh(
+        &mut self,
+        mut batch: Batch,
+        crashed: bool,
+        mut more: impl FnMut() -> Batch,
+        restarts: impl Fn(&Self, &Path) -> bool,
+    ) -> Refreshed {
         let mut all = Refreshed::default();
         while !batch.is_empty() {
             self.follow_new_folders(&mut batch);
@@ -71,7 +80,9 @@ impl AppFiles {
             all.broken.extend(refreshed.broken);
             all.mended.extend(refreshed.mended);
             self.watch_missing();
-            batch = more();
+            let (restart_for, next): (Batch, Batch) = more().into_iter().partition(|(p, _)| restarts(self, p));
+            all.restart_for.extend(restart_for);
+            batch = next;
         }
         all
     }

@@ -4,6 +4,7 @@
 //! with it), the peers (the attached processes and what each holds), the supervisor (the app
 //! process's life) and the rounds (one update across processes, for the terminal line).
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
@@ -41,7 +42,7 @@ pub struct Session {
     /// `module.hot.check()` requests (connection, request id) waiting for their answer.
     pending_checks: Vec<(u64, u64)>,
     /// App files node loaded itself (not hot): a change of one restarts the app.
-    unserved: std::collections::BTreeSet<PathBuf>,
+    unserved: BTreeSet<PathBuf>,
     /// The update said to be stuck (see `report_stall`).
     stall_reported: Option<u64>,
     /// A file whose change restarts the app changed while a start was under way, with the
@@ -405,39 +406,23 @@ impl Session {
     }
 
     fn on_files(&mut self, batch: Batch, events: &mpsc::Receiver<Event>) {
-        let restarts = |p: &PathBuf| {
-            self.launch.watch.iter().any(|w| p.starts_with(w))
-                || self.launch.hot_hook_restart.matches(p)
-                || self.unserved.contains(p)
-                || self.files.is_config(p)
-                || is_switched_link(p, &self.files.store)
-        };
-        if let Some((watched, _)) = batch.iter().find(|(p, _)| restarts(p)) {
-            let watched = watched.clone();
-            if self.files.is_config(&watched) || is_switched_link(&watched, &self.files.store) {
-                // Resolution and transforms follow the new config from the next start on (a
-                // standby loaded them by the old one, and read the old environment).
-                self.files.forget_all();
-                self.supervisor.discard_standby();
-            }
-            // The running app restarts through the runtime, so `vite:beforeFullReload` and
-            // dispose handlers run; a crashed one starts.
-            if self.supervisor.state() == AppState::Running && !self.peers.is_empty() {
-                self.peers.broadcast(&HotnodeMessage::Reload { path: &watched }, None);
-            } else if !self
-                .supervisor
-                .start_after_crash(&self.reporter, &format!("{} changed", self.reporter.path(&watched)))
-            {
-                // A start is under way (a restart, a process not yet connected): the change must
-                // not be lost, so that start restarts once it has started, unless a later start
-                // reads the files after this change anyway.
-                self.reload_after_start = Some((watched, self.supervisor.generation()));
-            }
+        let (restart_for, changes): (Batch, Batch) =
+            batch.into_iter().partition(|(p, _)| restarts_app(&self.launch, &self.unserved, &self.files, p));
+        let restarting = !restart_for.is_empty();
+        if restarting {
+            self.restart_for(&restart_for);
+        }
+        if changes.is_empty() {
             return;
         }
         let crashed = self.supervisor.state() == AppState::Crashed;
-        let inbox = &mut self.inbox;
-        let refreshed = self.files.refresh(batch, crashed, || inbox.queued_files(events));
+        let (inbox, launch, unserved) = (&mut self.inbox, &self.launch, &self.unserved);
+        let refreshed = self.files.refresh(
+            changes,
+            crashed,
+            || inbox.queued_files(events),
+            |files, p| restarts_app(launch, unserved, files, p),
+        );
         for err in refreshed.broken {
             self.report_broken(err);
         }
@@ -445,9 +430,48 @@ impl Session {
             self.reporter.mended(path);
         }
         let changed = refreshed.changed;
-        if changed.is_empty() {
-            return;
+        if restarting {
+            // The app is on its way out: what its next start runs takes the change (the standby,
+            // or the store a new process reads from).
+            if !changed.is_empty() {
+                self.send_standby_update(&changed);
+            }
+        } else if !changed.is_empty() {
+            self.apply(changed);
         }
+        // After the update that went out with them: the running app takes it, then restarts.
+        if !refreshed.restart_for.is_empty() {
+            self.restart_for(&refreshed.restart_for);
+        }
+    }
+
+    /// A file that restarts the app changed (`restart_for` holds each such file of a batch).
+    fn restart_for(&mut self, restart_for: &Batch) {
+        let resets = restart_for.iter().any(|(p, _)| self.files.is_config(p) || is_switched_link(p, &self.files.store));
+        let watched = restart_for[0].0.clone();
+        if resets {
+            // Resolution and transforms follow the new config from the next start on (a
+            // standby loaded them by the old one, and read the old environment).
+            self.files.forget_all();
+            self.supervisor.discard_standby();
+        }
+        // The running app restarts through the runtime, so `vite:beforeFullReload` and
+        // dispose handlers run; a crashed one starts.
+        if self.supervisor.state() == AppState::Running && !self.peers.is_empty() {
+            self.peers.broadcast(&HotnodeMessage::Reload { path: &watched }, None);
+        } else if !self
+            .supervisor
+            .start_after_crash(&self.reporter, &format!("{} changed", self.reporter.path(&watched)))
+        {
+            // A start is under way (a restart, a process not yet connected): the change must
+            // not be lost, so that start restarts once it has started, unless a later start
+            // reads the files after this change anyway.
+            self.reload_after_start = Some((watched, self.supervisor.generation()));
+        }
+    }
+
+    /// Module changes for the app: an update for the running app, a start for a crashed one.
+    fn apply(&mut self, changed: Vec<PathBuf>) {
         // Under a debugger the update may be paused at a breakpoint: it is waited for.
         let debugging = self.launch.node_args.iter().any(|a| a.starts_with("--inspect"));
         if !debugging
@@ -518,6 +542,15 @@ impl Session {
     fn report_finished(&self, finished: Finished) {
         self.reporter.finished(&finished, self.peers.len());
     }
+}
+
+/// Whether a change of `path` restarts the app rather than update it.
+fn restarts_app(launch: &Launch, unserved: &BTreeSet<PathBuf>, files: &AppFiles, path: &Path) -> bool {
+    launch.watch.iter().any(|w| path.starts_with(w))
+        || launch.hot_hook_restart.matches(path)
+        || unserved.contains(path)
+        || files.is_config(path)
+        || is_switched_link(path, &files.store)
 }
 
 /// A symbolic link made or switched that a module names: modules are known by their real

@@ -96,27 +96,66 @@ fn a_change_of_tsconfig_or_package_json_or_an_env_file_restarts_the_app_with_it_
     run.expect("OUT cfg b flag b hi");
 }
 
+/// An app whose `config.js` is a link to `config.dev.js` (or `config.prod.js`); `main.js`
+/// imports it (and `imports`) and prints `OUT config <which>`.
+fn linked_config_app(name: &str, imports: &str, more: &[(&str, &str)]) -> TempApp {
+    let main = format!(
+        "import {{ config }} from './config.js';\n{imports}console.log('OUT config ' + config);\nsetInterval(() => {{}}, 1000);\n"
+    );
+    let mut files = vec![
+        ("package.json", ESM),
+        ("config.dev.js", "export const config = 'dev';\n"),
+        ("config.prod.js", "export const config = 'prod';\n"),
+        ("main.js", main.as_str()),
+    ];
+    files.extend_from_slice(more);
+    let app = TempApp::new(name, &files);
+    std::os::unix::fs::symlink("config.dev.js", app.dir.join("config.js")).unwrap();
+    app
+}
+
+/// `ln -sfn target config.js`: the link removed and made again.
+fn switch_link(app: &TempApp, target: &str) {
+    let link = app.dir.join("config.js");
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(target, &link).unwrap();
+}
+
 #[test]
 fn a_switched_symbolic_link_loads_what_it_names_now() {
-    let app = TempApp::new(
-        "symlink",
-        &[
-            ("package.json", ESM),
-            ("config.dev.js", "export const config = 'dev';\n"),
-            ("config.prod.js", "export const config = 'prod';\n"),
-            (
-                "main.js",
-                "import { config } from './config.js';\nconsole.log('OUT config ' + config);\nsetInterval(() => {}, 1000);\n",
-            ),
-        ],
-    );
-    std::os::unix::fs::symlink("config.dev.js", app.dir.join("config.js")).unwrap();
+    let app = linked_config_app("symlink", "", &[]);
     let mut run = hotnode(&app, &["main.js"]);
     run.expect("OUT config dev");
-    // `ln -sfn config.prod.js config.js`: the link removed and made again.
-    std::fs::remove_file(app.dir.join("config.js")).unwrap();
-    std::os::unix::fs::symlink("config.prod.js", app.dir.join("config.js")).unwrap();
+    switch_link(&app, "config.prod.js");
     run.expect("config.js changed (a symbolic link: what it names now loads)");
+    run.expect("OUT config prod");
+}
+
+#[test]
+fn a_link_switched_back_while_the_app_restarts_for_its_first_switch_restarts_it_again() {
+    let app = linked_config_app("symlink-twice", "", &[]);
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("OUT config dev");
+    switch_link(&app, "config.prod.js");
+    run.expect("config.js changed (a symbolic link: what it names now loads)");
+    // Switched back while the restart is under way: before its new process has asked for any
+    // module (hotnode forgot the old ones, so no module named the link at that moment).
+    switch_link(&app, "config.dev.js");
+    run.expect("OUT config dev");
+}
+
+#[test]
+fn a_link_switched_while_hotnode_reads_a_saved_module_restarts_the_app() {
+    // A module large enough that reading and transforming its save takes a while: the link's
+    // events come while it is read (they once joined that batch as a file no module is, and the
+    // switch was lost).
+    let big: String = (0..20_000).map(|i| format!("export function f{i}(a) {{ return a + {i}; }}\n")).collect();
+    let app = linked_config_app("symlink-in-window", "import './big.js';\n", &[("big.js", &big)]);
+    let mut run = hotnode(&app, &["main.js"]);
+    run.expect("OUT config dev");
+    app.write("big.js", &format!("{big}export const edited = 1;\n"));
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    switch_link(&app, "config.prod.js");
     run.expect("OUT config prod");
 }
 
