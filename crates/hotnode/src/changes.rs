@@ -2,10 +2,11 @@
 //! becomes the list of modules whose new code goes out. It owns the rules that decide that:
 //! a read counts only if it saw a whole file; a file that does not load is reported once per
 //! content and applied at its next good save (with the importers whose update failed on it); a
-//! deleted module is said only if it stays gone; what a failed update left unapplied goes
-//! again with a change below it, and a save of it retries it even unchanged.
+//! deleted module is said only if it stays gone; a read that looks cut short waits a moment
+//! for its writer; what a failed update left unapplied goes again with a change below it, and
+//! a save of it retries it even unchanged.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,10 @@ use hotnode_server::watch::{Batch, Change, Stamp, WriterEvents};
 
 /// How long a module's file must stay deleted before hotnode says so.
 const DELETED_GRACE: Duration = Duration::from_millis(300);
+
+/// How long a suspect read (see [`ChangeSet::refresh`]) waits for another event of its file
+/// before it is taken as it is.
+const SUSPECT_GRACE: Duration = Duration::from_millis(50);
 
 /// What a batch brought.
 #[derive(Debug, Default)]
@@ -39,6 +44,10 @@ pub struct ChangeSet {
     deleted: HashMap<PathBuf, Instant>,
     /// Modules a failed update left unapplied (see [`Self::note_outcome`]).
     unapplied: Vec<PathBuf>,
+    /// Modules whose last read looked cut short, with when to take it as it is.
+    suspect: HashMap<PathBuf, Instant>,
+    /// Suspect modules whose grace ended: their next read is taken as it is.
+    as_is: HashSet<PathBuf>,
 }
 
 /// Reads `paths` and keeps only the reads that saw a whole file: no writer was at work on the
@@ -61,6 +70,14 @@ pub fn read_whole<'a>(
 impl ChangeSet {
     /// Re-reads the files of `batch` the app depends on. `crashed`: the app waits for a change,
     /// and any file written beside its modules is one (it may have crashed on that import).
+    ///
+    /// A read judged whole can still be cut short: the kernel makes a truncate or a write
+    /// visible before it queues its event, so a writer preempted between the two (a formatter
+    /// rewriting the file in place right after the save) is not seen by the watcher's sync. A
+    /// read that is empty, or that does not load, is therefore suspect: it waits
+    /// [`SUSPECT_GRACE`] for another event of its file, whose read replaces it; if none comes,
+    /// it is taken as it is (see [`Self::suspects_due`]): a file emptied on purpose applies,
+    /// an error is shown, a moment later. A good save pays nothing.
     pub fn refresh(
         &mut self,
         batch: Batch,
@@ -105,11 +122,22 @@ impl ChangeSet {
                 push_once(&mut out.changed, path);
                 continue;
             }
+            let as_is = self.as_is.remove(&path);
             let Some(read) = reads.remove(&path) else {
                 // Being written (or gone again since the event): its next event brings it.
                 continue;
             };
-            match store.refresh(&path, read) {
+            if !as_is && read.as_ref().is_ok_and(|text| text.is_empty()) {
+                self.suspect.insert(path, Instant::now() + SUSPECT_GRACE);
+                continue;
+            }
+            let refresh = store.refresh(&path, read);
+            if !as_is && matches!(refresh, Refresh::Failed(_)) {
+                self.suspect.insert(path, Instant::now() + SUSPECT_GRACE);
+                continue;
+            }
+            self.suspect.remove(&path);
+            match refresh {
                 Refresh::Unchanged => {
                     if self.broken.remove(&path).is_some() {
                         out.mended.push(path.clone());
@@ -134,6 +162,8 @@ impl ChangeSet {
                 push_once(&mut out.changed, path);
             }
         }
+        // Only for the batch `suspects_due` made (a module forgotten since is no longer read).
+        self.as_is.clear();
         out
     }
 
@@ -185,9 +215,29 @@ impl ChangeSet {
         }
     }
 
-    /// When the next deletion is due to be said.
+    /// When the next deletion is due to be said, or the next suspect read to be taken.
     pub fn deadline(&self) -> Option<Instant> {
-        self.deleted.values().copied().min()
+        self.deleted.values().chain(self.suspect.values()).copied().min()
+    }
+
+    /// Suspect modules whose grace is over with no newer event: read again (a batch of them),
+    /// their read is taken as it is.
+    pub fn suspects_due(&mut self, now: Instant) -> Batch {
+        self.take_suspects(|at| at <= now)
+    }
+
+    /// Every suspect module, grace or not (`module.hot.check()` takes in what is on disk now).
+    pub fn every_suspect(&mut self) -> Batch {
+        self.take_suspects(|_| true)
+    }
+
+    fn take_suspects(&mut self, due: impl Fn(Instant) -> bool) -> Batch {
+        let due: Vec<PathBuf> = self.suspect.iter().filter(|(_, at)| due(**at)).map(|(p, _)| p.clone()).collect();
+        for path in &due {
+            self.suspect.remove(path);
+            self.as_is.insert(path.clone());
+        }
+        due.into_iter().map(|path| (path, Change::Written)).collect()
     }
 
     /// Deleted modules whose grace is over and that are still gone.
@@ -272,11 +322,49 @@ mod tests {
         let mut writers = FakeWriters::default();
         std::fs::write(&a, "export const = ;").unwrap();
         let first = changes.refresh(written(&a), &mut store, &mut writers, false);
+        assert_eq!((first.changed.len(), first.broken.len()), (0, 0), "suspect: its writer may be at work");
+        let due = changes.suspects_due(changes.deadline().unwrap());
+        assert_eq!(due, written(&a));
+        let first = changes.refresh(due, &mut store, &mut writers, false);
         assert_eq!((first.changed.len(), first.broken.len()), (0, 1));
-        let again = changes.refresh(written(&a), &mut store, &mut writers, false);
+        changes.refresh(written(&a), &mut store, &mut writers, false);
+        let due = changes.suspects_due(changes.deadline().unwrap());
+        let again = changes.refresh(due, &mut store, &mut writers, false);
         assert!(again.broken.is_empty(), "the same error is said once");
         std::fs::write(&a, "export const a = 3;").unwrap();
         assert_eq!(changes.refresh(written(&a), &mut store, &mut writers, false).changed, [a]);
+        assert_eq!(changes.deadline(), None);
+    }
+
+    #[test]
+    fn an_empty_read_waits_for_its_writer_and_a_newer_read_replaces_it() {
+        let (dir, mut store) =
+            app("empty-then-whole", &[("main.js", "import './a.js';"), ("a.js", "export const a = 1;")]);
+        let a = dir.join("a.js");
+        let mut changes = ChangeSet::default();
+        let mut writers = FakeWriters::default();
+        // A formatter truncated the file; its write's event is late.
+        std::fs::write(&a, "").unwrap();
+        assert!(changes.refresh(written(&a), &mut store, &mut writers, false).changed.is_empty());
+        assert!(changes.deadline().is_some());
+        std::fs::write(&a, "export const a = 2;").unwrap();
+        assert_eq!(changes.refresh(written(&a), &mut store, &mut writers, false).changed, std::slice::from_ref(&a));
+        assert_eq!(changes.deadline(), None, "the whole read replaced the suspect one");
+    }
+
+    #[test]
+    fn an_empty_save_with_no_writer_after_it_applies_after_the_grace() {
+        let (dir, mut store) = app("emptied", &[("main.js", "import './a.js';"), ("a.js", "export const a = 1;")]);
+        let a = dir.join("a.js");
+        let mut changes = ChangeSet::default();
+        let mut writers = FakeWriters::default();
+        std::fs::write(&a, "").unwrap();
+        assert!(changes.refresh(written(&a), &mut store, &mut writers, false).changed.is_empty());
+        let due = changes.deadline().unwrap();
+        assert!(changes.suspects_due(due - SUSPECT_GRACE).is_empty(), "not before its grace");
+        let due = changes.suspects_due(due);
+        assert_eq!(changes.refresh(due, &mut store, &mut writers, false).changed, std::slice::from_ref(&a));
+        assert_eq!(changes.deadline(), None);
     }
 
     #[test]

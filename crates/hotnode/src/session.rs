@@ -144,7 +144,7 @@ impl Session {
                 }
                 Ok(Event::Signal { signal, forward }) => self.supervisor.signal(signal, forward),
                 Err(RecvTimeoutError::Timeout) => {
-                    self.on_deadline();
+                    self.on_deadline(&events);
                     None
                 }
                 Err(RecvTimeoutError::Disconnected) => Some(1),
@@ -174,6 +174,11 @@ impl Session {
         if !batch.is_empty() {
             self.on_files(batch, events);
         }
+        // A read that looked cut short is taken as it is: the check is of what is on disk now.
+        let suspects = self.files.changes.every_suspect();
+        if !suspects.is_empty() {
+            self.on_files(suspects, events);
+        }
         for (id, rid) in std::mem::take(&mut self.pending_checks) {
             self.peers.send(id, &HotnodeMessage::Ack { rid });
         }
@@ -200,9 +205,14 @@ impl Session {
         self.stall_reported = Some(seq);
     }
 
-    fn on_deadline(&mut self) {
+    fn on_deadline(&mut self, events: &mpsc::Receiver<Event>) {
         let now = Instant::now();
         self.report_stall(now);
+        // Reads that looked cut short and got no newer event: read again, taken as they are.
+        let due = self.files.changes.suspects_due(now);
+        if !due.is_empty() {
+            self.on_files(due, events);
+        }
         for path in self.files.changes.deleted_for_good(now) {
             // Only what a running process holds, or a broken file its update waits on: a file an
             // earlier start loaded is no news.
